@@ -1,0 +1,253 @@
+// The rollout engine: (plan, state, event) → (state, effects). No I/O, no timers, no clock:
+// time arrives inside events, so a 3-hour rollout replays in milliseconds.
+import { firstMeasureDelay, stageSchedule, type Plan, type PlanStage } from './plan.js';
+import { judgeMeasurement } from './policy.js';
+import {
+  MAX_RECORDED_MEASUREMENTS,
+  type Effect,
+  type EngineEvent,
+  type Outcome,
+  type ReportKind,
+  type RolloutState,
+  type StepResult,
+} from './types.js';
+
+export function initialState(id: string, at: number): RolloutState {
+  return {
+    schema: 1,
+    id,
+    status: 'pending',
+    phase: 'shifting',
+    stage: 0,
+    weight: 0,
+    done: {},
+    nextDueAt: {},
+    counters: {},
+    measurements: [],
+    timeline: [],
+    startedAt: at,
+    updatedAt: at,
+  };
+}
+
+export const isFinished = (state: RolloutState) =>
+  state.status === 'promoted' || state.status === 'rolled-back' || state.status === 'failed';
+
+export function outcomeOf(state: RolloutState): Outcome | undefined {
+  switch (state.status) {
+    case 'promoted':
+    case 'rolled-back':
+    case 'failed':
+      return state.status;
+    case 'awaiting-approval':
+    case 'paused':
+      return 'paused';
+    default:
+      return undefined;
+  }
+}
+
+export function step(plan: Plan, previous: RolloutState, event: EngineEvent): StepResult {
+  const state: RolloutState = structuredClone(previous);
+  state.updatedAt = Math.max(state.updatedAt, event.at);
+  const stage = plan.stages[state.stage];
+  if (!stage) throw new Error(`state points at stage ${state.stage}, but the plan has ${plan.stages.length}`);
+
+  if (isFinished(state)) return { state, effects: [{ type: 'finish', outcome: outcomeOf(state)! }] };
+
+  switch (event.type) {
+    case 'start':
+      return onStart(plan, state, stage, event.at);
+    case 'weight-set':
+      return onWeightSet(plan, state, stage, event.weight, event.at);
+    case 'tick':
+      if (state.status !== 'progressing' || state.phase !== 'baking') return { state, effects: [] };
+      return continueBake(plan, state, stage, event.at);
+    case 'measured':
+      return onMeasured(plan, state, stage, event);
+    case 'approve':
+      return onApprove(plan, state, stage, event);
+    case 'abort':
+      if (state.status === 'rolling-back') return { state, effects: [] };
+      return rollBack(state, stage, event.at, { reason: `aborted: ${event.reason}` });
+    case 'provider-error':
+      if (state.status === 'rolling-back') {
+        // The way back failed too: stop, say so loudly, and leave the rest to a human.
+        state.status = 'failed';
+        state.failure = { ...(state.failure ?? {}), reason: `rollback failed: ${event.message}`, at: event.at };
+        return finish(state, stage, event.at, 'failed', state.failure.reason);
+      }
+      return rollBack(state, stage, event.at, { reason: `traffic router error: ${event.message}` });
+  }
+}
+
+function onStart(plan: Plan, state: RolloutState, stage: PlanStage, at: number): StepResult {
+  switch (state.status) {
+    case 'pending':
+      state.status = 'progressing';
+      note(state, at, 'started', `rollout of ${plan.canary} started (${plan.stages.length} stages)`);
+      return enterStage(plan, state, stage, at, [{ type: 'report', kind: 'started' }]);
+    case 'awaiting-approval':
+    case 'paused':
+      return { state, effects: [{ type: 'request-approval', stage: state.stage, reason: state.pause?.reason ?? 'paused' }] };
+    case 'rolling-back':
+      return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
+    default:
+      // Resuming: re-apply the recorded weight (something may have reset the router), then carry on
+      // with the same stage and bake clock.
+      note(state, at, 'resumed', `resumed at stage ${state.stage + 1} (${stage.weight}%)`);
+      return {
+        state,
+        effects: [
+          { type: 'report', kind: 'resumed' },
+          { type: 'set-weight', weight: state.phase === 'baking' ? state.weight : stage.weight, rollback: false },
+        ],
+      };
+  }
+}
+
+/** Starts a stage: waits for approval if it asks for one, else saves and shifts traffic. */
+function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: number, before: Effect[] = []): StepResult {
+  state.phase = 'shifting';
+  state.done = {};
+  state.nextDueAt = {};
+  delete state.stageStartedAt;
+  for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
+  if (stage.approval && state.pause?.kind !== 'approval') {
+    state.status = 'awaiting-approval';
+    const reason = `approval needed before stage ${stage.index + 1}/${plan.stages.length} (${stage.weight}%)`;
+    state.pause = { kind: 'approval', reason, at };
+    note(state, at, 'awaiting-approval', reason);
+    return {
+      state,
+      effects: [...before, { type: 'save' }, { type: 'report', kind: 'awaiting-approval' }, { type: 'request-approval', stage: stage.index, reason }],
+    };
+  }
+  delete state.pause;
+  state.status = 'progressing';
+  // Saved before the traffic change, so a crash mid-change can be resumed or undone.
+  return { state, effects: [...before, { type: 'save' }, { type: 'set-weight', weight: stage.weight, rollback: false }] };
+}
+
+function onWeightSet(plan: Plan, state: RolloutState, stage: PlanStage, weight: number, at: number): StepResult {
+  state.weight = weight;
+  if (state.status === 'rolling-back') {
+    state.status = 'rolled-back';
+    return finish(state, stage, at, 'rolled-back', state.failure?.reason ?? 'rolled back');
+  }
+  if (state.status !== 'progressing') return { state, effects: [] };
+  if (state.phase === 'baking') return continueBake(plan, state, stage, at); // resumed mid-bake
+  state.phase = 'baking';
+  state.stageStartedAt = at;
+  for (const name of stage.gates) {
+    state.done[name] = 0;
+    state.nextDueAt[name] = at + firstMeasureDelay(plan.gates[name]!, stage);
+  }
+  note(state, at, 'stage-started', `stage ${stage.index + 1}/${plan.stages.length}: ${weight}% to ${plan.canary}`);
+  const next = continueBake(plan, state, stage, at);
+  return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'stage-started' }, ...next.effects] };
+}
+
+/** Measures what is due, waits for what is not, or moves on when the stage is complete. */
+function continueBake(plan: Plan, state: RolloutState, stage: PlanStage, at: number): StepResult {
+  const { required } = stageSchedule(plan, stage);
+  const pending = stage.gates.filter((name) => (state.done[name] ?? 0) < required[name]!);
+  const due = pending.filter((name) => state.nextDueAt[name]! <= at);
+  if (due.length) return { state, effects: [{ type: 'measure', gates: due }] };
+  const bakeEnds = state.stageStartedAt! + stage.bakeMs;
+  if (!pending.length && at >= bakeEnds) return advance(plan, state, stage, at);
+  const until = Math.min(...pending.map((name) => state.nextDueAt[name]!), pending.length ? Infinity : bakeEnds);
+  return { state, effects: [{ type: 'wait', until }] };
+}
+
+function advance(plan: Plan, state: RolloutState, stage: PlanStage, at: number): StepResult {
+  const next = plan.stages[stage.index + 1];
+  if (!next) {
+    state.status = 'promoted';
+    return finish(state, stage, at, 'promoted', `promoted: ${plan.canary} serves 100%`);
+  }
+  state.stage = next.index;
+  return enterStage(plan, state, next, at);
+}
+
+function onMeasured(plan: Plan, state: RolloutState, stage: PlanStage, event: Extract<EngineEvent, { type: 'measured' }>): StepResult {
+  if (state.status !== 'progressing' || state.phase !== 'baking') return { state, effects: [] };
+  let decision: ReturnType<typeof judgeMeasurement> = { action: 'continue' };
+  for (const m of event.results) {
+    const policy = plan.gates[m.gate];
+    if (!policy) continue;
+    record(state, { ...m, stage: state.stage, weight: state.weight });
+    state.done[m.gate] = (state.done[m.gate] ?? 0) + 1;
+    state.nextDueAt[m.gate] = m.at + policy.intervalMs;
+    const counters = (state.counters[m.gate] ??= { failures: 0, inconclusive: 0, consecutiveErrors: 0 });
+    const verdict = judgeMeasurement(policy, counters, m);
+    if (decision.action === 'continue' || (decision.action === 'pause' && verdict.action === 'rollback')) decision = verdict;
+  }
+  if (decision.action === 'rollback') {
+    return rollBack(state, stage, event.at, { reason: decision.reason, gate: decision.gate, evidence: decision.evidence });
+  }
+  if (decision.action === 'pause') {
+    state.status = 'paused';
+    state.pause = { kind: 'inconclusive', reason: decision.reason, at: event.at };
+    note(state, event.at, 'paused', decision.reason);
+    return {
+      state,
+      effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: decision.reason }],
+    };
+  }
+  const next = continueBake(plan, state, stage, event.at);
+  return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'measured' }, ...next.effects] };
+}
+
+function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Extract<EngineEvent, { type: 'approve' }>): StepResult {
+  const who = event.by ? ` by ${event.by}` : '';
+  if (event.full && state.status !== 'rolling-back') {
+    // Promote at once: skip the remaining stages and bakes.
+    const last = plan.stages[plan.stages.length - 1]!;
+    note(state, event.at, 'resumed', `full promotion approved${who}`);
+    state.stage = last.index;
+    state.pause = { kind: 'approval', reason: 'full promotion', at: event.at };
+    const entered = enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
+    return entered;
+  }
+  if (state.status === 'awaiting-approval') {
+    note(state, event.at, 'resumed', `stage ${stage.index + 1} approved${who}`);
+    return enterStage(plan, state, stage, event.at, [{ type: 'report', kind: 'resumed' }]);
+  }
+  if (state.status === 'paused') {
+    delete state.pause;
+    state.status = 'progressing';
+    for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
+    note(state, event.at, 'resumed', `resumed${who}`);
+    const next = continueBake(plan, state, stage, event.at);
+    return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'resumed' }, ...next.effects] };
+  }
+  return { state, effects: [] };
+}
+
+/** Traffic first: the only effect is the move to 0 %; saving and reporting follow its confirmation. */
+function rollBack(state: RolloutState, _stage: PlanStage, at: number, failure: Omit<NonNullable<RolloutState['failure']>, 'at'>): StepResult {
+  state.status = 'rolling-back';
+  state.failure = { ...failure, at };
+  delete state.pause;
+  return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
+}
+
+function finish(state: RolloutState, stage: PlanStage, at: number, outcome: Outcome, message: string): StepResult {
+  note(state, at, outcome === 'promoted' ? 'promoted' : outcome === 'failed' ? 'failed' : 'rolled-back', message);
+  void stage;
+  const kind: ReportKind = outcome === 'promoted' ? 'promoted' : outcome === 'failed' ? 'failed' : 'rolled-back';
+  return { state, effects: [{ type: 'save' }, { type: 'report', kind }, { type: 'finish', outcome }] };
+}
+
+function note(state: RolloutState, at: number, kind: ReportKind, message: string) {
+  state.timeline.push({ at, stage: state.stage, weight: state.weight, kind, message });
+}
+
+function record(state: RolloutState, m: RolloutState['measurements'][number]) {
+  state.measurements.push(m);
+  if (state.measurements.length > MAX_RECORDED_MEASUREMENTS) {
+    const oldestPass = state.measurements.findIndex((x) => x.verdict === 'pass');
+    state.measurements.splice(oldestPass >= 0 ? oldestPass : 0, 1);
+  }
+}

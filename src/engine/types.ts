@@ -1,0 +1,103 @@
+// State, events and effects of the rollout engine. All plain JSON.
+import type { Evidence, Measurement } from '../ports.js';
+
+export type RolloutStatus =
+  | 'pending'
+  | 'progressing'
+  | 'awaiting-approval'
+  | 'paused'
+  | 'rolling-back'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failed';
+
+export type Outcome = 'promoted' | 'rolled-back' | 'paused' | 'failed';
+
+/** Within a progressing stage: the new weight is being applied, or it is in force and baking. */
+export type Phase = 'shifting' | 'baking';
+
+export interface GateCounters {
+  failures: number;
+  /** Inconclusive measurements in the current stage. */
+  inconclusive: number;
+  consecutiveErrors: number;
+}
+
+export interface TimelineEntry {
+  at: number;
+  stage: number;
+  weight: number;
+  kind: ReportKind;
+  message: string;
+}
+
+export interface RecordedMeasurement extends Measurement {
+  stage: number;
+  weight: number;
+}
+
+export interface RolloutState {
+  schema: 1;
+  id: string;
+  status: RolloutStatus;
+  phase: Phase;
+  /** Index of the current plan stage. */
+  stage: number;
+  /** Canary weight the router confirmed last. */
+  weight: number;
+  /** When the current stage's weight came into force: its bake clock. */
+  stageStartedAt?: number;
+  /** Per gate: measurements done in the current stage and when the next one is due. */
+  done: Record<string, number>;
+  nextDueAt: Record<string, number>;
+  counters: Record<string, GateCounters>;
+  measurements: RecordedMeasurement[];
+  timeline: TimelineEntry[];
+  pause?: { kind: 'approval' | 'inconclusive'; reason: string; at: number };
+  failure?: { reason: string; gate?: string; evidence?: Evidence; at: number };
+  startedAt: number;
+  updatedAt: number;
+}
+
+export type EngineEvent =
+  | { type: 'start'; at: number }
+  | { type: 'tick'; at: number }
+  | { type: 'weight-set'; weight: number; at: number }
+  | { type: 'measured'; results: Measurement[]; at: number }
+  /** A reviewer approves the next stage or lifts a pause; `full` skips straight to 100 %. */
+  | { type: 'approve'; at: number; by?: string; full?: boolean }
+  | { type: 'abort'; at: number; reason: string }
+  | { type: 'provider-error'; at: number; message: string };
+
+export type ReportKind =
+  | 'started'
+  | 'stage-started'
+  | 'measured'
+  | 'awaiting-approval'
+  | 'paused'
+  | 'resumed'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failed';
+
+/**
+ * What the driver does. `save` and `report` never answer; the last effect of a list may be one that
+ * does: set-weight (→ weight-set or provider-error), measure (→ measured), wait (→ tick),
+ * request-approval (→ approve, abort, or the driver stops as paused), finish (the end).
+ */
+export type Effect =
+  | { type: 'save' }
+  | { type: 'report'; kind: ReportKind }
+  | { type: 'set-weight'; weight: number; rollback: boolean }
+  | { type: 'measure'; gates: string[] }
+  | { type: 'wait'; until: number }
+  | { type: 'request-approval'; stage: number; reason: string }
+  | { type: 'finish'; outcome: Outcome };
+
+export interface StepResult {
+  state: RolloutState;
+  effects: Effect[];
+}
+
+/** Only so many measurements are kept in state (the oldest passing ones go first). */
+export const MAX_RECORDED_MEASUREMENTS = 400;

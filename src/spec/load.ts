@@ -1,0 +1,256 @@
+// Loads a rollout spec and reports every problem at once as `file:line:col path: message`.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { specSchema, type Spec } from './schema.js';
+import { didYouMean, objectKeysAt } from './keys.js';
+
+export interface SpecError {
+  file: string;
+  line: number;
+  column: number;
+  /** Field path such as `stages[2].weight`; empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+export type LoadResult = { ok: true; spec: Spec; errors: [] } | { ok: false; errors: SpecError[] };
+
+export class SpecInvalidError extends Error {
+  constructor(readonly errors: SpecError[]) {
+    super(errors.map(formatSpecError).join('\n'));
+    this.name = 'SpecInvalidError';
+  }
+}
+
+export function formatSpecError(e: SpecError): string {
+  return `${e.file}:${e.line}:${e.column} ${e.path ? `${e.path}: ` : ''}${e.message}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out ? `.${String(key)}` : String(key);
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}
+
+/** Reads and validates a spec file. `displayName` is what errors call the file (default: its base name). */
+export async function loadSpecFile(path: string, displayName = basename(path)): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: reason }] };
+  }
+  return parseSpec(text, displayName);
+}
+
+/** Loads a spec or throws SpecInvalidError listing every problem. */
+export async function loadSpecOrThrow(path: string, displayName?: string): Promise<Spec> {
+  const result = await loadSpecFile(path, displayName);
+  if (!result.ok) throw new SpecInvalidError(result.errors);
+  return result.spec;
+}
+
+export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return { line, column: col };
+  };
+  const errors: SpecError[] = [];
+
+  // Tabs are invalid YAML indentation; say so plainly at the tab itself.
+  text.split('\n').forEach((lineText, i) => {
+    const tab = /^[ ]*\t/.exec(lineText);
+    if (tab) errors.push({ file, line: i + 1, column: tab[0].length, path: '', message: 'tab used for indentation; YAML indents with spaces' });
+  });
+  for (const e of doc.errors) {
+    if (e.code === 'TAB_AS_INDENT' && errors.length) continue;
+    const { line, column } = at(e.pos[0]);
+    const message =
+      e.code === 'DUPLICATE_KEY' ? `duplicate key${keyAt(doc, e.pos[0]) ? ` "${keyAt(doc, e.pos[0])}"` : ''}` : firstLine(e.message);
+    errors.push({ file, line, column, path: pathAtOffset(doc, e.pos[0]), message });
+  }
+  if (errors.length) return { ok: false, errors: dedupe(errors) };
+
+  const data: unknown = doc.toJS();
+  if (data === null || data === undefined) {
+    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }] };
+  }
+  const parsed = specSchema.safeParse(data);
+  if (parsed.success) return { ok: true, spec: parsed.data, errors: [] };
+
+  for (const issue of parsed.error.issues) {
+    for (const e of describeIssue(issue, data)) {
+      const node = nodeAt(doc, e.path, e.pointAtKey);
+      const pos = node?.range ? at(node.range[0]) : { line: 1, column: 1 };
+      errors.push({ file, ...pos, path: formatPath(e.path), message: e.message });
+    }
+  }
+  errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, errors: dedupe(errors) };
+}
+
+// ---------------------------------------------------------------- issue → message
+
+interface Described {
+  path: PropertyKey[];
+  message: string;
+  /** Point at the key rather than the value (unknown or missing keys). */
+  pointAtKey?: boolean;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
+  const path = [...issue.path];
+  const got = valueAt(data, path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const hint = didYouMean(key, objectKeysAt(specSchema, path, data));
+        return { path: [...path, key], pointAtKey: true, message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
+      });
+    case 'too_big':
+      return [{ path, message: `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+    case 'too_small':
+      if (issue.origin === 'array') return [{ path, message: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
+      if (issue.origin === 'string') return [{ path, message: 'must not be empty' }];
+      return [{ path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+    case 'invalid_type':
+      if (got === undefined) return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})` }];
+      if (issue.expected === 'int') return [{ path, message: `must be a whole number (got ${show(got)})` }];
+      return [{ path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` }];
+    case 'invalid_value':
+      return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')} (got ${show(got)})` }];
+    case 'invalid_union': {
+      if ((issue as { note?: string }).note === 'No matching discriminator') {
+        // zod puts the path at the discriminator key and lists the values it accepts.
+        const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
+        const key = String(path[path.length - 1]);
+        const hint = typeof got === 'string' ? didYouMean(got, options) : undefined;
+        return [
+          {
+            path,
+            pointAtKey: got === undefined,
+            message:
+              got === undefined
+                ? `is required (one of ${options.join(', ')})`
+                : `unknown ${key} ${show(got)}; expected one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+          },
+        ];
+      }
+      // A union of shapes (e.g. environment: string | {name, url}): report the closest branch's problems.
+      const branches = issue.errors.map((branch) => branch.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, data)));
+      // Prefer a branch of the value's own type over one that rejects the type outright.
+      const wrongType = (d: Described[]) => d.length === 1 && d[0]!.path.length === path.length && d[0]!.message.startsWith('expected ');
+      const best = branches.sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length)[0];
+      return best?.length ? best : [{ path, message: 'does not match any allowed form' }];
+    }
+    case 'invalid_format':
+      return [{ path, message: `${issue.format === 'url' ? 'expected a URL' : `expected ${issue.format}`} (got ${show(got)})` }];
+    default:
+      return [{ path, message: `${issue.message}${got !== undefined && issue.code !== 'custom' ? ` (got ${show(got)})` : ''}` }];
+  }
+}
+
+// ---------------------------------------------------------------- positions
+
+function nodeAt(doc: Document, path: PropertyKey[], pointAtKey = false): Node | undefined {
+  let node: unknown = doc.contents;
+  let lastParent: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i];
+    lastParent = node;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+      if (!pair) return isNode(lastParent) ? lastParent : undefined;
+      if (pointAtKey && i === path.length - 1) return pair.key as Node;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key];
+      if (node === undefined) return isNode(lastParent) ? lastParent : undefined;
+    } else {
+      return isNode(lastParent) ? lastParent : undefined;
+    }
+  }
+  return isNode(node) ? node : undefined;
+}
+
+function pathAtOffset(doc: Document, offset: number): string {
+  const path: PropertyKey[] = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isNode(p.key) && p.key.range && spans(p.key.range[0], (isNode(p.value) && p.value.range ? p.value.range[2] : p.key.range[2]), offset));
+      if (!pair || !isScalar(pair.key)) break;
+      path.push(String(pair.key.value));
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const index = node.items.findIndex((item) => isNode(item) && item.range && spans(item.range[0], item.range[2], offset));
+      if (index < 0) break;
+      path.push(index);
+      node = node.items[index];
+    } else break;
+  }
+  return formatPath(path);
+}
+
+function keyAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  const visit = (node: unknown) => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && pair.key.range && pair.key.range[0] === offset) found = String(pair.key.value);
+        visit(pair.value);
+      }
+    } else if (isSeq(node)) node.items.forEach(visit);
+  };
+  visit(doc.contents);
+  return found;
+}
+
+const spans = (start: number, end: number, offset: number) => offset >= start && offset <= end;
+
+// ---------------------------------------------------------------- small helpers
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'object') return 'mapping';
+  return typeof value;
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'a list' : 'a mapping';
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function dedupe(errors: SpecError[]): SpecError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = formatSpecError(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
