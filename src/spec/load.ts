@@ -125,6 +125,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
     case 'invalid_type':
       if (got === undefined) return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})` }];
       if (issue.expected === 'int') return [{ path, message: `must be a whole number (got ${show(got)})` }];
+      // A schema's own wording (e.g. "expected a duration such as ...") beats zod's generic one.
+      if (!issue.message.startsWith('Invalid input')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
       return [{ path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` }];
     case 'invalid_value':
       return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')} (got ${show(got)})` }];

@@ -1,0 +1,109 @@
+// Gate `http`: probes a URL `requests` times; a probe succeeds when the status, the latency and the
+// JSON fields are as expected. The share of successful probes is held against `threshold`.
+import { z } from 'zod';
+import { defineGateProvider } from './provider.js';
+import { duration, envVars, gatePolicy, threshold } from '../spec/common.js';
+import { parseDuration } from '../spec/duration.js';
+import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
+import { renderTemplate } from './template.js';
+
+const status = z.int().min(100).max(599);
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const httpGate = defineGateProvider({
+  schema: z.strictObject({
+    provider: z.literal('http'),
+    url: z.url().describe('URL to probe; may use {{canary}}, {{weight}}... templates.'),
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+    headers: envVars.optional().describe('Request headers.'),
+    requests: z.int().min(1).max(1000).default(5).describe('Probes per measurement.'),
+    timeout: duration.default('5s').describe('Time limit of one probe.'),
+    expect: z
+      .strictObject({
+        status: z.union([status, z.array(status).min(1)]).default(200),
+        maxLatency: duration.optional(),
+        json: z.record(z.string(), scalar).optional().describe('JSON body fields (dot paths) and the values they must equal.'),
+      })
+      .default({ status: 200 }),
+    threshold: threshold.default('>= 1').describe('Share of probes that must succeed.'),
+    ...gatePolicy,
+  }),
+  create(name, spec) {
+    const limit = parseThreshold(spec.threshold) as Threshold;
+    const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
+    const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;
+    const timeoutMs = parseDuration(spec.timeout) ?? 5_000;
+    return {
+      name,
+      provider: 'http',
+      async measure(context) {
+        const url = renderTemplate(spec.url, context);
+        const latencies: number[] = [];
+        const problems = new Map<string, number>();
+        let ok = 0;
+        for (let i = 0; i < spec.requests; i++) {
+          const problem = await probe(url, spec.method, spec.headers, timeoutMs, statuses, maxLatencyMs, spec.expect.json, latencies, context.signal);
+          if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
+          else ok += 1;
+        }
+        const ratio = ok / spec.requests;
+        const pass = meetsThreshold(ratio, limit);
+        const sorted = [...latencies].sort((a, b) => a - b);
+        const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
+        const worst = [...problems.entries()].sort((a, b) => b[1] - a[1])[0];
+        return {
+          verdict: pass ? 'pass' : 'fail',
+          evidence: {
+            query: `${spec.method} ${url}`,
+            value: ratio,
+            threshold: limit.text,
+            summary:
+              `${ok}/${spec.requests} probes ok` +
+              (p50 !== undefined ? ` (p50 ${Math.round(p50)}ms, max ${Math.round(sorted[sorted.length - 1]!)}ms)` : '') +
+              (worst ? `; ${worst[1]}× ${worst[0]}` : ''),
+            details: { latenciesMs: latencies.map(Math.round) },
+          },
+        };
+      },
+    };
+  },
+});
+
+async function probe(
+  url: string,
+  method: string,
+  headers: Record<string, string> | undefined,
+  timeoutMs: number,
+  statuses: number[],
+  maxLatencyMs: number | undefined,
+  json: Record<string, unknown> | undefined,
+  latencies: number[],
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const started = performance.now();
+  try {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const response = await fetch(url, { method, ...(headers ? { headers } : {}), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const body = method === 'HEAD' ? '' : await response.text();
+    const latency = performance.now() - started;
+    latencies.push(latency);
+    if (!statuses.includes(response.status)) return `status ${response.status}`;
+    if (maxLatencyMs !== undefined && latency > maxLatencyMs) return `slower than ${maxLatencyMs}ms`;
+    if (json) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        return 'body is not JSON';
+      }
+      for (const [path, expected] of Object.entries(json)) {
+        const actual = path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), parsed);
+        if (actual !== expected) return `${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+      }
+    }
+    return undefined;
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string } };
+    return e.name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : (e.cause?.code ?? e.message);
+  }
+}

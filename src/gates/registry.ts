@@ -1,0 +1,21 @@
+// Gate providers by the spec's `provider:` name. Adding one: a file in this folder and a line here.
+import { z } from 'zod';
+import type { Gate, ProviderEnv } from '../ports.js';
+import type { GateProvider } from './provider.js';
+import { commandGate } from './command.js';
+import { httpGate } from './http.js';
+import { prometheusGate } from './prometheus.js';
+
+const providers = [prometheusGate, httpGate, commandGate] as const;
+
+export const gateSchema = z.discriminatedUnion(
+  'provider',
+  providers.map((p) => p.schema) as unknown as [(typeof providers)[number]['schema'], ...(typeof providers)[number]['schema'][]],
+);
+export type GateSpec = z.output<typeof gateSchema>;
+
+export function createGate(name: string, spec: GateSpec, env: ProviderEnv): Gate {
+  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as GateProvider | undefined;
+  if (!provider) throw new Error(`no gate provider "${spec.provider}"`);
+  return provider.create(name, spec, env);
+}

@@ -1,0 +1,17 @@
+// Query templates: {{canary}}, {{stable}}, {{baseline}}, {{weight}}, {{stage}}, {{environment}}, {{interval}}.
+import type { MeasureContext } from '../ports.js';
+
+export const TEMPLATE_VARIABLES = ['canary', 'stable', 'baseline', 'weight', 'stage', 'environment', 'interval'] as const;
+const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
+
+/** Names used in a template that are not template variables (checked before a rollout starts). */
+export function unknownVariables(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!).filter((name) => !(TEMPLATE_VARIABLES as readonly string[]).includes(name));
+}
+
+export function renderTemplate(template: string, context: Omit<MeasureContext, 'at' | 'signal'>): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => {
+    const value = (context as unknown as Record<string, unknown>)[name];
+    return (TEMPLATE_VARIABLES as readonly string[]).includes(name) && value !== undefined ? String(value) : whole;
+  });
+}

@@ -1,0 +1,20 @@
+// Traffic providers by the spec's `provider:` name. Adding one: a file in this folder and a line here.
+import { z } from 'zod';
+import type { ProviderEnv, TrafficRouter } from '../ports.js';
+import type { TrafficProvider } from './provider.js';
+import { commandTraffic } from './command.js';
+import { embeddedTraffic } from './embedded.js';
+
+const providers = [commandTraffic, embeddedTraffic] as const;
+
+export const trafficSchema = z.discriminatedUnion(
+  'provider',
+  providers.map((p) => p.schema) as unknown as [(typeof providers)[number]['schema'], ...(typeof providers)[number]['schema'][]],
+);
+export type TrafficSpec = z.output<typeof trafficSchema>;
+
+export function createRouter(spec: TrafficSpec, env: ProviderEnv): TrafficRouter {
+  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as TrafficProvider | undefined;
+  if (!provider) throw new Error(`no traffic provider "${spec.provider}"`);
+  return provider.create(spec, env);
+}
