@@ -64,6 +64,8 @@ export interface MeasureContext {
   interval: string;
   /** Clock time of the measurement (ms since the epoch). */
   at: number;
+  /** When the current stage's weight came into force (ms since the epoch): where comparisons start. */
+  stageStartedAt?: number;
   signal?: AbortSignal;
 }
 

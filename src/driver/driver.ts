@@ -148,6 +148,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           environment: plan.environment,
           interval: formatDuration(plan.gates[name]?.intervalMs ?? 0),
           at,
+          ...(state.stageStartedAt !== undefined ? { stageStartedAt: state.stageStartedAt } : {}),
           ...(signal ? { signal } : {}),
         });
         return { gate: name, at, ...result };
