@@ -48,7 +48,7 @@ export function outcomeOf(state: RolloutState): Outcome | undefined {
 }
 
 export function step(plan: Plan, previous: RolloutState, event: EngineEvent): StepResult {
-  const state: RolloutState = structuredClone(previous);
+  const state = copyForStep(previous);
   state.updatedAt = Math.max(state.updatedAt, event.at);
   const stage = plan.stages[state.stage];
   if (!stage) throw new Error(`state points at stage ${state.stage}, but the plan has ${plan.stages.length}`);
@@ -69,15 +69,15 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
       return onApprove(plan, state, stage, event);
     case 'abort':
       if (state.status === 'rolling-back') return { state, effects: [] };
-      return rollBack(state, stage, event.at, { reason: `aborted: ${event.reason}` });
+      return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
     case 'provider-error':
       if (state.status === 'rolling-back') {
         // The way back failed too: stop, say so loudly, and leave the rest to a human.
         state.status = 'failed';
         state.failure = { ...(state.failure ?? {}), reason: `rollback failed: ${event.message}`, at: event.at };
-        return finish(state, stage, event.at, 'failed', state.failure.reason);
+        return finish(state, event.at, 'failed', state.failure.reason);
       }
-      return rollBack(state, stage, event.at, { reason: `traffic router error: ${event.message}` });
+      return rollBack(state, event.at, { reason: `traffic router error: ${event.message}` });
   }
 }
 
@@ -133,7 +133,7 @@ function onWeightSet(plan: Plan, state: RolloutState, stage: PlanStage, weight: 
   state.weight = weight;
   if (state.status === 'rolling-back') {
     state.status = 'rolled-back';
-    return finish(state, stage, at, 'rolled-back', state.failure?.reason ?? 'rolled back');
+    return finish(state, at, 'rolled-back', state.failure?.reason ?? 'rolled back');
   }
   if (state.status !== 'progressing') return { state, effects: [] };
   if (state.phase === 'baking') return continueBake(plan, state, stage, at); // resumed mid-bake
@@ -164,7 +164,7 @@ function advance(plan: Plan, state: RolloutState, stage: PlanStage, at: number):
   const next = plan.stages[stage.index + 1];
   if (!next) {
     state.status = 'promoted';
-    return finish(state, stage, at, 'promoted', `promoted: ${plan.canary} serves 100%`);
+    return finish(state, at, 'promoted', `promoted: ${plan.canary} serves 100%`);
   }
   state.stage = next.index;
   return enterStage(plan, state, next, at);
@@ -184,7 +184,7 @@ function onMeasured(plan: Plan, state: RolloutState, stage: PlanStage, event: Ex
     if (decision.action === 'continue' || (decision.action === 'pause' && verdict.action === 'rollback')) decision = verdict;
   }
   if (decision.action === 'rollback') {
-    return rollBack(state, stage, event.at, { reason: decision.reason, gate: decision.gate, evidence: decision.evidence });
+    return rollBack(state, event.at, { reason: decision.reason, gate: decision.gate, evidence: decision.evidence });
   }
   if (decision.action === 'pause') {
     state.status = 'paused';
@@ -195,7 +195,10 @@ function onMeasured(plan: Plan, state: RolloutState, stage: PlanStage, event: Ex
       effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: decision.reason }],
     };
   }
+  const stageBefore = state.stage;
   const next = continueBake(plan, state, stage, event.at);
+  // When the stage is complete the next one reports itself; otherwise say what was measured.
+  if (next.state.stage !== stageBefore || next.state.status !== 'progressing') return next;
   return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'measured' }, ...next.effects] };
 }
 
@@ -226,28 +229,46 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
 }
 
 /** Traffic first: the only effect is the move to 0 %; saving and reporting follow its confirmation. */
-function rollBack(state: RolloutState, _stage: PlanStage, at: number, failure: Omit<NonNullable<RolloutState['failure']>, 'at'>): StepResult {
+function rollBack(state: RolloutState, at: number, failure: Omit<NonNullable<RolloutState['failure']>, 'at'>): StepResult {
   state.status = 'rolling-back';
   state.failure = { ...failure, at };
   delete state.pause;
   return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
 }
 
-function finish(state: RolloutState, stage: PlanStage, at: number, outcome: Outcome, message: string): StepResult {
-  note(state, at, outcome === 'promoted' ? 'promoted' : outcome === 'failed' ? 'failed' : 'rolled-back', message);
-  void stage;
+function finish(state: RolloutState, at: number, outcome: Outcome, message: string): StepResult {
   const kind: ReportKind = outcome === 'promoted' ? 'promoted' : outcome === 'failed' ? 'failed' : 'rolled-back';
+  note(state, at, kind, message);
   return { state, effects: [{ type: 'save' }, { type: 'report', kind }, { type: 'finish', outcome }] };
 }
 
+/**
+ * The next state shares nothing mutable with the previous one, yet copies only what a step may
+ * change; the long lists are copied when appended to (see note and record). Cloning everything
+ * made a simulated 3-hour rollout take seconds.
+ */
+function copyForStep(previous: RolloutState): RolloutState {
+  const counters: RolloutState['counters'] = {};
+  for (const [gate, c] of Object.entries(previous.counters)) counters[gate] = { ...c };
+  return {
+    ...previous,
+    done: { ...previous.done },
+    nextDueAt: { ...previous.nextDueAt },
+    counters,
+    ...(previous.pause ? { pause: { ...previous.pause } } : {}),
+    ...(previous.failure ? { failure: { ...previous.failure } } : {}),
+  };
+}
+
 function note(state: RolloutState, at: number, kind: ReportKind, message: string) {
-  state.timeline.push({ at, stage: state.stage, weight: state.weight, kind, message });
+  state.timeline = [...state.timeline, { at, stage: state.stage, weight: state.weight, kind, message }];
 }
 
 function record(state: RolloutState, m: RolloutState['measurements'][number]) {
-  state.measurements.push(m);
-  if (state.measurements.length > MAX_RECORDED_MEASUREMENTS) {
-    const oldestPass = state.measurements.findIndex((x) => x.verdict === 'pass');
-    state.measurements.splice(oldestPass >= 0 ? oldestPass : 0, 1);
+  const measurements = [...state.measurements, m];
+  if (measurements.length > MAX_RECORDED_MEASUREMENTS) {
+    const oldestPass = measurements.findIndex((x) => x.verdict === 'pass');
+    measurements.splice(oldestPass >= 0 ? oldestPass : 0, 1);
   }
+  state.measurements = measurements;
 }

@@ -1,5 +1,6 @@
 // Gate `http`: probes a URL `requests` times; a probe succeeds when the status, the latency and the
-// JSON fields are as expected. The share of successful probes is held against `threshold`.
+// JSON fields are as expected. The share of successful probes is held against `threshold`, or, with
+// `value:`, a number read from the JSON body (e.g. a stats endpoint's errorRate) is.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration, envVars, gatePolicy, threshold } from '../spec/common.js';
@@ -25,11 +26,21 @@ export const httpGate = defineGateProvider({
         json: z.record(z.string(), scalar).optional().describe('JSON body fields (dot paths) and the values they must equal.'),
       })
       .default({ status: 200 }),
-    threshold: threshold.default('>= 1').describe('Share of probes that must succeed.'),
+    value: z.string().min(1).optional().describe('Dot path of a number in the JSON body to hold against threshold (instead of the success share).'),
+    threshold: threshold.default('>= 1').describe('Share of probes that must succeed, or the bound of `value`.'),
     ...gatePolicy,
   }),
   create(name, spec) {
     const limit = parseThreshold(spec.threshold) as Threshold;
+    /** The mean of the numbers read; a probe that returned no number means no data. */
+    const judgeValue = (path: string, values: number[], query: string, problem: string | undefined) => {
+      const numbers = values.filter(Number.isFinite);
+      if (!values.length) return { verdict: 'error' as const, evidence: { query, summary: `no successful probe: ${problem ?? 'unknown error'}` } };
+      if (!numbers.length) return { verdict: spec.noData, evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` } };
+      const value = numbers.reduce((a, b) => a + b, 0) / numbers.length;
+      const pass = meetsThreshold(value, limit);
+      return { verdict: pass ? ('pass' as const) : ('fail' as const), evidence: { query, value, threshold: limit.text, summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}` } };
+    };
     const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
     const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;
     const timeoutMs = parseDuration(spec.timeout) ?? 5_000;
@@ -40,12 +51,17 @@ export const httpGate = defineGateProvider({
         const url = renderTemplate(spec.url, context);
         const latencies: number[] = [];
         const problems = new Map<string, number>();
+        const values: number[] = [];
         let ok = 0;
         for (let i = 0; i < spec.requests; i++) {
-          const problem = await probe(url, spec.method, spec.headers, timeoutMs, statuses, maxLatencyMs, spec.expect.json, latencies, context.signal);
-          if (problem) problems.set(problem, (problems.get(problem) ?? 0) + 1);
-          else ok += 1;
+          const result = await probe(url, spec.method, spec.headers, timeoutMs, statuses, maxLatencyMs, spec.expect.json, latencies, context.signal);
+          if (typeof result === 'string') problems.set(result, (problems.get(result) ?? 0) + 1);
+          else {
+            ok += 1;
+            if (spec.value) values.push(Number(readPath(result, spec.value) ?? NaN));
+          }
         }
+        if (spec.value) return judgeValue(spec.value, values, `${spec.method} ${url}`, [...problems.keys()][0]);
         const ratio = ok / spec.requests;
         const pass = meetsThreshold(ratio, limit);
         const sorted = [...latencies].sort((a, b) => a - b);
@@ -79,7 +95,7 @@ async function probe(
   json: Record<string, unknown> | undefined,
   latencies: number[],
   signal?: AbortSignal,
-): Promise<string | undefined> {
+): Promise<string | { body: unknown }> {
   const started = performance.now();
   try {
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -89,21 +105,23 @@ async function probe(
     latencies.push(latency);
     if (!statuses.includes(response.status)) return `status ${response.status}`;
     if (maxLatencyMs !== undefined && latency > maxLatencyMs) return `slower than ${maxLatencyMs}ms`;
-    if (json) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return 'body is not JSON';
-      }
-      for (const [path, expected] of Object.entries(json)) {
-        const actual = path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), parsed);
-        if (actual !== expected) return `${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
-      }
+    let parsed: unknown;
+    try {
+      parsed = body ? JSON.parse(body) : undefined;
+    } catch {
+      if (json) return 'body is not JSON';
     }
-    return undefined;
+    for (const [path, expected] of Object.entries(json ?? {})) {
+      const actual = readPath({ body: parsed }, path);
+      if (actual !== expected) return `${path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`;
+    }
+    return { body: parsed };
   } catch (error) {
     const e = error as Error & { cause?: { code?: string } };
     return e.name === 'TimeoutError' ? `no answer within ${timeoutMs}ms` : (e.cause?.code ?? e.message);
   }
+}
+
+function readPath(result: { body: unknown }, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), result.body);
 }

@@ -40,7 +40,7 @@ export const compare = z.strictObject({
   judge: z.enum(['mann-whitney', 'sequential']).default('mann-whitney'),
   direction: z.enum(['increase', 'decrease', 'either']).default('increase').describe('Which change is a regression.'),
   tolerance: z
-    .string()
+    .string({ error: 'expected a percentage such as "10%"' })
     .regex(/^\d+(\.\d+)?%$/, { error: 'expected a percentage such as "10%"' })
     .default('0%')
     .describe('Change tolerated before it counts as a regression.'),

@@ -71,12 +71,18 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
     const tab = /^[ ]*\t/.exec(lineText);
     if (tab) errors.push({ file, line: i + 1, column: tab[0].length, path: '', message: 'tab used for indentation; YAML indents with spaces' });
   });
+  // A syntax error cascades into many; the first is the one to fix. Duplicate keys are each their own.
+  let syntaxReported = false;
   for (const e of doc.errors) {
     if (e.code === 'TAB_AS_INDENT' && errors.length) continue;
     const { line, column } = at(e.pos[0]);
-    const message =
-      e.code === 'DUPLICATE_KEY' ? `duplicate key${keyAt(doc, e.pos[0]) ? ` "${keyAt(doc, e.pos[0])}"` : ''}` : firstLine(e.message);
-    errors.push({ file, line, column, path: pathAtOffset(doc, e.pos[0]), message });
+    if (e.code === 'DUPLICATE_KEY') {
+      const key = keyAt(doc, e.pos[0]);
+      errors.push({ file, line, column, path: pathAtOffset(doc, e.pos[0]), message: `duplicate key${key ? ` "${key}"` : ''}` });
+    } else if (!syntaxReported) {
+      syntaxReported = true;
+      errors.push({ file, line, column, path: '', message: `YAML: ${firstLine(e.message)}` });
+    }
   }
   if (errors.length) return { ok: false, errors: dedupe(errors) };
 
@@ -155,7 +161,13 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
       return best?.length ? best : [{ path, message: 'does not match any allowed form' }];
     }
     case 'invalid_format':
+      if (issue.format === 'regex' && !issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
       return [{ path, message: `${issue.format === 'url' ? 'expected a URL' : `expected ${issue.format}`} (got ${show(got)})` }];
+    case 'invalid_key': {
+      // A record key (a gate name) that its key schema rejects: say why, at the key.
+      const reason = issue.issues[0]?.message ?? 'is not allowed here';
+      return [{ path, pointAtKey: true, message: reason }];
+    }
     default:
       return [{ path, message: `${issue.message}${got !== undefined && issue.code !== 'custom' ? ` (got ${show(got)})` : ''}` }];
   }

@@ -1,0 +1,10 @@
+// Every CLI command, in the order `rollgate --help` lists them.
+import type { CliCommand } from '../command.js';
+import { validateCommand } from './validate.js';
+import { planCommand } from './plan.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import { schemaCommand } from './schema.js';
+import { demoCommand } from './demo.js';
+
+export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand];

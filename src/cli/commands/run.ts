@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { EXIT, type CliCommand, type CliIO } from '../command.js';
+import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
+import { compilePlan } from '../../engine/plan.js';
+import { drive, type ApprovalAnswer, type DriveOptions } from '../../driver/driver.js';
+import { buildProviders } from '../../driver/providers.js';
+import { FileStateStore } from '../../driver/state-file.js';
+import { systemClock } from '../../driver/clock.js';
+import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
+import { renderMarkdownReport } from '../../report/markdown.js';
+import { environmentName } from '../../spec/schema.js';
+import type { Outcome } from '../../engine/types.js';
+
+const OUTCOME_EXIT: Record<Outcome, number> = { promoted: EXIT.promoted, 'rolled-back': EXIT.rolledBack, paused: EXIT.paused, failed: EXIT.error };
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Drive a rollout locally; run again to resume where it stopped',
+  help: `Usage: rollgate run [--config FILE] [--state FILE] [--environment NAME] [--report FILE]
+                    [--approve | --promote | --abort] [--reason TEXT] [--yes]
+
+Drives the rollout stage by stage: shifts traffic, bakes, measures gates, and returns traffic
+to the stable version when a gate fails. State is saved (default .rollgate/<environment>.json)
+before every traffic change; running again resumes at the recorded stage and bake time.
+
+  --approve        approve the stage waiting for approval (or lift a pause) and go on
+  --promote        skip the remaining stages: send 100% to the canary now
+  --abort          return traffic to the stable version and end the rollout
+  --yes            approve every approval stage without asking (non-interactive use)
+  --report FILE    write the Markdown report there (default .rollgate/<environment>-report.md)
+
+In a terminal an approval stage asks; otherwise the run stops and exits 3 (paused).
+Ctrl-C rolls back to the stable version before exiting.
+Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 error.`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        ...SPEC_OPTION,
+        state: { type: 'string' },
+        environment: { type: 'string', short: 'e' },
+        report: { type: 'string' },
+        id: { type: 'string' },
+        approve: { type: 'boolean' },
+        promote: { type: 'boolean' },
+        abort: { type: 'boolean' },
+        reason: { type: 'string' },
+        yes: { type: 'boolean', short: 'y' },
+        by: { type: 'string' },
+      },
+    });
+    const spec = await loadSpecArg(values.config, io);
+    if (!spec) return EXIT.badInput;
+    if (values.environment) spec.environment = values.environment;
+    const environment = environmentName(spec);
+    const statePath = resolve(io.cwd, values.state ?? `.rollgate/${environment}.json`);
+    const reportPath = resolve(io.cwd, values.report ?? `.rollgate/${environment}-report.md`);
+
+    const log = new ConsoleLogger(io.stderr, Boolean(io.env.ROLLGATE_DEBUG));
+    const clock = systemClock;
+    const reporter = new ConsoleReporter(io.stdout, clock);
+    const { router, gates } = buildProviders(spec, { env: io.env, log, cwd: io.cwd });
+    const by = values.by ?? io.env.USER ?? 'cli';
+    const command: DriveOptions['command'] = values.abort
+      ? { type: 'abort', reason: values.reason ?? `aborted by ${by}` }
+      : values.promote
+        ? { type: 'approve', full: true, by }
+        : values.approve
+          ? { type: 'approve', by }
+          : undefined;
+    try {
+      const result = await drive(
+        { router, gates, store: new FileStateStore(statePath), reporters: [reporter], clock, log },
+        {
+          plan: compilePlan(spec),
+          id: values.id ?? `local-${new Date(clock.now()).toISOString()}`,
+          command,
+          signal: io.signal,
+          approve: values.yes ? async () => ({ approve: true, by }) : askInTerminal(io, by),
+        },
+      );
+      reporter.close();
+      await mkdir(resolve(reportPath, '..'), { recursive: true });
+      await writeFile(reportPath, renderMarkdownReport(result.plan, result.state));
+      io.stdout.write(`report: ${reportPath}\n`);
+      if (result.outcome === 'paused') io.stdout.write(`paused: run \`rollgate run --approve\` to go on, or \`rollgate run --abort\` to roll back\n`);
+      return OUTCOME_EXIT[result.outcome];
+    } catch (error) {
+      reporter.close();
+      io.stderr.write(`error: ${(error as Error).message}\n`);
+      return EXIT.error;
+    } finally {
+      await router.close?.();
+    }
+  },
+};
+
+/** In an interactive terminal, ask; elsewhere stop as paused. */
+function askInTerminal(io: CliIO, by: string): DriveOptions['approve'] {
+  const stdin = process.stdin;
+  if (!stdin.isTTY || !io.stdout.isTTY || io.env.CI) return undefined;
+  return async (_stage, reason): Promise<ApprovalAnswer> => {
+    const rl = createInterface({ input: stdin, output: io.stdout });
+    try {
+      const answer = (await rl.question(`${reason}. Approve? [y]es / [n]o (stay paused) / [a]bort: `)).trim().toLowerCase();
+      if (answer.startsWith('y')) return { approve: true, by };
+      if (answer.startsWith('a')) return { abort: true, reason: `aborted by ${by}` };
+      return undefined;
+    } finally {
+      rl.close();
+    }
+  };
+}

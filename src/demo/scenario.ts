@@ -1,0 +1,109 @@
+// One demo run: two versions of the service, the embedded router in front, load through it, and a
+// real rollout driven from a real spec file — the same code path as `rollgate run`.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startService, type Fault } from './service.js';
+import { startRouter } from './router.js';
+import { startLoad, type LoadCounts } from './load.js';
+import { loadSpecOrThrow } from '../spec/load.js';
+import { compilePlan } from '../engine/plan.js';
+import { drive, type DriveResult } from '../driver/driver.js';
+import { buildProviders } from '../driver/providers.js';
+import { FileStateStore } from '../driver/state-file.js';
+import { systemClock } from '../driver/clock.js';
+import type { Logger, Reporter } from '../ports.js';
+import { parseDuration } from '../spec/duration.js';
+
+export interface ScenarioOptions {
+  stable: string;
+  canary: string;
+  fault: Fault;
+  /** Bake of each stage, e.g. "10s". */
+  bake: string;
+  rps: number;
+  reporter: Reporter;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ScenarioResult extends DriveResult {
+  load: LoadCounts;
+  /** The spec the run used, as written to disk. */
+  spec: string;
+  durationMs: number;
+}
+
+export function demoSpec(adminUrl: string, stable: string, canary: string, bake: string): string {
+  const bakeMs = parseDuration(bake) ?? 10_000;
+  const interval = `${Math.max(250, Math.round(bakeMs / 4))}ms`;
+  const window = Math.max(1_000, Math.round(bakeMs / 2));
+  const stats = `${adminUrl}/stats/canary?windowMs=${window}`;
+  return `# The demo's rollout spec, written by \`rollgate demo\`.
+version: 1
+strategy: canary
+environment: demo
+traffic:
+  provider: embedded
+  url: ${adminUrl}
+  stable: ${stable}
+  canary: ${canary}
+stages:
+  - weight: 1
+    bake: ${bake}
+  - weight: 5
+    bake: ${bake}
+  - weight: 25
+    bake: ${bake}
+  - weight: 50
+    bake: ${bake}
+  - weight: 100
+    bake: ${bake}
+gates:
+  error-rate:
+    provider: http
+    url: ${stats}
+    requests: 1
+    value: errorRate        # share of HTTP 5xx from the canary over the last ${window}ms
+    threshold: "< 0.01"
+    interval: ${interval}
+    failureLimit: 1
+    inconclusiveLimit: 20   # at 1 % the canary may see no request in a window
+  p99-latency:
+    provider: http
+    url: ${stats}
+    requests: 1
+    value: p99Ms
+    threshold: "< 150"
+    interval: ${interval}
+    failureLimit: 1
+    inconclusiveLimit: 20
+`;
+}
+
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'rollgate-demo-'));
+  const stable = await startService(options.stable);
+  const canary = await startService(options.canary, options.fault);
+  const router = await startRouter({ name: options.stable, url: stable.url }, { name: options.canary, url: canary.url });
+  const bakeMs = parseDuration(options.bake) ?? 10_000;
+  const load = startLoad(router.url, { rps: options.rps, maxRequests: Math.ceil(options.rps * (bakeMs / 1000) * 5 * 3) + 1_000 });
+  const started = Date.now();
+  try {
+    const specPath = join(dir, 'rollout.yml');
+    const specText = demoSpec(router.adminUrl, options.stable, options.canary, options.bake);
+    await writeFile(specPath, specText);
+    const spec = await loadSpecOrThrow(specPath);
+    const { router: traffic, gates } = buildProviders(spec, { env: {}, log: options.log, cwd: dir });
+    const result = await drive(
+      { router: traffic, gates, store: new FileStateStore(join(dir, 'state.json')), reporters: [options.reporter], clock: systemClock, log: options.log },
+      { plan: compilePlan(spec), id: `demo-${options.canary}`, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    return { ...result, load: await load.stop(), spec: specText, durationMs: Date.now() - started };
+  } finally {
+    await load.stop();
+    await router.close();
+    await Promise.all([stable.close(), canary.close()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}

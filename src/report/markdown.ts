@@ -1,0 +1,203 @@
+// The rollout report as Markdown: the PR comment, the job summary and the demo's report file.
+// On a rollback the failing gate's evidence comes first: that is what the person on call reads.
+import { formatDuration, stageSchedule, type Plan } from '../engine/plan.js';
+import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
+import type { Evidence, Verdict } from '../ports.js';
+
+export interface ReportLinks {
+  run?: string;
+  deployment?: string;
+  revertPullRequest?: string;
+}
+
+export interface MarkdownOptions {
+  links?: ReportLinks;
+  /** Extra sections (e.g. the migration lint) appended before the timeline. */
+  sections?: string[];
+  /** Upper bound of the body; GitHub refuses comments over 65,536 characters. */
+  maxLength?: number;
+}
+
+const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '❔', error: '⚠️' };
+
+export function statusLine(plan: Plan, state: RolloutState): string {
+  const stage = plan.stages[state.stage]!;
+  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  switch (state.status) {
+    case 'promoted':
+      return `✅ **Promoted** — ${plan.canary} serves 100% of ${plan.environment}`;
+    case 'rolled-back':
+      return `⏪ **Rolled back** at ${where} — ${plan.stable} serves 100% of ${plan.environment}`;
+    case 'rolling-back':
+      return `⏪ **Rolling back** from ${where}`;
+    case 'failed':
+      return `🛑 **Failed** at ${where} — ${state.failure?.reason ?? 'see the log'}`;
+    case 'awaiting-approval':
+      return `⏸️ **Waiting for approval** before ${where} (${stage.weight}%)`;
+    case 'paused':
+      return `⏸️ **Paused** at ${where} (${state.weight}%) — ${state.pause?.reason ?? ''}`;
+    default:
+      return `🚀 **In progress** — ${where} · ${state.weight}% to ${plan.canary}`;
+  }
+}
+
+export function renderMarkdownReport(plan: Plan, state: RolloutState, options: MarkdownOptions = {}): string {
+  const parts: string[] = [];
+  parts.push(`### Rollgate · ${plan.environment} · ${plan.strategy}`, '', statusLine(plan, state), '');
+  if (state.failure) parts.push(renderFailure(state.failure), '');
+  if (options.links?.revertPullRequest) parts.push(`↩️ Revert pull request: ${options.links.revertPullRequest}`, '');
+  parts.push(renderStageTable(plan, state), '');
+  const chart = renderChart(plan, state);
+  if (chart) parts.push(chart, '');
+  for (const section of options.sections ?? []) parts.push(section, '');
+  const links = [
+    options.links?.run ? `[workflow run](${options.links.run})` : '',
+    options.links?.deployment ? `[deployment](${options.links.deployment})` : '',
+  ].filter(Boolean);
+  if (links.length) parts.push(links.join(' · '), '');
+  const head = parts.join('\n');
+  const max = options.maxLength ?? 60_000;
+  // The timeline is the part that grows; it gives way first.
+  const timeline = renderTimeline(state, Math.max(0, max - head.length - 200));
+  const body = `${head}${timeline}\n`;
+  return body.length <= max ? body : `${body.slice(0, max - 40)}\n\n_(report truncated)_\n`;
+}
+
+export function renderFailure(failure: NonNullable<RolloutState['failure']>): string {
+  const lines = [`> [!CAUTION]`, `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`];
+  if (failure.evidence) lines.push(...renderEvidence(failure.evidence).map((line) => `> ${line}`));
+  return lines.join('\n');
+}
+
+function renderEvidence(evidence: Evidence): string[] {
+  const lines: string[] = [];
+  if (evidence.value !== undefined) lines.push(`- measured: \`${formatValue(evidence.value)}\`${evidence.threshold ? ` (expected \`${evidence.threshold}\`)` : ''}`);
+  else if (evidence.threshold) lines.push(`- expected: \`${evidence.threshold}\``);
+  if (evidence.canary !== undefined || evidence.baseline !== undefined) {
+    lines.push(`- canary \`${formatValue(evidence.canary)}\` vs baseline \`${formatValue(evidence.baseline)}\``);
+  }
+  if (evidence.query) lines.push(`- query: \`${evidence.query.replace(/\s+/g, ' ').replace(/`/g, "'")}\``);
+  if (evidence.link) lines.push(`- source: ${evidence.link}`);
+  return lines;
+}
+
+function renderStageTable(plan: Plan, state: RolloutState): string {
+  const rows = ['| # | weight | bake | gates | status | started |', '|---|---:|---|---|---|---|'];
+  const started = new Map<number, number>();
+  for (const entry of state.timeline) if (entry.kind === 'stage-started' && !started.has(entry.stage)) started.set(entry.stage, entry.at);
+  for (const stage of plan.stages) {
+    const measured = state.measurements.filter((m) => m.stage === stage.index);
+    const gates = stage.gates.map((name) => gateCell(name, measured.filter((m) => m.gate === name))).join('<br>') || '—';
+    const { minimumMs } = stageSchedule(plan, stage);
+    const at = started.get(stage.index);
+    rows.push(
+      `| ${stage.index + 1} | ${stage.weight}% | ${minimumMs ? formatDuration(minimumMs) : '—'}${stage.approval ? ' · approval' : ''} | ${gates} | ${stageStatus(state, stage.index)} | ${at ? new Date(at).toISOString().slice(11, 19) : ''} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+function gateCell(name: string, measurements: RecordedMeasurement[]): string {
+  const last = measurements[measurements.length - 1];
+  if (!last) return `\`${name}\` —`;
+  const bad = measurements.filter((m) => m.verdict !== 'pass').length;
+  const value = last.evidence.value !== undefined ? ` ${formatValue(last.evidence.value)}` : '';
+  const limit = last.evidence.threshold ? ` (${escapeCell(last.evidence.threshold)})` : '';
+  return `${VERDICT_ICON[last.verdict]} \`${name}\`${value}${limit} · ${measurements.length - bad}/${measurements.length} ok`;
+}
+
+function stageStatus(state: RolloutState, index: number): string {
+  if (index < state.stage) return 'done';
+  if (index > state.stage) return state.status === 'promoted' ? 'done' : state.status === 'rolled-back' || state.status === 'failed' ? 'skipped' : 'pending';
+  switch (state.status) {
+    case 'promoted':
+      return 'done';
+    case 'rolled-back':
+    case 'rolling-back':
+      return '**rolled back**';
+    case 'failed':
+      return '**failed**';
+    case 'awaiting-approval':
+      return 'waiting for approval';
+    case 'paused':
+      return 'paused';
+    default:
+      return state.phase === 'baking' ? 'baking' : 'shifting';
+  }
+}
+
+/** Mermaid charts (GitHub renders them): the canary weight over time, and the main gate's value. */
+export function renderChart(plan: Plan, state: RolloutState): string | undefined {
+  const points = weightSeries(state);
+  if (points.length < 2) return undefined;
+  const t0 = points[0]!.at;
+  const minutes = (at: number) => Math.round(((at - t0) / 60_000) * 10) / 10;
+  const blocks = [
+    '```mermaid',
+    'xychart-beta',
+    `  title "Traffic to ${sanitize(plan.canary)} (%)"`,
+    `  x-axis "minutes" [${points.map((p) => minutes(p.at)).join(', ')}]`,
+    '  y-axis "weight %" 0 --> 100',
+    `  line [${points.map((p) => p.weight).join(', ')}]`,
+    '```',
+  ];
+  const main = mainMetric(state);
+  if (main) {
+    blocks.push(
+      '',
+      '```mermaid',
+      'xychart-beta',
+      `  title "${sanitize(main.gate)}${main.threshold ? ` (${sanitize(main.threshold)})` : ''}"`,
+      `  x-axis "minutes" [${main.points.map((p) => minutes(p.at)).join(', ')}]`,
+      `  y-axis "${sanitize(main.gate)}"`,
+      `  line [${main.points.map((p) => round(p.value)).join(', ')}]`,
+      '```',
+    );
+  }
+  return blocks.join('\n');
+}
+
+function weightSeries(state: RolloutState): Array<{ at: number; weight: number }> {
+  const series: Array<{ at: number; weight: number }> = [];
+  for (const entry of state.timeline) {
+    if (entry.kind === 'started') series.push({ at: entry.at, weight: 0 });
+    else if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted') series.push({ at: entry.at, weight: entry.weight });
+  }
+  const last = series[series.length - 1];
+  if (last && state.updatedAt > last.at && state.status === 'progressing') series.push({ at: state.updatedAt, weight: state.weight });
+  return series.slice(-60);
+}
+
+/** The gate with the most numeric measurements; the failing gate when there is one. */
+function mainMetric(state: RolloutState) {
+  const byGate = new Map<string, Array<{ at: number; value: number }>>();
+  let threshold: Record<string, string | undefined> = {};
+  for (const m of state.measurements) {
+    if (typeof m.evidence.value !== 'number' || !Number.isFinite(m.evidence.value)) continue;
+    byGate.set(m.gate, [...(byGate.get(m.gate) ?? []), { at: m.at, value: m.evidence.value }]);
+    threshold = { ...threshold, [m.gate]: m.evidence.threshold };
+  }
+  const failing = state.failure?.gate;
+  const gate = failing && byGate.has(failing) ? failing : [...byGate.entries()].sort((a, b) => b[1].length - a[1].length)[0]?.[0];
+  if (!gate || byGate.get(gate)!.length < 2) return undefined;
+  return { gate, threshold: threshold[gate], points: byGate.get(gate)!.slice(-60) };
+}
+
+function renderTimeline(state: RolloutState, budget: number): string {
+  if (!state.timeline.length || budget < 200) return '';
+  const lines = state.timeline.map((e) => `- \`${new Date(e.at).toISOString().slice(11, 19)}\` ${escapeCell(e.message)}`);
+  let kept = lines;
+  while (kept.join('\n').length > budget - 120 && kept.length > 1) kept = kept.slice(Math.ceil(kept.length / 4));
+  const dropped = lines.length - kept.length;
+  return ['<details><summary>Timeline</summary>', '', ...(dropped ? [`- … ${dropped} earlier entries`] : []), ...kept, '', '</details>'].join('\n');
+}
+
+export function formatValue(value: number | null | undefined): string {
+  if (value === null || value === undefined) return 'no data';
+  if (!Number.isFinite(value)) return String(value);
+  return String(round(value));
+}
+
+const round = (value: number) => (Math.abs(value) >= 100 ? Math.round(value * 10) / 10 : Number(value.toPrecision(4)));
+const sanitize = (text: string) => text.replace(/["\n]/g, "'").slice(0, 60);
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
