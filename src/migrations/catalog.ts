@@ -1,0 +1,66 @@
+// What the migrations seen so far say the schema is: tables, their columns and types. Rules use it to
+// know a column's old type, and whether a table is new (created by the same file, so nothing uses it yet).
+import type { Node } from 'libpg-query';
+import { alterCommands, columnDef, columnType, droppedNames, tableName, type ColumnType } from './ast.js';
+
+export class Catalog {
+  private readonly tables = new Map<string, Map<string, ColumnType>>();
+
+  columnType(table: string, column: string): ColumnType | undefined {
+    return this.tables.get(table)?.get(column);
+  }
+
+  columns(table: string): ReadonlyMap<string, ColumnType> | undefined {
+    return this.tables.get(table);
+  }
+
+  /** Records what a statement does to the schema. Returns the tables it creates. */
+  apply(node: Node): string[] {
+    if ('CreateStmt' in node) {
+      const table = tableName(node.CreateStmt.relation);
+      const columns = new Map<string, ColumnType>();
+      for (const element of node.CreateStmt.tableElts ?? []) {
+        const column = columnDef(element);
+        const type = columnType(column?.typeName);
+        if (column?.colname && type) columns.set(column.colname, type);
+      }
+      this.tables.set(table, columns);
+      return [table];
+    }
+    if ('CreateTableAsStmt' in node) {
+      const table = tableName(node.CreateTableAsStmt.into?.rel);
+      this.tables.set(table, new Map());
+      return [table];
+    }
+    for (const { table, cmd } of alterCommands(node)) {
+      const columns = this.tables.get(table) ?? new Map<string, ColumnType>();
+      this.tables.set(table, columns);
+      const column = columnDef(cmd.def);
+      const type = columnType(column?.typeName);
+      if (cmd.subtype === 'AT_AddColumn' && column?.colname && type) columns.set(column.colname, type);
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && type) columns.set(cmd.name, type);
+      if (cmd.subtype === 'AT_DropColumn' && cmd.name) columns.delete(cmd.name);
+    }
+    if ('RenameStmt' in node) {
+      const rename = node.RenameStmt;
+      const table = tableName(rename.relation);
+      if (rename.renameType === 'OBJECT_TABLE' && rename.newname) {
+        const columns = this.tables.get(table);
+        this.tables.delete(table);
+        if (columns) this.tables.set(rename.newname, columns);
+      }
+      if (rename.renameType === 'OBJECT_COLUMN' && rename.subname && rename.newname) {
+        const columns = this.tables.get(table);
+        const type = columns?.get(rename.subname);
+        if (columns && type) {
+          columns.delete(rename.subname);
+          columns.set(rename.newname, type);
+        }
+      }
+    }
+    if ('DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE') {
+      for (const name of droppedNames(node.DropStmt.objects)) this.tables.delete(name);
+    }
+    return [];
+  }
+}

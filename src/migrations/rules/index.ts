@@ -1,0 +1,52 @@
+// Every migration rule, in the order the docs list them. A new rule is one entry here.
+import { addRequiredColumn, dropColumn, dropTable, renameColumn, renameTable, setNotNull } from './breaking.js';
+import { intPrimaryKey, jsonColumn, timestampWithoutTimeZone } from './hygiene.js';
+import {
+  checkWithoutNotValid,
+  concurrentlyInTransaction,
+  dropIndexWithoutConcurrently,
+  foreignKeyWithoutNotValid,
+  indexWithoutConcurrently,
+  reindexWithoutConcurrently,
+  truncateCascade,
+  uniqueWithoutIndex,
+} from './locks.js';
+import { missingLockTimeout, unbatchedWrite } from './operations.js';
+import { addColumnRewrite, alterColumnType, storedGeneratedColumn, vacuumFullCluster } from './rewrites.js';
+import type { Rule } from './rule.js';
+
+export const RULES: readonly Rule[] = [
+  dropColumn,
+  dropTable,
+  renameColumn,
+  renameTable,
+  setNotNull,
+  addRequiredColumn,
+  addColumnRewrite,
+  storedGeneratedColumn,
+  alterColumnType,
+  vacuumFullCluster,
+  checkWithoutNotValid,
+  foreignKeyWithoutNotValid,
+  uniqueWithoutIndex,
+  indexWithoutConcurrently,
+  dropIndexWithoutConcurrently,
+  reindexWithoutConcurrently,
+  concurrentlyInTransaction,
+  truncateCascade,
+  missingLockTimeout,
+  unbatchedWrite,
+  jsonColumn,
+  timestampWithoutTimeZone,
+  intPrimaryKey,
+];
+
+/** Findings the linter itself makes, outside any rule. */
+export const SYNTAX_ERROR = 'syntax-error';
+export const INVALID_IGNORE = 'invalid-ignore';
+
+export const RULE_NAMES = RULES.map((rule) => rule.name) as [string, ...string[]];
+
+export function ruleNamed(name: string): Rule | undefined {
+  return RULES.find((rule) => rule.name === name);
+}

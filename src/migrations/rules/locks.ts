@@ -1,0 +1,172 @@
+// Statements that hold a lock blocking writes (or reads) for as long as they scan or build.
+import { alterCommands, columnDef, constraints, droppedNames, locationOf, tableName, walk } from '../ast.js';
+import { existing, type LintContext, type Rule } from './rule.js';
+import type { Statement } from '../parse.js';
+
+export const checkWithoutNotValid: Rule = {
+  name: 'check-without-not-valid',
+  category: 'lock',
+  severity: 'error',
+  summary: 'ADD CONSTRAINT … CHECK without NOT VALID: scans the table under an ACCESS EXCLUSIVE lock.',
+  recipe: [
+    '1. `ALTER TABLE t ADD CONSTRAINT c CHECK (…) NOT VALID;` (new rows are checked; no scan)',
+    '2. In a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT c;` (scans under SHARE UPDATE EXCLUSIVE: reads and writes go on)',
+  ].join('\n'),
+  squawk: ['constraint-missing-not-valid'],
+  check(statement, context) {
+    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+      const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
+      if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation || !existing(context, table)) return [];
+      return [{ at: constraint.location, message: `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace('  ', ' ') }];
+    });
+  },
+};
+
+export const foreignKeyWithoutNotValid: Rule = {
+  name: 'foreign-key-without-not-valid',
+  category: 'lock',
+  severity: 'error',
+  summary: 'ADD FOREIGN KEY without NOT VALID: checks every row while both tables are locked against writes.',
+  recipe: [
+    '1. `ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (x) REFERENCES p (id) NOT VALID;` (no scan)',
+    '2. In a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT t_fk;` (SHARE UPDATE EXCLUSIVE on t, ROW SHARE on p: writes go on)',
+  ].join('\n'),
+  squawk: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
+  check(statement, context) {
+    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+      if (!existing(context, table)) return [];
+      const column = columnDef(cmd.def);
+      const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+      return candidates
+        .filter((c) => c.contype === 'CONSTR_FOREIGN' && !c.skip_validation)
+        .map((c) => ({
+          at: c.location,
+          message: `adds a foreign key from ${table} to ${tableName(c.pktable)} without NOT VALID: every row is checked while SHARE ROW EXCLUSIVE locks block writes to both tables`,
+        }));
+    });
+  },
+};
+
+export const uniqueWithoutIndex: Rule = {
+  name: 'unique-without-index',
+  category: 'lock',
+  severity: 'error',
+  summary: 'ADD UNIQUE / PRIMARY KEY not built USING INDEX: builds the index under an ACCESS EXCLUSIVE lock.',
+  recipe: [
+    '1. `CREATE UNIQUE INDEX CONCURRENTLY t_x_key ON t (x);` (in a file the runner does not wrap in a transaction)',
+    '2. `ALTER TABLE t ADD CONSTRAINT t_x_key UNIQUE USING INDEX t_x_key;` (or PRIMARY KEY USING INDEX, once the columns are NOT NULL): a brief lock, no build',
+  ].join('\n'),
+  squawk: ['disallowed-unique-constraint', 'adding-serial-primary-key-field'],
+  check(statement, context) {
+    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+      if (!existing(context, table)) return [];
+      const column = columnDef(cmd.def);
+      const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+      return candidates
+        .filter((c) => (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname)
+        .map((c) => ({
+          at: c.location,
+          message: `adds ${c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : c.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'EXCLUDE'} on ${table} by building a new index: reads and writes wait under an ACCESS EXCLUSIVE lock for the whole build`,
+        }));
+    });
+  },
+};
+
+export const indexWithoutConcurrently: Rule = {
+  name: 'index-without-concurrently',
+  category: 'lock',
+  severity: 'error',
+  summary: 'CREATE INDEX without CONCURRENTLY: blocks writes for the whole build.',
+  recipe: [
+    '`CREATE INDEX CONCURRENTLY i ON t (x);` in a file the runner does not wrap in a transaction.',
+    'If it fails it leaves an INVALID index: `DROP INDEX CONCURRENTLY i;` and run it again.',
+  ].join('\n'),
+  squawk: ['require-concurrent-index-creation'],
+  check(statement, context) {
+    if (!('IndexStmt' in statement.node)) return [];
+    const index = statement.node.IndexStmt;
+    const table = tableName(index.relation);
+    if (index.concurrent || !existing(context, table)) return [];
+    return [{ message: `creates index ${index.idxname ?? '(unnamed)'} on ${table} without CONCURRENTLY: a SHARE lock blocks every write for the whole build` }];
+  },
+};
+
+export const dropIndexWithoutConcurrently: Rule = {
+  name: 'drop-index-without-concurrently',
+  category: 'lock',
+  severity: 'error',
+  summary: 'DROP INDEX without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock on the table.',
+  recipe: '`DROP INDEX CONCURRENTLY i;` in a file the runner does not wrap in a transaction.',
+  squawk: ['require-concurrent-index-deletion'],
+  check(statement, context) {
+    if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_INDEX' || statement.node.DropStmt.concurrent) return [];
+    return droppedNames(statement.node.DropStmt.objects)
+      .filter((name) => !context.newIndexes.has(name))
+      .map((name) => ({ message: `drops index ${name} without CONCURRENTLY: its table is locked ACCESS EXCLUSIVE, and the drop queues behind every running query` }));
+  },
+};
+
+export const reindexWithoutConcurrently: Rule = {
+  name: 'reindex-without-concurrently',
+  category: 'lock',
+  severity: 'error',
+  summary: 'REINDEX without CONCURRENTLY: blocks writes (and reads that use the index) for the rebuild.',
+  recipe: [
+    'PostgreSQL 12+: `REINDEX INDEX CONCURRENTLY i;` outside a transaction.',
+    'Before 12: `CREATE INDEX CONCURRENTLY i_new …;` then `DROP INDEX CONCURRENTLY i;` and `ALTER INDEX i_new RENAME TO i;`.',
+  ].join('\n'),
+  squawk: ['require-concurrent-reindex'],
+  check(statement) {
+    if (!('ReindexStmt' in statement.node)) return [];
+    let concurrent = false;
+    walk(statement.node.ReindexStmt.params, (key, value) => {
+      if (key === 'DefElem' && value.defname === 'concurrently') concurrent = true;
+    });
+    return concurrent ? [] : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
+  },
+};
+
+/** True for statements PostgreSQL refuses to run inside a transaction block. */
+export function isConcurrent(statement: Statement): boolean {
+  const node = statement.node;
+  if ('IndexStmt' in node) return node.IndexStmt.concurrent === true;
+  if ('DropStmt' in node) return node.DropStmt.removeType === 'OBJECT_INDEX' && node.DropStmt.concurrent === true;
+  if ('ReindexStmt' in node) {
+    let concurrent = false;
+    walk(node.ReindexStmt.params, (key, value) => {
+      if (key === 'DefElem' && value.defname === 'concurrently') concurrent = true;
+    });
+    return concurrent;
+  }
+  return alterCommands(node).some(({ cmd }) => cmd.subtype === 'AT_DetachPartition' && cmd.def !== undefined && 'PartitionCmd' in cmd.def && cmd.def.PartitionCmd.concurrent === true);
+}
+
+export const concurrentlyInTransaction: Rule = {
+  name: 'concurrently-in-transaction',
+  category: 'lock',
+  severity: 'error',
+  summary: 'CONCURRENTLY inside a transaction: PostgreSQL refuses it, so the migration fails mid-deploy.',
+  recipe: [
+    'Put the CONCURRENTLY statement alone in its own migration file and tell the runner not to wrap that file in a transaction',
+    '(dbmate: `-- migrate:up transaction:false`; graphile-migrate: `--! no-transaction`; Rails: `disable_ddl_transaction!`; Flyway: `executeInTransaction=false`).',
+    'Rollgate reads the first two markers; otherwise set `migrations.transactionPerFile: false` if your runner never wraps files.',
+  ].join('\n'),
+  squawk: ['ban-concurrent-index-creation-in-transaction'],
+  check(statement, context: LintContext) {
+    if (!context.inTransaction || !isConcurrent(statement)) return [];
+    return [{ message: 'runs CONCURRENTLY inside a transaction: PostgreSQL refuses with "cannot run inside a transaction block" and the migration fails' }];
+  },
+};
+
+export const truncateCascade: Rule = {
+  name: 'truncate-cascade',
+  category: 'lock',
+  severity: 'error',
+  summary: 'TRUNCATE … CASCADE: empties every table that references this one, under ACCESS EXCLUSIVE locks.',
+  recipe: 'Name every table to empty explicitly (`TRUNCATE a, b;`) after checking what references them; plain TRUNCATE refuses when another table still references it.',
+  squawk: ['ban-truncate-cascade'],
+  check(statement) {
+    if (!('TruncateStmt' in statement.node) || statement.node.TruncateStmt.behavior !== 'DROP_CASCADE') return [];
+    return [{ at: locationOf(statement.node.TruncateStmt.relations), message: 'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks' }];
+  },
+};
