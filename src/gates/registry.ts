@@ -5,8 +5,11 @@ import type { GateProvider } from './provider.js';
 import { commandGate } from './command.js';
 import { httpGate } from './http.js';
 import { prometheusGate } from './prometheus.js';
+import { datadogGate } from './datadog.js';
+import { newrelicGate } from './newrelic.js';
+import { cloudwatchGate } from './cloudwatch.js';
 
-const providers = [prometheusGate, httpGate, commandGate] as const;
+const providers = [prometheusGate, datadogGate, newrelicGate, cloudwatchGate, httpGate, commandGate] as const;
 
 export const gateSchema = z.discriminatedUnion(
   'provider',

@@ -1,0 +1,307 @@
+// What the metric sources (prometheus, datadog, newrelic, cloudwatch) share: the spec fields of a
+// metric gate, and the gate built on a source's instant and range queries. Threshold mode holds one
+// number against a threshold; compare mode takes canary and baseline samples since the stage began
+// (or over `window`) and hands them to the judge `compare.judge` names.
+import { z } from 'zod';
+import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
+import { compare, duration, gatePolicy, threshold } from '../spec/common.js';
+import { formatDuration, parseDuration } from '../spec/duration.js';
+import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
+import { judgeMannWhitney } from './judge/mann-whitney.js';
+import { sequentialRateTest } from './judge/sequential.js';
+import { renderTemplate, unknownVariables } from './template.js';
+
+/** One value of a series; `at` is milliseconds since the epoch. */
+export interface Point {
+  at: number;
+  value: number;
+}
+
+/** The part of a metric gate that differs between sources: how a query is run and linked to. */
+export interface MetricSource {
+  /** Names the source in messages, e.g. "Prometheus". */
+  readonly label: string;
+  // Queries come rendered; `context` is there for sources with templates outside the query text.
+  /** The query's value at `at`, or null when it has no data. Throws when the source cannot answer. */
+  instant(query: string, at: number, signal: AbortSignal, context: TemplateContext): Promise<number | null>;
+  /** The query's points in [start, end], one every stepMs (sources with their own rollup may differ). */
+  range(query: string, start: number, end: number, stepMs: number, signal: AbortSignal, context: TemplateContext): Promise<Point[]>;
+  /** Where a person sees the queries over [start, end] in the source's own UI. */
+  link(queries: string[], start: number, end: number, context: TemplateContext): string | undefined;
+}
+
+/** What query templates are rendered with. */
+export type TemplateContext = Omit<MeasureContext, 'at' | 'signal' | 'stageStartedAt'>;
+
+/** `compare` with what metric sources add: counts for the sequential judge, the window and the sample step. */
+export const metricCompare = compare.extend({
+  requests: z
+    .strictObject({
+      canary: z.string().min(1).describe('Requests of the canary in each step.'),
+      baseline: z.string().min(1).describe('Requests of the baseline in each step.'),
+    })
+    .optional()
+    .describe('With judge: sequential, canary and baseline count the errors in each step and these count all requests.'),
+  minRequests: z.int().min(1).default(100).describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
+  window: duration.optional().describe('Samples from this long before each check (default: since the stage began).'),
+  step: duration.optional().describe("Time between two samples (default: the gate's interval)."),
+});
+
+/** Spec fields of every metric gate; a provider file adds its connection fields. */
+export const metricGateFields = {
+  query: z.string().min(1).optional().describe('Query giving one number, held against threshold.'),
+  threshold: threshold.optional(),
+  compare: metricCompare.optional(),
+  ...gatePolicy,
+};
+
+export interface MetricGateSpec {
+  query?: string | undefined;
+  threshold?: string | undefined;
+  compare?: z.output<typeof metricCompare> | undefined;
+  interval: string;
+  noData: 'fail' | 'inconclusive' | 'pass';
+}
+
+/** The checks every metric gate's schema runs (pass it to superRefine). */
+export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): void {
+  if (!gate.query && !gate.compare) ctx.addIssue({ code: 'custom', message: 'needs either query with threshold, or compare' });
+  else if (gate.query && gate.compare) ctx.addIssue({ code: 'custom', path: ['compare'], message: 'use either query with threshold, or compare, not both' });
+  else if (gate.query && !gate.threshold) ctx.addIssue({ code: 'custom', path: ['query'], message: 'a query needs a threshold' });
+  else if (gate.compare && gate.threshold) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'compare is judged by compare.judge; threshold belongs to query' });
+  if (gate.compare?.judge === 'sequential' && !gate.compare.requests) {
+    ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)' });
+  }
+  if (gate.compare?.judge === 'mann-whitney' && gate.compare.requests) {
+    ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline' });
+  }
+  const templates: Array<[string, (string | number)[]]> = [];
+  if (gate.query) templates.push([gate.query, ['query']]);
+  if (gate.compare) {
+    templates.push([gate.compare.canary, ['compare', 'canary']], [gate.compare.baseline, ['compare', 'baseline']]);
+    if (gate.compare.requests) templates.push([gate.compare.requests.canary, ['compare', 'requests', 'canary']], [gate.compare.requests.baseline, ['compare', 'requests', 'baseline']]);
+  }
+  for (const [template, path] of templates) {
+    for (const name of unknownVariables(template)) {
+      ctx.addIssue({ code: 'custom', path, message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)` });
+    }
+  }
+}
+
+/** What a gate would have said at one past check time. */
+export interface ReplayedCheck {
+  at: number;
+  verdict: Verdict;
+  evidence: Measurement['evidence'];
+}
+
+/** A gate that can also replay a past window with range queries (`rollgate backtest`). */
+export interface ReplayableGate extends Gate {
+  /** Verdicts at from + step, from + 2·step, … ≤ to, as if a stage had begun at `from`. */
+  replay(context: TemplateContext, from: number, to: number, stepMs: number, signal?: AbortSignal): Promise<ReplayedCheck[]>;
+}
+
+export function isReplayable(gate: Gate): gate is ReplayableGate {
+  return typeof (gate as Partial<ReplayableGate>).replay === 'function';
+}
+
+type Result = Omit<Measurement, 'gate' | 'at'>;
+type Series = { canary: Point[]; baseline: Point[]; canaryRequests?: Point[]; baselineRequests?: Point[] };
+
+const TIME_LIMIT_MS = 30_000;
+
+export function createMetricGate(name: string, provider: string, spec: MetricGateSpec, source: MetricSource): ReplayableGate {
+  const limit = spec.threshold ? (parseThreshold(spec.threshold) as Threshold) : undefined;
+  const intervalMs = parseDuration(spec.interval) ?? 30_000;
+  const comparison = spec.compare;
+  const stepMs = comparison?.step ? (parseDuration(comparison.step) ?? intervalMs) : intervalMs;
+  const windowMs = comparison?.window ? parseDuration(comparison.window) : undefined;
+  const failure = (query: string, error: unknown): Result => ({
+    verdict: 'error',
+    evidence: { query, summary: `${source.label}: ${(error as Error).message}` },
+  });
+
+  const thresholdResult = (query: string, value: number | null, link: string | undefined): Result => {
+    const held = limit!;
+    if (value === null || Number.isNaN(value)) {
+      return { verdict: spec.noData, evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) } };
+    }
+    const ok = meetsThreshold(value, held);
+    return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: held.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${held.text}`, ...(link ? { link } : {}) } };
+  };
+
+  const compareQueries = (context: TemplateContext) => {
+    const c = comparison!;
+    return {
+      canary: renderTemplate(c.canary, context),
+      baseline: renderTemplate(c.baseline, context),
+      ...(c.requests ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) } : {}),
+    };
+  };
+
+  const fetchSeries = async (queries: ReturnType<typeof compareQueries>, start: number, end: number, signal: AbortSignal, context: TemplateContext): Promise<Series> => {
+    if (end < start) return { canary: [], baseline: [], ...(queries.canaryRequests ? { canaryRequests: [], baselineRequests: [] } : {}) };
+    const get = (query: string) => source.range(query, start, end, stepMs, signal, context);
+    const [canary, baseline, canaryRequests, baselineRequests] = await Promise.all([
+      get(queries.canary),
+      get(queries.baseline),
+      queries.canaryRequests ? get(queries.canaryRequests) : undefined,
+      queries.baselineRequests ? get(queries.baselineRequests) : undefined,
+    ]);
+    return { canary, baseline, ...(canaryRequests && baselineRequests ? { canaryRequests, baselineRequests } : {}) };
+  };
+
+  const compareResult = (queries: ReturnType<typeof compareQueries>, series: Series, from: number, to: number, context: TemplateContext): Result => {
+    const c = comparison!;
+    const inWindow = (points: Point[]) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
+    const query = Object.entries(queries).map(([side, text]) => `${side}: ${text}`).join('\n');
+    const link = source.link(Object.values(queries), from, to, context);
+    const tolerance = Number(c.tolerance.slice(0, -1)) / 100;
+    const threshold = `${c.judge}: ${c.direction === 'either' ? 'a change' : `an ${c.direction}`} beyond ${c.tolerance} at α ${c.alpha}`;
+    const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const noData = (summary: string, details: Record<string, unknown>): Result => ({
+      verdict: spec.noData,
+      evidence: { query, threshold, summary: `${summary} (noData: ${spec.noData})`, ...(link ? { link } : {}), details: { judge: c.judge, window, ...details } },
+    });
+
+    if (c.judge === 'mann-whitney') {
+      const canary = inWindow(series.canary).map((p) => p.value);
+      const baseline = inWindow(series.baseline).map((p) => p.value);
+      const samples = { canary: canary.length, baseline: baseline.length };
+      if (canary.length < c.minSamples || baseline.length < c.minSamples) {
+        return noData(`${canary.length} canary and ${baseline.length} baseline samples; minSamples is ${c.minSamples}`, { samples });
+      }
+      const result = judgeMannWhitney(canary, baseline, { direction: c.direction, tolerance, alpha: c.alpha, minSamples: c.minSamples });
+      return {
+        verdict: result.verdict,
+        evidence: {
+          query,
+          value: result.estimate ?? result.p ?? null,
+          canary: median(canary),
+          baseline: median(baseline),
+          threshold,
+          summary: result.summary,
+          ...(link ? { link } : {}),
+          details: { judge: c.judge, window, samples, ...judgeFigures(result) },
+        },
+      };
+    }
+
+    // Sequential: steps where all four counts are known, as (errors, requests) per side.
+    const byTime = (points: Point[]) => new Map(inWindow(points).map((p) => [p.at, p.value]));
+    const canaryErrors = byTime(series.canary);
+    const baselineErrors = byTime(series.baseline);
+    const canaryRequests = byTime(series.canaryRequests ?? []);
+    const baselineRequests = byTime(series.baselineRequests ?? []);
+    const intervals = [...canaryRequests.keys()]
+      .filter((at) => canaryErrors.has(at) && baselineErrors.has(at) && baselineRequests.has(at))
+      .sort((a, b) => a - b)
+      .map((at) => {
+        const cr = count(canaryRequests.get(at)!);
+        const br = count(baselineRequests.get(at)!);
+        // Two counters extrapolated apart may put errors a hair above requests.
+        return { canaryErrors: Math.min(count(canaryErrors.get(at)!), cr), canaryRequests: cr, baselineErrors: Math.min(count(baselineErrors.get(at)!), br), baselineRequests: br };
+      });
+    const totals = intervals.reduce(
+      (sum, i) => ({ canaryErrors: sum.canaryErrors + i.canaryErrors, canaryRequests: sum.canaryRequests + i.canaryRequests, baselineErrors: sum.baselineErrors + i.baselineErrors, baselineRequests: sum.baselineRequests + i.baselineRequests }),
+      { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
+    );
+    if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
+      return noData(`no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`, { totals });
+    }
+    const result = sequentialRateTest(intervals, { alpha: c.alpha, direction: c.direction, tolerance, minRequests: c.minRequests });
+    if (result.verdict === 'inconclusive' && (totals.canaryRequests < c.minRequests || totals.baselineRequests < c.minRequests)) {
+      return noData(result.summary, { steps: intervals.length, totals });
+    }
+    return {
+      verdict: result.verdict,
+      evidence: {
+        query,
+        value: result.estimate ?? result.p ?? null,
+        canary: totals.canaryErrors / totals.canaryRequests,
+        baseline: totals.baselineErrors / totals.baselineRequests,
+        threshold,
+        summary: result.summary,
+        ...(link ? { link } : {}),
+        details: { judge: c.judge, window, steps: intervals.length, totals, ...judgeFigures(result) },
+      },
+    };
+  };
+
+  return {
+    name,
+    provider,
+    async measure(context) {
+      const timeout = AbortSignal.timeout(TIME_LIMIT_MS);
+      const signal = context.signal ? AbortSignal.any([context.signal, timeout]) : timeout;
+      if (!comparison) {
+        const query = renderTemplate(spec.query!, context);
+        try {
+          const value = await source.instant(query, context.at, signal, context);
+          return thresholdResult(query, value, source.link([query], context.at - Math.max(intervalMs * 20, 3_600_000), context.at, context));
+        } catch (error) {
+          return failure(query, error);
+        }
+      }
+      const queries = compareQueries(context);
+      // Since the stage began, unless a window is set; without either, just enough steps for minSamples.
+      const from = windowMs !== undefined ? context.at - windowMs : (context.stageStartedAt ?? context.at - comparison.minSamples * stepMs);
+      try {
+        return compareResult(queries, await fetchSeries(queries, from + stepMs, context.at, signal, context), from, context.at, context);
+      } catch (error) {
+        return failure(Object.values(queries).join('\n'), error);
+      }
+    },
+    async replay(context, from, to, checkStepMs, outer) {
+      const timeout = AbortSignal.timeout(TIME_LIMIT_MS);
+      const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+      const checks: number[] = [];
+      for (let at = from + checkStepMs; at <= to; at += checkStepMs) checks.push(at);
+      if (!comparison) {
+        const query = renderTemplate(spec.query!, context);
+        const points = await source.range(query, from + checkStepMs, to, checkStepMs, signal, context);
+        // A check sees the latest point of the step before it (sources with their own rollup are not aligned).
+        return checks.map((at) => {
+          const seen = points.filter((p) => p.at <= at && p.at > at - checkStepMs);
+          const value = seen.length ? seen[seen.length - 1]!.value : null;
+          return { at, ...thresholdResult(query, value, source.link([query], from, at, context)) };
+        });
+      }
+      const queries = compareQueries(context);
+      const series = await fetchSeries(queries, from + stepMs, to, signal, context);
+      return checks.map((at) => ({ at, ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context) }));
+    },
+  };
+}
+
+/** Counts may be fractional (Prometheus increase() extrapolates); a counter reset may make them negative. */
+function count(value: number): number {
+  return Math.max(0, value);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function judgeFigures(result: { p?: number; statistic?: number; estimate?: number; low?: number; high?: number; details?: Record<string, unknown> }): Record<string, unknown> {
+  const figures: Record<string, unknown> = { ...result.details };
+  for (const key of ['p', 'statistic', 'estimate', 'low', 'high'] as const) if (result[key] !== undefined) figures[key] = result[key];
+  return figures;
+}
+
+/** The latest point of a series, or null when it is empty: the "instant" value of range-only sources. */
+export function latestValue(points: Point[]): number | null {
+  let latest: Point | undefined;
+  for (const p of points) if (Number.isFinite(p.value) && (!latest || p.at >= latest.at)) latest = p;
+  return latest ? latest.value : null;
+}
+
+/** A failed HTTP request in words: "cannot reach http://…: ECONNREFUSED", not "fetch failed". */
+export function requestFailure(error: unknown, origin: string, timeoutMs: number): string {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return `no answer from ${origin} within ${formatDuration(timeoutMs)}`;
+  if (e.name === 'AbortError') return `request to ${origin} was cancelled`;
+  return `cannot reach ${origin}: ${e.cause?.code ?? e.cause?.message ?? e.message}`;
+}
