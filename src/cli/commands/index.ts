@@ -6,5 +6,6 @@ import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { schemaCommand } from './schema.js';
 import { demoCommand } from './demo.js';
+import { backtestCommand } from './backtest.js';
 
-export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand];
+export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand, backtestCommand];
