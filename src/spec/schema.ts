@@ -15,7 +15,11 @@ export const stageSchema = z.strictObject({
 
 const environment = z.union([
   z.string().min(1),
-  z.strictObject({ name: z.string().min(1), url: z.url().optional() }),
+  z.strictObject({
+    name: z.string().min(1),
+    url: z.url().optional(),
+    production: z.boolean().optional().describe('GitHub Deployments: a production environment (default: true when it is named "production").'),
+  }),
 ]);
 
 export const specSchema = z
@@ -76,4 +80,9 @@ export function environmentName(spec: Pick<Spec, 'environment'>): string {
 
 export function environmentUrl(spec: Pick<Spec, 'environment'>): string | undefined {
   return typeof spec.environment === 'string' ? undefined : spec.environment.url;
+}
+
+/** Whether the spec marks its environment as production; undefined lets GitHub decide. */
+export function environmentIsProduction(spec: Pick<Spec, 'environment'>): boolean | undefined {
+  return typeof spec.environment === 'string' ? undefined : spec.environment.production;
 }
