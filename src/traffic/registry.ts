@@ -4,8 +4,10 @@ import type { ProviderEnv, TrafficRouter } from '../ports.js';
 import type { TrafficProvider } from './provider.js';
 import { commandTraffic } from './command.js';
 import { embeddedTraffic } from './embedded.js';
+import { haproxyTraffic } from './haproxy.js';
+import { nginxTraffic } from './nginx.js';
 
-const providers = [commandTraffic, embeddedTraffic] as const;
+const providers = [commandTraffic, embeddedTraffic, haproxyTraffic, nginxTraffic] as const;
 
 export const trafficSchema = z.discriminatedUnion(
   'provider',

@@ -1,0 +1,205 @@
+// Traffic `haproxy`: drives a running HAProxy live through its runtime API (the admin socket, a unix
+// path or host:port). The canary split is two server weights in one backend (stable 100−w, canary w;
+// weight 0 takes no new requests); fleet control is `set server … state ready|drain|maint`. Every
+// change is read back from `show servers state`; nothing is reloaded.
+import { connect } from 'node:net';
+import { z } from 'zod';
+import { defineTrafficProvider } from './provider.js';
+import type { FleetRouter, FleetServer, ServerAdminState } from './fleet.js';
+import type { TrafficRouter } from '../ports.js';
+import { duration } from '../spec/common.js';
+import { parseDuration } from '../spec/duration.js';
+
+// HAProxy's names: letters, digits and . _ - : (and nothing the runtime API would read as syntax).
+const haproxyName = z.string().regex(/^[A-Za-z0-9._:-]+$/, { error: 'HAProxy names are letters, digits, ".", "_", "-" and ":"' });
+
+const haproxySchema = z.strictObject({
+  provider: z.literal('haproxy'),
+  socket: z
+    .string()
+    .regex(/^(\/.+|\.{1,2}\/.+|[A-Za-z0-9.-]+:\d+|\[[0-9A-Fa-f:.]+\]:\d+)$/, {
+      error: 'expected the admin socket as a unix path (/run/haproxy/admin.sock) or host:port (127.0.0.1:9999)',
+    })
+    .describe('HAProxy runtime API: a unix socket path or host:port of a `stats socket … level admin`.'),
+  backend: haproxyName.describe('The backend that holds the stable and the canary server.'),
+  stable: haproxyName.describe('Server name of the stable version in the backend.'),
+  canary: haproxyName.describe('Server name of the canary version in the backend.'),
+  timeout: duration.default('5s').describe('How long one runtime API command may take.'),
+});
+
+export type HaproxySpec = z.output<typeof haproxySchema>;
+
+export const haproxyTraffic = defineTrafficProvider({ schema: haproxySchema, create: (spec) => createHaproxyRouter(spec) });
+
+/** A server as `show servers state` and `show stat` describe it. */
+export interface HaproxyServerState {
+  name: string;
+  address: string;
+  /** srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping. */
+  operational: number;
+  /** srv_admin_state bit field (maintenance and drain flags). */
+  admin: number;
+  /** srv_uweight: the weight in force. */
+  weight: number;
+}
+
+// srv_admin_state flags (HAProxy include/haproxy/server-t.h): forced, inherited, configured and
+// resolver maintenance; forced and inherited drain.
+const ADMIN_MAINT = 0x01 | 0x02 | 0x04 | 0x20;
+const ADMIN_DRAIN = 0x08 | 0x10;
+
+export function adminState(flags: number): ServerAdminState {
+  if (flags & ADMIN_MAINT) return 'maint';
+  if (flags & ADMIN_DRAIN) return 'drain';
+  return 'ready';
+}
+
+/** One runtime API client: one connection per request, as the API's non-interactive mode wants. */
+export class HaproxyRuntimeApi {
+  constructor(
+    readonly address: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  /** Sends one command line (commands may be chained with `;`) and returns HAProxy's whole answer. */
+  request(line: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const tcp = /^\[?([^\]]+?)\]?:(\d+)$/.exec(this.address);
+      const socket = this.address.includes('/') || !tcp ? connect(this.address) : connect(Number(tcp[2]), tcp[1]);
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.setTimeout(this.timeoutMs, () => {
+        socket.destroy();
+        reject(new Error(`HAProxy runtime API at ${this.address} did not answer "${line}" within ${this.timeoutMs} ms`));
+      });
+      socket.once('connect', () => socket.write(`${line}\n`));
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.once('error', (error) => reject(new Error(`cannot reach the HAProxy runtime API at ${this.address}: ${error.message}`)));
+      socket.once('close', (hadError) => {
+        if (!hadError) resolve(answer);
+      });
+    });
+  }
+
+  /** Runs commands that answer nothing on success; any text back is HAProxy's error. */
+  async execute(commands: string[]): Promise<void> {
+    const line = commands.join('; ');
+    const answer = (await this.request(line)).trim();
+    if (answer) throw new Error(`HAProxy refused "${line}": ${answer.split('\n').join(' ')}`);
+  }
+
+  /** `show servers state <backend>`: the servers of one backend with their weights and states. */
+  async serversState(backend: string): Promise<Map<string, HaproxyServerState>> {
+    const answer = await this.request(`show servers state ${backend}`);
+    const lines = answer.split('\n').filter((l) => l.trim());
+    const header = lines.find((l) => l.startsWith('# '));
+    if (!header) throw new Error(`HAProxy at ${this.address}: ${answer.trim() || 'no answer'} (backend "${backend}")`);
+    const columns = header.slice(2).trim().split(/\s+/);
+    const at = (name: string) => {
+      const index = columns.indexOf(name);
+      if (index < 0) throw new Error(`HAProxy's "show servers state" has no column ${name}`);
+      return index;
+    };
+    const [name, address, operational, admin, weight] = ['srv_name', 'srv_addr', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(at) as [number, number, number, number, number];
+    const port = columns.indexOf('srv_port');
+    const servers = new Map<string, HaproxyServerState>();
+    for (const row of lines.slice(lines.indexOf(header) + 1)) {
+      const fields = row.trim().split(/\s+/);
+      if (fields.length < columns.length) continue;
+      servers.set(fields[name]!, {
+        name: fields[name]!,
+        address: port >= 0 ? `${fields[address]}:${fields[port]}` : fields[address]!,
+        operational: Number(fields[operational]),
+        admin: Number(fields[admin]),
+        weight: Number(fields[weight]),
+      });
+    }
+    return servers;
+  }
+
+  /** `show stat`: per server of one backend, the sessions in progress (scur) and queued (qcur). */
+  async sessions(backend: string): Promise<Map<string, { current: number; queued: number }>> {
+    const answer = await this.request('show stat -1 4 -1');
+    const lines = answer.split('\n').filter((l) => l.trim());
+    const header = lines[0]?.startsWith('# ') ? lines[0].slice(2).split(',') : undefined;
+    if (!header) throw new Error(`HAProxy at ${this.address} answered "show stat" with: ${answer.trim() || 'nothing'}`);
+    const [proxy, server, scur, qcur] = ['pxname', 'svname', 'scur', 'qcur'].map((c) => header.indexOf(c)) as [number, number, number, number];
+    const sessions = new Map<string, { current: number; queued: number }>();
+    for (const row of lines.slice(1)) {
+      const fields = row.split(',');
+      if (fields[proxy] === backend) sessions.set(fields[server]!, { current: Number(fields[scur]), queued: Number(fields[qcur]) });
+    }
+    return sessions;
+  }
+}
+
+export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRouter {
+  const api = new HaproxyRuntimeApi(spec.socket, parseDuration(spec.timeout) ?? 5_000);
+  const where = `HAProxy backend ${spec.backend} (${spec.socket})`;
+
+  const servers = async () => {
+    const state = await api.serversState(spec.backend);
+    if (state.size === 0) throw new Error(`${where} has no servers`);
+    return state;
+  };
+  const server = (state: Map<string, HaproxyServerState>, name: string) => {
+    const found = state.get(name);
+    if (!found) throw new Error(`${where} has no server "${name}" (servers: ${[...state.keys()].join(', ')})`);
+    return found;
+  };
+  /** The canary's share of new requests: a server in drain or maintenance takes none. */
+  const canaryShare = (state: Map<string, HaproxyServerState>) => {
+    const effective = (s: HaproxyServerState) => (adminState(s.admin) === 'ready' ? s.weight : 0);
+    const stable = effective(server(state, spec.stable));
+    const canary = effective(server(state, spec.canary));
+    if (stable + canary === 0) throw new Error(`${where}: neither ${spec.stable} nor ${spec.canary} takes traffic (weights 0 or not ready)`);
+    return Math.round((100 * canary) / (stable + canary));
+  };
+
+  return {
+    type: 'haproxy',
+    async setWeight(weight) {
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
+      const state = await servers();
+      server(state, spec.stable);
+      server(state, spec.canary);
+      // The side that loses traffic changes first, so the way back (to 0 %) never overshoots.
+      const canary = `set weight ${spec.backend}/${spec.canary} ${weight}`;
+      const stable = `set weight ${spec.backend}/${spec.stable} ${100 - weight}`;
+      const rising = weight > server(state, spec.canary).weight;
+      await api.execute(rising ? [stable, canary] : [canary, stable]);
+    },
+    async getWeight() {
+      return canaryShare(await servers());
+    },
+    async verify(weight) {
+      const state = await servers();
+      return server(state, spec.stable).weight === 100 - weight && server(state, spec.canary).weight === weight && canaryShare(state) === weight;
+    },
+
+    async servers(): Promise<FleetServer[]> {
+      const [state, sessions] = await Promise.all([servers(), api.sessions(spec.backend)]);
+      return [...state.values()].map((s) => ({
+        name: s.name,
+        address: s.address,
+        state: adminState(s.admin),
+        weight: s.weight,
+        health: s.operational === 2 ? 'up' : s.operational === 0 ? 'down' : 'unknown',
+        activeConnections: sessions.get(s.name)?.current ?? null,
+      }));
+    },
+    async setServerState(name, state) {
+      server(await servers(), name);
+      await api.execute([`set server ${spec.backend}/${name} state ${state}`]);
+      const now = adminState(server(await servers(), name).admin);
+      if (now !== state) throw new Error(`${where}: server ${name} is in state ${now} after "set server … state ${state}"`);
+    },
+    async isDrained(name) {
+      const state = await servers();
+      if (adminState(server(state, name).admin) === 'ready') return false;
+      const sessions = (await api.sessions(spec.backend)).get(name);
+      if (!sessions) throw new Error(`${where}: "show stat" lists no server "${name}"`);
+      return sessions.current === 0 && sessions.queued === 0;
+    },
+  };
+}
