@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { checkWorkflow, contextReferences, parseUses, readAction, ROLLGATE_REPOSITORY } from './invariants.js';
+import { ROOT, workflowFiles } from './files.js';
+
+const files = workflowFiles();
+type Node = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const load = (file: string): Node => parse(files.find((f) => f.file === file)!.text) as Node;
+
+describe('every workflow keeps the invariants', () => {
+  it.each(files.map((f) => [f.file, f.text]))('%s', (file, text) => {
+    expect(checkWorkflow(ROOT, file, text)).toEqual([]);
+  });
+});
+
+describe('the inputs each workflow passes to the action exist in action.yml', () => {
+  const action = readAction(ROOT, '')!;
+  const steps = files.flatMap(({ file, text }) =>
+    Object.entries((parse(text) as Node).jobs ?? {}).flatMap(([job, body]) =>
+      ((body as Node).steps ?? [])
+        .filter((step: Node) => typeof step.uses === 'string' && step.uses.toLowerCase().startsWith(`${ROLLGATE_REPOSITORY}@`))
+        .map((step: Node) => ({ where: `${file} jobs.${job}`, with: (step.with ?? {}) as Node })),
+    ),
+  );
+
+  it('finds the action in every job that moves traffic', () => {
+    expect(steps.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(steps.map((s) => s.with.command))).toEqual(new Set(['run', 'advance', 'promote', 'abort', 'status', '${{ inputs.command }}']));
+  });
+
+  it.each(['config', 'command', 'environment', 'github-token'])('action.yml declares %s', (name) => {
+    expect(Object.keys(action.inputs)).toContain(name);
+  });
+
+  it('passes only declared inputs', () => {
+    const unknown = steps.flatMap((s) => Object.keys(s.with).filter((name) => !(name in action.inputs)).map((name) => `${s.where}: ${name}`));
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe('the shape of the pack', () => {
+  const needs = (workflow: Node, job: string) => [workflow.jobs[job].needs ?? []].flat();
+
+  it.each([
+    ['rollgate-canary.yml', 'canary', 'run', 'promote'],
+    ['rollgate-blue-green.yml', 'green', 'advance', 'switch'],
+    ['rollgate-rolling.yml', 'roll', 'run', 'resume'],
+  ])('%s: validate → %s (%s) → approve → %s, rollback after any of them', (name, first, command, last) => {
+    const workflow = load(`.github/workflows/${name}`);
+    const inputs = workflow.on.workflow_call.inputs;
+    expect(Object.keys(inputs).sort()).toEqual(['approval-environment', 'config', 'environment', 'ref', 'revert', 'runs-on']);
+    expect(inputs.environment).toMatchObject({ type: 'string', required: true });
+    expect(inputs.revert).toMatchObject({ type: 'boolean', default: false });
+    expect(Object.keys(workflow.on.workflow_call.secrets).sort()).toEqual(['ROLLGATE_ENV', 'ROLLGATE_TOKEN']);
+
+    expect(needs(workflow, first)).toEqual(['validate']);
+    expect(needs(workflow, 'approve')).toEqual([first]);
+    expect(workflow.jobs.approve.if).toContain(`needs.${first}.outputs.outcome == 'paused'`);
+    expect(workflow.jobs.approve.environment).toEqual({ name: '${{ inputs.approval-environment || inputs.environment }}', deployment: false });
+    expect(needs(workflow, last)).toEqual(['validate', 'approve']);
+    const commandOf = (job: string) => workflow.jobs[job].steps.find((s: Node) => s.id === 'rollgate').with.command;
+    expect([commandOf(first), commandOf(last)]).toEqual([command, 'promote']);
+    // Every later job checks out the commit validate resolved, not a branch that may have moved.
+    for (const job of [first, last]) expect(workflow.jobs[job].steps[0].with.ref).toBe('${{ needs.validate.outputs.commit }}');
+
+    const rollback = workflow.jobs.rollback;
+    expect(needs(workflow, 'rollback')).toEqual(['validate', first, 'approve', last]);
+    expect(rollback.if).toMatch(/^\$\{\{ always\(\) && .*contains\(needs\.\*\.result, 'failure'\).*contains\(needs\.\*\.result, 'cancelled'\)/);
+    expect(rollback.uses).toBe(`${ROLLGATE_REPOSITORY}/.github/workflows/rollgate-rollback.yml@v1`);
+    expect(rollback.with.revert).toBe('${{ inputs.revert }}');
+    expect(workflow.concurrency).toEqual({ group: 'rollgate-${{ inputs.environment }}', 'cancel-in-progress': false });
+  });
+
+  it('rollback: only the revert job can write contents, and only when revert is true', () => {
+    const workflow = load('.github/workflows/rollgate-rollback.yml');
+    expect(workflow.jobs.abort.permissions.contents).toBe('read');
+    expect(workflow.jobs.revert.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    expect(workflow.jobs.revert.if).toContain('inputs.revert');
+    expect(workflow.jobs.abort.steps.find((s: Node) => s.id === 'rollgate').with.command).toBe('abort');
+  });
+
+  it('controls: advance and promote wait for the approval job, abort and status do not', () => {
+    const workflow = load('.github/workflows/rollgate-controls.yml');
+    expect(workflow.jobs.approve.if).toBe("${{ inputs.command == 'advance' || inputs.command == 'promote' }}");
+    expect(workflow.jobs.control.needs).toBe('approve');
+    expect(workflow.jobs.control.if).toContain("needs.approve.result != 'failure'");
+    expect(workflow.jobs.status.permissions).toEqual({ contents: 'read', deployments: 'read' });
+    // Not the rollout's group: an abort must not queue behind the run it stops.
+    expect(workflow.concurrency.group).toBe('rollgate-controls-${{ inputs.environment }}');
+  });
+
+  it.each([
+    ['workflows/release-canary.yml', 'push', 'rollgate-canary.yml'],
+    ['workflows/release-blue-green.yml', 'release', 'rollgate-blue-green.yml'],
+    ['workflows/rollout-controls.yml', 'workflow_dispatch', 'rollgate-controls.yml'],
+  ])('%s: on %s, calls %s', (file, trigger, callee) => {
+    const workflow = load(file);
+    expect(Object.keys(workflow.on)).toEqual([trigger]);
+    const calls = Object.values(workflow.jobs as Node).map((job) => (job as Node).uses);
+    expect(calls).toContain(`${ROLLGATE_REPOSITORY}/.github/workflows/${callee}@v1`);
+  });
+});
+
+describe('the checker rejects what it must (negative fixtures)', () => {
+  const reusable = `name: fixture
+on:
+  workflow_call:
+    inputs:
+      environment:
+        description: Where
+        type: string
+        required: true
+permissions: {}
+concurrency:
+  group: rollgate-\${{ inputs.environment }}
+  cancel-in-progress: false
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+      deployments: write
+    steps:
+      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
+      - id: rollgate
+        uses: rollgate/rollgate@v1
+        with:
+          command: run
+          environment: \${{ inputs.environment }}
+      - env:
+          OUTCOME: \${{ steps.rollgate.outputs.outcome }}
+        run: echo "$OUTCOME \${{ github.run_id }}"
+  approve:
+    needs: deploy
+    runs-on: ubuntu-latest
+    permissions: {}
+    environment:
+      name: \${{ inputs.environment }}
+      deployment: false
+    steps:
+      - run: echo approved
+`;
+  const caller = `on:
+  push:
+    branches: [main]
+permissions: {}
+jobs:
+  release:
+    permissions:
+      contents: write
+      deployments: write
+      pull-requests: write
+    uses: rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1
+    with:
+      environment: production
+      revert: true
+    secrets:
+      ROLLGATE_ENV: \${{ secrets.ROLLGATE_ENV }}
+`;
+  const messages = (text: string) => checkWorkflow(ROOT, 'fixture.yml', text).map((f) => `${f.where}: ${f.message}`);
+  const mutate = (base: string, from: string, to: string) => {
+    expect(base, `fixture does not contain ${JSON.stringify(from)}`).toContain(from);
+    return base.replace(from, to);
+  };
+
+  it('passes the good fixtures', () => {
+    expect(messages(reusable)).toEqual([]);
+    expect(messages(caller)).toEqual([]);
+  });
+
+  it.each([
+    ['an untyped input', 'type: string\n        required: true', 'required: true', 'inputs.environment: needs a type'],
+    ['an input with no description', '        description: Where\n', '', 'inputs.environment: needs a description'],
+    ['a required input with a default', 'required: true', 'required: true\n        default: prod', 'is required and has a default'],
+    ['pull_request_target', 'on:\n  workflow_call:', 'on:\n  pull_request_target:\n  workflow_call:', 'on.pull_request_target: pull_request_target runs'],
+    ['a job without permissions', '    permissions:\n      contents: read\n      deployments: write\n', '', 'jobs.deploy: has no permissions'],
+    ['write-all', '    permissions:\n      contents: read\n      deployments: write\n', '    permissions: write-all\n', 'grants scopes wholesale'],
+    ['an unknown permission level', 'deployments: write', 'deployments: admin', '"admin" is not read, write or none'],
+    ['a deploying job outside any concurrency group', 'concurrency:\n  group: rollgate-${{ inputs.environment }}\n  cancel-in-progress: false\n', '', 'jobs.deploy: moves traffic outside any concurrency group'],
+    ['a group that cancels deploys', 'cancel-in-progress: false', 'cancel-in-progress: true', 'must not cancel a deploy in progress'],
+    ['a group not per environment', 'group: rollgate-${{ inputs.environment }}', 'group: rollgate', 'is not per environment'],
+    ['a job in its own workflow group', '    runs-on: ubuntu-latest\n    permissions:\n      contents: read', '    runs-on: ubuntu-latest\n    concurrency: rollgate-${{ inputs.environment }}\n    permissions:\n      contents: read', 'deadlock'],
+    ['an approval job without environment', '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n', '', 'jobs.approve: an approval job names the environment'],
+    ['an environment that creates deployments', '      deployment: false\n', '', 'needs deployment: false'],
+    ['an environment as a bare name', '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n', '    environment: production\n', 'name the environment as { name: …, deployment: false }'],
+    ['an approval job holding a token', '    permissions: {}\n    environment', '    permissions:\n      contents: read\n    environment', 'an approval job needs no token'],
+    ['a PR title in a script', 'run: echo approved', 'run: echo "${{ github.event.pull_request.title }}"', '${{ github.event.pull_request.title }} is pasted into a script'],
+    ['a branch name in a script', 'run: echo approved', 'run: git push origin "${{ github.head_ref }}"', '${{ github.head_ref }} is pasted'],
+    ['a commit message in a script', 'run: echo approved', 'run: echo ${{ github.event.head_commit.message }}', 'github.event.head_commit.message }} is pasted'],
+    ['an input in a script', 'run: echo approved', 'run: deploy --to ${{ inputs.environment }}', '${{ inputs.environment }} is pasted'],
+    ['an action pinned by tag', '08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0', 'v5', 'actions/checkout@v5 is not pinned by a full commit SHA'],
+    ['a SHA without its release', ' # v5.0.0', '', 'pinned by SHA without a "# vX.Y.Z" comment'],
+    ['a docker image by tag', '      - uses: actions/checkout', '      - uses: docker://alpine:3\n      - uses: actions/checkout', 'is not pinned by digest'],
+    ['Rollgate at a path with no action', 'uses: rollgate/rollgate@v1', 'uses: rollgate/rollgate/actions/deploy@v1', 'no action.yml at actions/deploy'],
+    ['a local action that does not exist', 'uses: rollgate/rollgate@v1', 'uses: ./.github/actions/rollgate', 'no action.yml at ./.github/actions/rollgate'],
+    ['an input the action does not have', 'command: run', 'command: run\n          conifg: x', 'the action has no input "conifg"'],
+    ['a command the action does not know', 'command: run', 'command: deploy', '"deploy" is not a command'],
+    ['an output the action does not have', 'steps.rollgate.outputs.outcome', 'steps.rollgate.outputs.result', 'the action has no output "result"'],
+  ])('%s', (_name, from, to, expected) => {
+    const found = messages(mutate(reusable, from, to));
+    expect(found).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it.each([
+    ['a missing required input', '      environment: production\n', '', 'requires the input "environment"'],
+    ['an input the workflow does not have', 'revert: true', 'revert: true\n      strategy: canary', 'has no input "strategy"'],
+    ['an input of the wrong type', 'revert: true', 'revert: "yes"', '"yes" is not a boolean'],
+    ['secrets: inherit', '    secrets:\n      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n', '    secrets: inherit\n', 'not secrets: inherit'],
+    ['a secret the workflow does not declare', 'ROLLGATE_ENV: ${{', 'PROM_TOKEN: ${{', 'declares no secret "PROM_TOKEN"'],
+    ['a permission the called jobs need', 'contents: write', 'contents: read', 'asks contents: write, which this job does not grant'],
+    ['a workflow that does not exist', 'rollgate-canary.yml@v1', 'rollgate-canaryy.yml@v1', 'no workflow at .github/workflows/rollgate-canaryy.yml'],
+    ['a third-party workflow by tag', 'rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1', 'someone/deploys/.github/workflows/canary.yml@main', 'is not pinned by a full commit SHA'],
+    ['a call sharing the callee group', 'permissions: {}\njobs:', 'permissions: {}\nconcurrency: rollgate-${{ inputs.environment }}\njobs:', 'the call would deadlock'],
+  ])('a caller with %s', (_name, from, to, expected) => {
+    const found = messages(mutate(caller, from, to));
+    expect(found).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it('lets the vetted run-context values into scripts', () => {
+    expect(contextReferences('echo ${{ github.run_id }} ${{ runner.temp }} and ${{ needs.a.outputs.b || github.sha }}')).toEqual([
+      'github.run_id',
+      'runner.temp',
+      'needs.a.outputs.b',
+      'github.sha',
+    ]);
+    expect(messages(mutate(reusable, 'run: echo approved', 'run: echo "${{ github.run_id }}/${{ runner.temp }}"'))).toEqual([]);
+  });
+
+  it('reads uses: references', () => {
+    expect(parseUses('rollgate/rollgate@v1')).toEqual({ kind: 'remote', repository: 'rollgate/rollgate', path: '', ref: 'v1' });
+    expect(parseUses('rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1')).toEqual({
+      kind: 'remote',
+      repository: 'rollgate/rollgate',
+      path: '.github/workflows/rollgate-canary.yml',
+      ref: 'v1',
+    });
+    expect(parseUses('./')).toEqual({ kind: 'local', path: '' });
+    expect(parseUses('docker://alpine@sha256:abc')).toEqual({ kind: 'docker', image: 'alpine@sha256:abc' });
+    expect(parseUses('not a reference')).toBeUndefined();
+  });
+});
