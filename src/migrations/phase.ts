@@ -1,6 +1,6 @@
 // Expand → migrate → contract: what each statement does to the schema the running code relies on.
 import type { Node } from 'libpg-query';
-import { alterCommands, droppedNames, tableName } from './ast.js';
+import { alterCommands, columnDef, droppedNames, tableName } from './ast.js';
 
 export type Phase = 'expand' | 'migrate' | 'contract' | 'other';
 
@@ -53,4 +53,19 @@ export function expandedTables(node: Node): string[] {
   return alterCommands(node)
     .filter(({ cmd }) => cmd.subtype === 'AT_AddColumn')
     .map(({ table }) => table);
+}
+
+/** Columns a statement creates: with its table, or by ADD COLUMN. */
+export function addedColumns(node: Node): { table: string; column: string }[] {
+  if ('CreateStmt' in node) {
+    const table = tableName(node.CreateStmt.relation);
+    return (node.CreateStmt.tableElts ?? []).flatMap((element) => {
+      const column = columnDef(element)?.colname;
+      return column ? [{ table, column }] : [];
+    });
+  }
+  return alterCommands(node).flatMap(({ table, cmd }) => {
+    const column = cmd.subtype === 'AT_AddColumn' ? columnDef(cmd.def)?.colname : undefined;
+    return column ? [{ table, column }] : [];
+  });
 }

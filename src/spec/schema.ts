@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { duration } from './common.js';
 import { gateSchema } from '../gates/registry.js';
 import { trafficSchema } from '../traffic/registry.js';
+import { migrationsSchema } from '../migrations/settings.js';
 
 export const stageSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -34,6 +35,7 @@ export const specSchema = z
     rollback: z
       .strictObject({ revert: z.enum(['none', 'pull-request']).default('none') })
       .default({ revert: 'none' }),
+    migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
     notify: z
       .strictObject({
         pullRequest: z.boolean().default(true),
