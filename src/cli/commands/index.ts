@@ -7,5 +7,6 @@ import { statusCommand } from './status.js';
 import { schemaCommand } from './schema.js';
 import { demoCommand } from './demo.js';
 import { backtestCommand } from './backtest.js';
+import { lintMigrationsCommand } from './lint-migrations.js';
 
-export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand, backtestCommand];
+export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand, backtestCommand, lintMigrationsCommand];
