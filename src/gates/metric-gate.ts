@@ -127,7 +127,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       return { verdict: spec.noData, evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) } };
     }
     const ok = meetsThreshold(value, held);
-    return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: held.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${held.text}`, ...(link ? { link } : {}) } };
+    return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: held.text, summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`, ...(link ? { link } : {}) } };
   };
 
   const compareQueries = (context: TemplateContext) => {

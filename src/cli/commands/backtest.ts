@@ -78,7 +78,7 @@ Exit codes: 0 replayed (whatever the verdicts), 2 bad input, 4 a gate could not 
       try {
         const gate = createGate(name, gateSpec, { env: io.env, log, cwd: io.cwd });
         if (!isReplayable(gate)) {
-          report.skipped = `a ${gateSpec.provider} gate probes live and has no history to replay`;
+          report.skipped = `${gateSpec.provider} gates probe live and have no history to replay`;
           continue;
         }
         const context = {
