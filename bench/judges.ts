@@ -175,6 +175,7 @@ for (const baseRate of baseRates) {
 }
 
 console.log('\n## Regressions: detection rate within the bake, and median checks until the rollback\n');
+console.log('The naive tests\' detection rates include their false alarms (see the A/A table); Mann-Whitney cannot judge before minSamples = 10 checks.\n');
 console.log('| base error rate | canary share | regression | sequential: detected | sequential: median checks | z-test every check: detected | z-test: median checks | Mann-Whitney every check: detected | Mann-Whitney: median checks |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 const goal: Record<string, number> = {};

@@ -211,7 +211,8 @@ export interface MannWhitneyJudgeOptions {
  *
  * Non-finite values (a PromQL NaN) are dropped and counted in `details.dropped`. Fewer than
  * `minSamples` values left on either side is `inconclusive`, never `pass`. `estimate`, `low` and
- * `high` are the Hodges-Lehmann shift canary − baseline and its (1 − alpha) confidence interval.
+ * `high` are the Hodges-Lehmann shift canary − baseline and its (1 − alpha) confidence interval
+ * (`low`/`high` absent when the samples are too small to bound it).
  *
  * This is a fixed-horizon test: its false-alarm rate is alpha for ONE look. Repeating it at every
  * interval of a bake raises the chance of a false rollback (see bench/judges.ts); use the
@@ -261,8 +262,8 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
     p: test.p,
     statistic: test.u,
     estimate: shift.estimate,
-    low: shift.low,
-    high: shift.high,
+    // An unbounded interval is left out: ±Infinity would turn into null in the JSON state.
+    ...(Number.isFinite(shift.low) ? { low: shift.low, high: shift.high } : {}),
     details: { ...counts, baselineMedian, margin, direction, confidence },
   };
 }

@@ -258,3 +258,14 @@ describe('judgeMannWhitney', () => {
     expect(() => judgeMannWhitney([1], [1], { ...options, minSamples: 0 })).toThrow(/minSamples/);
   });
 });
+
+describe('judgeMannWhitney on tiny samples', () => {
+  it('leaves out an interval that the samples cannot bound, and says so', () => {
+    const result = judgeMannWhitney([1.2, 1.3], [1, 1.1], { ...options, minSamples: 2 });
+    expect(result.verdict).toBe('pass');
+    expect(result.low).toBeUndefined();
+    expect(result.high).toBeUndefined();
+    expect(result.summary).toContain('95% CI unbounded at this sample size');
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});
