@@ -32,6 +32,8 @@ export function loadParser(): Promise<void> {
 /** Parses SQL text. Call (and await) loadParser() first. */
 export function parseMigration(text: string): ParsedFile {
   const source = new SourceText(text);
+  // The parser rejects an empty input; an empty migration simply has no statement.
+  if (!text.trim()) return { ok: true, source, statements: [], comments: [] };
   let stmts;
   try {
     stmts = parseSync(text).stmts ?? [];

@@ -1,0 +1,126 @@
+// Details of what the rules consider safe: type changes, lock_timeout forms, batching, new tables.
+import { describe, expect, it } from 'vitest';
+import { columnType } from '../../../src/migrations/ast.js';
+import { Catalog } from '../../../src/migrations/catalog.js';
+import { parseMigration } from '../../../src/migrations/parse.js';
+import { phaseOf } from '../../../src/migrations/phase.js';
+import { isBinaryCoercible } from '../../../src/migrations/rules/rewrites.js';
+import { found, lint, rulesOf } from './helpers.js';
+
+const T = "SET lock_timeout = '1s';\n";
+
+function typeOf(sql: string) {
+  const parsed = parseMigration(`CREATE TABLE x (c ${sql});`);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  const node = parsed.statements[0]!.node;
+  const column = 'CreateStmt' in node ? node.CreateStmt.tableElts?.[0] : undefined;
+  return columnType(column && 'ColumnDef' in column ? column.ColumnDef.typeName : undefined)!;
+}
+
+describe('binary-coercible type changes', () => {
+  const cases: [string, string, boolean][] = [
+    ['varchar(10)', 'varchar(20)', true],
+    ['varchar(20)', 'varchar(10)', false],
+    ['varchar(10)', 'text', true],
+    ['varchar(10)', 'varchar', true],
+    ['text', 'varchar', true],
+    ['text', 'varchar(10)', false],
+    ['numeric(8,2)', 'numeric(12,2)', true],
+    ['numeric(8,2)', 'numeric(12,3)', false],
+    ['cidr', 'inet', true],
+    ['integer', 'bigint', false],
+    ['bigint', 'integer', false],
+    ['timestamp', 'timestamptz', false],
+    ['text[]', 'varchar[]', true],
+    ['text', 'text[]', false],
+  ];
+  for (const [from, to, safe] of cases) {
+    it(`${from} → ${to}: ${safe ? 'no rewrite' : 'rewrite'}`, () => expect(isBinaryCoercible(typeOf(from), typeOf(to))).toBe(safe));
+  }
+
+  it('uses the type an earlier file gave the column; USING always rewrites; an unknown old type is flagged', () => {
+    const catalog = new Catalog();
+    lint('CREATE TABLE users (name varchar(50));', {}, catalog);
+    expect(rulesOf(`${T}ALTER TABLE users ALTER COLUMN name TYPE text;`)).toEqual(['alter-column-type']);
+    expect(found(`${T}ALTER TABLE users ALTER COLUMN name TYPE text;`, {}, catalog)).toEqual([]);
+    expect(found(`${T}ALTER TABLE users ALTER COLUMN name TYPE text USING trim(name);`, {}, catalog)).toEqual(['alter-column-type@2:32']);
+    expect(lint(`${T}ALTER TABLE orgs ALTER COLUMN name TYPE text;`).findings[0]!.message).toContain('old type is not in the migrations');
+  });
+
+  it('follows renames and drops in the catalog', () => {
+    const catalog = new Catalog();
+    lint('CREATE TABLE a (n varchar(5)); ALTER TABLE a RENAME COLUMN n TO m; ALTER TABLE a RENAME TO b;', {}, catalog);
+    expect(catalog.columnType('b', 'm')).toEqual({ name: 'varchar', mods: [5], array: false });
+    expect(catalog.columns('a')).toBeUndefined();
+  });
+});
+
+describe('missing-lock-timeout', () => {
+  const alter = 'ALTER TABLE users ADD COLUMN x text;';
+  it('speaks once per file, at the first locking statement', () => {
+    expect(found(`${alter}\n${alter}`)).toEqual(['missing-lock-timeout@1:1']);
+  });
+  it('SET lock_timeout = 0 and RESET do not count; set_config does', () => {
+    expect(rulesOf(`SET lock_timeout = 0;\n${alter}`)).toEqual(['missing-lock-timeout']);
+    expect(rulesOf(`SET lock_timeout = '0';\n${alter}`)).toEqual(['missing-lock-timeout']);
+    expect(rulesOf(`SET lock_timeout = '1s';\nRESET lock_timeout;\n${alter}`)).toEqual(['missing-lock-timeout']);
+    expect(rulesOf(`SET lock_timeout TO 500;\n${alter}`)).toEqual([]);
+    expect(rulesOf(`SELECT set_config('lock_timeout', '2s', true);\n${alter}`)).toEqual([]);
+  });
+  it('statements that block no writer need no timeout', () => {
+    expect(rulesOf('CREATE TABLE n (id bigint);\nALTER TABLE n ADD COLUMN x text;\nALTER TABLE users VALIDATE CONSTRAINT c;\nSELECT 1;')).toEqual([]);
+  });
+});
+
+describe('unbatched-write', () => {
+  it('flags a whole-table or open-ended write and accepts a LIMIT batch or a bounded key range', () => {
+    expect(rulesOf(`${T}DELETE FROM events;`)).toEqual(['unbatched-write']);
+    expect(rulesOf(`${T}DELETE FROM events WHERE created_at < now() - interval '90 days';`)).toEqual(['unbatched-write']);
+    expect(rulesOf(`${T}UPDATE users SET a = 1 WHERE id BETWEEN 1 AND 1000;`)).toEqual([]);
+    expect(rulesOf(`${T}UPDATE users SET a = 1 WHERE ctid = ANY (ARRAY(SELECT ctid FROM users WHERE a IS NULL LIMIT 500));`)).toEqual([]);
+  });
+  it('a table created in the same file is not live yet', () => {
+    expect(rulesOf('CREATE TABLE n (id bigint);\nUPDATE n SET id = 1;')).toEqual([]);
+  });
+});
+
+describe('new tables are exempt from lock and breaking rules, not from hygiene', () => {
+  it('indexes, constraints and drops on a table created earlier in the file pass', () => {
+    const sql = [
+      'CREATE TABLE t (id bigint, email text, doc json);',
+      'CREATE INDEX t_email ON t (email);',
+      'ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE (email);',
+      'ALTER TABLE t ALTER COLUMN email SET NOT NULL;',
+      'DROP INDEX t_email;',
+      'DROP TABLE t;',
+    ].join('\n');
+    expect(found(sql)).toEqual(['json-column@1:44']);
+  });
+});
+
+describe('phases', () => {
+  const phase = (sql: string) => {
+    const parsed = parseMigration(sql);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    return parsed.statements.map((s) => phaseOf(s.node));
+  };
+  it('classifies expand, migrate and contract steps', () => {
+    expect(
+      phase('CREATE TABLE a (id int); ALTER TABLE a ADD COLUMN b int; UPDATE a SET b = 1; ALTER TABLE a VALIDATE CONSTRAINT c; ALTER TABLE a DROP COLUMN b; ALTER TABLE a RENAME TO z; SET x = 1;'),
+    ).toEqual(['expand', 'expand', 'migrate', 'migrate', 'contract', 'contract', 'other']);
+  });
+});
+
+describe('parsing', () => {
+  it('places statements by characters, not bytes, after non-ASCII text', () => {
+    expect(found("-- häßlich ünïcode\nSET lock_timeout = '1s'; /* ü */ DROP TABLE öl;")).toEqual(['drop-table@2:34']);
+  });
+  it('a file that does not parse is one error finding at the failing token', () => {
+    const result = lint('SELECT 1;\nALTER TABLE t ADD CONSTRAINT;\n');
+    expect(result.findings.map((f) => `${f.rule}@${f.line}:${f.column}:${f.severity}`)).toEqual(['syntax-error@2:29:error']);
+  });
+  it('an empty file or one with only comments has no finding', () => {
+    expect(found('')).toEqual([]);
+    expect(found('-- nothing\n/* here */\n')).toEqual([]);
+  });
+});
