@@ -2,7 +2,7 @@
 // query (SELECT … FROM SCHEMA(…)) or metric math — that may name metrics declared under `metrics:`
 // by their id ("errors / requests"). Credentials come from the default AWS chain (environment,
 // OIDC web identity in GitHub Actions, profile, instance role).
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, CloudWatchClientConfig, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration } from '../spec/common.js';
@@ -41,8 +41,8 @@ export const cloudwatchGate = defineGateProvider({
   create(name, spec, env) {
     const region = spec.region ?? env.env.AWS_REGION ?? env.env.AWS_DEFAULT_REGION;
     if (!region) throw new Error(`gate "${name}": no AWS region (set region: in the gate, or AWS_REGION)`);
-    const client = new CloudWatchClient({ region, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) });
-    return createMetricGate(name, 'cloudwatch', spec, cloudwatchSource(client, region, spec.metrics, spec.period, parseDuration(spec.lookback) ?? 300_000));
+    const client = { region, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) };
+    return createMetricGate(name, 'cloudwatch', spec, cloudwatchSource(client, spec.metrics, spec.period, parseDuration(spec.lookback) ?? 300_000));
   },
 });
 
@@ -54,7 +54,17 @@ export function validPeriod(seconds: number): number {
   return Math.ceil(seconds / 60) * 60;
 }
 
-export function cloudwatchSource(client: CloudWatchClient, region: string, metrics: Record<string, MetricSpec>, periodSeconds: number, lookbackMs: number): MetricSource {
+export function cloudwatchSource(
+  config: CloudWatchClientConfig & { region: string },
+  metrics: Record<string, MetricSpec>,
+  periodSeconds: number,
+  lookbackMs: number,
+): MetricSource {
+  const { region } = config;
+  // The SDK is loaded with the first CloudWatch query, not with every CLI run.
+  let sdk: Promise<{ client: CloudWatchClient; GetMetricDataCommand: typeof import('@aws-sdk/client-cloudwatch').GetMetricDataCommand }> | undefined;
+  const load = () => (sdk ??= import('@aws-sdk/client-cloudwatch').then((m) => ({ client: new m.CloudWatchClient(config), GetMetricDataCommand: m.GetMetricDataCommand })));
+
   const queries = (expression: string, period: number, context: TemplateContext): MetricDataQuery[] => {
     const named = Object.entries(metrics).filter(([id]) => new RegExp(`\\b${id}\\b`).test(expression));
     return [
@@ -77,6 +87,7 @@ export function cloudwatchSource(client: CloudWatchClient, region: string, metri
   };
 
   const points = async (expression: string, start: number, end: number, period: number, signal: AbortSignal, context: TemplateContext): Promise<Point[]> => {
+    const { client, GetMetricDataCommand } = await load();
     const results: MetricDataResult[] = [];
     let nextToken: string | undefined;
     // Every page has every query's next points; a bake's window fits in one or two.

@@ -1,7 +1,7 @@
 // Gate `datadog`: a Datadog metric query (GET /api/v1/query through @datadog/datadog-api-client).
 // Datadog has no instant query: the value of a threshold gate is the latest point of the query over
 // the last `lookback`. Range queries take the query's own rollup (set it with `.rollup(sum, 60)`).
-import { client, v1 } from '@datadog/datadog-api-client';
+import type { v1 } from '@datadog/datadog-api-client';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration } from '../spec/common.js';
@@ -53,20 +53,33 @@ interface DatadogOptions {
   timeoutMs: number;
 }
 
+// The client takes seconds to load: load it with the first Datadog query, not with every CLI run.
+let library: Promise<typeof import('@datadog/datadog-api-client')> | undefined;
+function loadClient() {
+  library ??= import('@datadog/datadog-api-client').then((loaded) => {
+    // Its own logger prints failed requests (and with DEBUG set, their headers: the keys). Rollgate reports errors itself.
+    loaded.logger.setLevel('silent');
+    return loaded;
+  });
+  return library;
+}
+
 export function datadogSource(options: DatadogOptions): MetricSource {
   const points = async (query: string, start: number, end: number, signal: AbortSignal): Promise<Point[]> => {
+    const { client, v1: api } = await loadClient();
+    const timeout = AbortSignal.timeout(options.timeoutMs);
     // A client per call: its configuration is where it takes the abort signal from.
     const configuration = client.createConfiguration({
       authMethods: options.keys,
       baseServer: new client.BaseServerConfiguration(options.apiUrl, {}),
-      httpConfig: { signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) },
+      httpConfig: { signal: AbortSignal.any([signal, timeout]) },
     });
     let response: v1.MetricsQueryResponse;
     try {
-      response = await new v1.MetricsApi(configuration).queryMetrics({ from: Math.floor(start / 1000), to: Math.ceil(end / 1000), query });
+      response = await new api.MetricsApi(configuration).queryMetrics({ from: Math.floor(start / 1000), to: Math.ceil(end / 1000), query });
     } catch (error) {
       if (error instanceof client.ApiException) throw new Error(`HTTP ${error.code}: ${apiErrors(error.body)}`);
-      throw new Error(requestFailure(error, new URL(options.apiUrl).origin, options.timeoutMs));
+      throw new Error(requestFailure(error, new URL(options.apiUrl).origin, options.timeoutMs, timeout.aborted));
     }
     if (response.status && response.status !== 'ok') throw new Error(response.error ?? `query status ${response.status}`);
     const series = response.series ?? [];

@@ -299,9 +299,9 @@ export function latestValue(points: Point[]): number | null {
 }
 
 /** A failed HTTP request in words: "cannot reach http://…: ECONNREFUSED", not "fetch failed". */
-export function requestFailure(error: unknown, origin: string, timeoutMs: number): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return `no answer from ${origin} within ${formatDuration(timeoutMs)}`;
+export function requestFailure(error: unknown, origin: string, timeoutMs: number, timedOut: boolean): string {
+  const e = error as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (timedOut || e.name === 'TimeoutError') return `no answer from ${origin} within ${formatDuration(timeoutMs)}`;
   if (e.name === 'AbortError') return `request to ${origin} was cancelled`;
-  return `cannot reach ${origin}: ${e.cause?.code ?? e.cause?.message ?? e.message}`;
+  return `cannot reach ${origin}: ${e.cause?.code ?? e.code ?? e.cause?.message ?? e.message}`;
 }

@@ -73,16 +73,17 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
   const run = async (nrql: string, signal: AbortSignal): Promise<Row[]> => {
     let response: Response;
     let text: string;
+    const timeout = AbortSignal.timeout(options.timeoutMs);
     try {
       response = await fetch(options.endpoint, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'api-key': options.apiKey },
         body: JSON.stringify({ query: NRQL_DOCUMENT, variables: { accountId: options.accountId, nrql } }),
-        signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
+        signal: AbortSignal.any([signal, timeout]),
       });
       text = await response.text();
     } catch (error) {
-      throw new Error(requestFailure(error, new URL(options.endpoint).origin, options.timeoutMs));
+      throw new Error(requestFailure(error, new URL(options.endpoint).origin, options.timeoutMs, timeout.aborted));
     }
     let body: { data?: { actor?: { account?: { nrql?: { results?: Row[] } | null } | null } }; errors?: Array<{ message: string }> };
     try {

@@ -66,11 +66,12 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     let response: Response;
     let text: string;
+    const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      response = await fetch(url, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+      response = await fetch(url, { headers, signal: AbortSignal.any([signal, timeout]) });
       text = await response.text();
     } catch (error) {
-      throw new Error(requestFailure(error, url.origin, timeoutMs));
+      throw new Error(requestFailure(error, url.origin, timeoutMs, timeout.aborted));
     }
     let body: PromResponse;
     try {
