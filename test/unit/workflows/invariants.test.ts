@@ -210,6 +210,12 @@ jobs:
     ['a permission the called jobs need', 'contents: write', 'contents: read', 'asks contents: write, which this job does not grant'],
     ['a workflow that does not exist', 'rollgate-canary.yml@v1', 'rollgate-canaryy.yml@v1', 'no workflow at .github/workflows/rollgate-canaryy.yml'],
     ['a third-party workflow by tag', 'rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1', 'someone/deploys/.github/workflows/canary.yml@main', 'is not pinned by a full commit SHA'],
+    [
+      'an output the called workflow does not have',
+      '      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n',
+      '      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n  announce:\n    needs: release\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - env:\n          VERDICT: ${{ needs.release.outputs.verdict }}\n        run: echo "$VERDICT"\n',
+      'needs.release.outputs.verdict: .github/workflows/rollgate-canary.yml has no output "verdict"',
+    ],
     ['a call sharing the callee group', 'permissions: {}\njobs:', 'permissions: {}\nconcurrency: rollgate-${{ inputs.environment }}\njobs:', 'the call would deadlock'],
   ])('a caller with %s', (_name, from, to, expected) => {
     const found = messages(mutate(caller, from, to));

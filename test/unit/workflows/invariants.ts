@@ -181,7 +181,22 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
 
     if (typeof job.uses === 'string') checkWorkflowCall(root, job, where, workflowConcurrency?.group, report);
   }
+  checkCalledWorkflowOutputs(root, workflow, text, report);
   return findings;
+}
+
+/** jobs.<id>.outputs.<name> / needs.<id>.outputs.<name> of a job calling a Rollgate workflow must be
+ * an output that workflow declares (actionlint types a remote call's outputs as "any object"). */
+function checkCalledWorkflowOutputs(root: string, workflow: Node, text: string, report: Report) {
+  const jobs = nodeOf(workflow.jobs);
+  for (const match of text.matchAll(/\b(?:jobs|needs)\.([\w-]+)\.outputs\.([\w-]+)/g)) {
+    const [reference, id, name] = match as unknown as [string, string, string];
+    const uses = nodeOf(jobs[id]).uses;
+    const ref = typeof uses === 'string' ? parseUses(uses) : undefined;
+    if (ref?.kind !== 'remote' || !isRollgate(ref)) continue;
+    const outputs = nodeOf(nodeOf(triggers(readWorkflow(root, ref.path) ?? {}).workflow_call).outputs);
+    if (!(name in outputs)) report(`jobs.${id}`, `${reference}: ${ref.path} has no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
+  }
 }
 
 type Report = (where: string, message: string) => void;
