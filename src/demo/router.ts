@@ -18,6 +18,7 @@ export interface RouterStats {
   requests: number;
   errors: number;
   errorRate: number | null;
+  p50Ms: number | null;
   p99Ms: number | null;
 }
 
@@ -53,6 +54,7 @@ export async function startRouter(stable: Upstream, canary: Upstream, now: () =>
       requests: rows.length,
       errors,
       errorRate: rows.length ? errors / rows.length : null,
+      p50Ms: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)]! : null,
       p99Ms: latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))]! : null,
     };
   };
