@@ -33,7 +33,7 @@ Gates that probe live (http, command) have no history and are listed as skipped.
 Exit codes: 0 replayed (whatever the verdicts), 2 bad input, 4 a gate could not be replayed.`,
   async run(args, io) {
     const { values } = parseArgs({
-      args,
+      args: glueRelativeTimes(args),
       options: {
         ...SPEC_OPTION,
         spec: { type: 'string' },
@@ -170,6 +170,19 @@ function formatValue(value: number | null | undefined): string {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** parseArgs reads "--from -30m" as a missing value followed by an option: make it "--from=-30m". */
+function glueRelativeTimes(args: string[]): string[] {
+  const glued: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if ((args[i] === '--from' || args[i] === '--to') && next && /^-\d/.test(next)) {
+      glued.push(`${args[i]}=${next}`);
+      i += 1;
+    } else glued.push(args[i]!);
+  }
+  return glued;
 }
 
 /** RFC 3339, or relative to now: "now", "-30m", "now-1h30m". */
