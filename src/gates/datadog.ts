@@ -87,8 +87,13 @@ export function datadogSource(options: DatadogOptions): MetricSource {
       const shown = series.slice(0, 3).map((s) => s.scope ?? s.expression ?? '?');
       throw new Error(`the query returns ${series.length} series (${shown.join('; ')}); aggregate it to one, e.g. sum:metric{…} without "by {…}"`);
     }
-    // Points without a value come as [t, null].
-    return (series[0]?.pointlist ?? []).filter((p) => typeof p[1] === 'number').map(([at, value]) => ({ at, value }));
+    // A point's time starts its rollup interval: the point is the interval's end, and only complete
+    // intervals count. Points without a value come as [t, null].
+    const rollupMs = (series[0]?.interval ?? 0) * 1000;
+    return (series[0]?.pointlist ?? [])
+      .filter((p) => typeof p[1] === 'number')
+      .map(([at, value]) => ({ at: at + rollupMs, value }))
+      .filter((p) => p.at <= end);
   };
 
   return {
