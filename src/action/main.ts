@@ -1,0 +1,180 @@
+// The action's main step: reads the inputs and the spec (nothing moves before both are valid),
+// builds the ports (router and gates from the spec; GitHub Deployment, sticky comment, job log),
+// and runs the driver. `status` only reads the deployment.
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drive, type DriveOptions, type DriveResult } from '../driver/driver.js';
+import { buildProviders } from '../driver/providers.js';
+import { systemClock } from '../driver/clock.js';
+import { FileStateStore } from '../driver/state-file.js';
+import { compilePlan, type Plan } from '../engine/plan.js';
+import type { RolloutRecord, StateStore } from '../ports.js';
+import { renderMarkdownReport } from '../report/markdown.js';
+import { createGitHubClient, type GitHubClient } from '../github/client.js';
+import { StickyComment } from '../github/comment.js';
+import { environmentPageUrl, runContextFrom, type RunContext } from '../github/context.js';
+import { DeploymentStore } from '../github/deployments.js';
+import { findPullRequest } from '../github/pull-request.js';
+import { GitHubReporter } from '../github/reporter.js';
+import { failureLine, readStatus } from '../github/status-text.js';
+import { OneStageStore, stopAfterStage } from './advance.js';
+import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
+import { actionsLogger as log, LogGroupReporter } from './log.js';
+import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
+import type { Spec } from '../spec/schema.js';
+
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const spec = await loadActionSpec(inputs.config, inputs.environment);
+    if (!spec) return;
+    const plan = compilePlan(spec);
+    const runContext = runContextFrom(context);
+    const github = createGitHubClient({ token: inputs.token, log });
+    if (inputs.command === 'status') await showStatus(github, spec, plan, runContext);
+    else await rollout(inputs, github, spec, plan, runContext);
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}
+
+async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, plan: Plan, runContext: RunContext): Promise<void> {
+  // Everything the post step needs if this step dies: it finds the last safe state in `record`.
+  const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'rollgate-'));
+  const files = { record: join(dir, 'record.json'), report: join(dir, 'report.md') };
+  core.saveState('config', inputs.config);
+  if (inputs.environment) core.saveState('environment', inputs.environment);
+  core.saveState('record', files.record);
+
+  const pullRequest = spec.notify.pullRequest ? await findPullRequest(github, runContext) : undefined;
+  log.info(pullRequest ? `reporting on pull request #${pullRequest.number}` : 'no pull request for this commit: no comment');
+  if (pullRequest) core.saveState('pull-request', pullRequest.number);
+  const comment = pullRequest
+    ? new StickyComment(github, runContext.repo, pullRequest.number, plan.environment, log, (id) => core.saveState('comment-id', id))
+    : undefined;
+  const deployments = spec.notify.deployment
+    ? new DeploymentStore({
+        github,
+        target: deploymentTarget(spec, plan, runContext),
+        log,
+        localPath: files.record,
+        embedded: async () => (await comment?.find())?.record,
+        // `run` takes up this commit's rollout only; the controls act on whichever is in progress.
+        anyCommit: inputs.command !== 'run',
+        onDeployment: (id) => core.saveState('deployment-id', id),
+      })
+    : undefined;
+  const store: StateStore = deployments ?? new FileStateStore(files.record);
+
+  const active = await store.load();
+  if (inputs.command === 'abort' && !active) return nothingToAbort(deployments, plan);
+  if (inputs.command === 'promote' && !active) throw new Error(`no rollout in progress in ${plan.environment} to promote`);
+  const { drivePlan, driveStore } = forCommand(inputs.command, plan, store, active);
+
+  const { router, gates } = buildProviders(spec, { env: process.env, log, cwd: workspace() });
+  const groups = new LogGroupReporter();
+  const githubReporter = new GitHubReporter({
+    ...(deployments ? { deployments } : {}),
+    ...(comment ? { comment } : {}),
+    ...(spec.rollback.revert === 'pull-request' && pullRequest ? { revert: { github, pullRequest } } : {}),
+    links: { run: runContext.runUrl, ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}) },
+    runUrl: runContext.runUrl,
+    log,
+  });
+  let result: DriveResult;
+  try {
+    result = await drive(
+      { router, gates, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log },
+      { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) },
+    );
+  } finally {
+    groups.close();
+    await router.close?.();
+  }
+  core.saveState('verdict', result.outcome);
+
+  const links = { run: runContext.runUrl, ...(githubReporter.revertUrl ? { revertPullRequest: githubReporter.revertUrl } : {}) };
+  await publishReport(files.report, renderMarkdownReport(result.plan, result.state, { links }), spec.notify.summary);
+  setOutputs({
+    outcome: result.outcome,
+    stage: result.state.stage + 1,
+    weight: result.state.weight,
+    ...(deployments?.id !== undefined ? { deploymentId: deployments.id } : {}),
+    report: files.report,
+  });
+  conclude(result);
+}
+
+/** `advance` stops once one stage is done; the other commands drive the recorded plan as it is. */
+function forCommand(command: ActionCommand, plan: Plan, store: StateStore, active: RolloutRecord | undefined): { drivePlan: Plan; driveStore: StateStore } {
+  if (command !== 'advance') return { drivePlan: plan, driveStore: store };
+  const base = active?.plan ?? plan;
+  const stopping = stopAfterStage(base, active?.state.stage ?? 0);
+  return { drivePlan: stopping, driveStore: new OneStageStore(store, base, stopping) };
+}
+
+function controlFor(command: ActionCommand, active: RolloutRecord | undefined, actor: string): DriveOptions['command'] {
+  if (!active) return undefined;
+  switch (command) {
+    case 'abort':
+      return { type: 'abort', reason: `requested by @${actor}` };
+    case 'promote':
+    case 'advance':
+      // Approves the stage waiting for approval (or lifts a pause); a rollout mid-stage just goes on.
+      return active.state.status === 'awaiting-approval' || active.state.status === 'paused' ? { type: 'approve', by: actor } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function conclude({ outcome, state, plan }: DriveResult): void {
+  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  switch (outcome) {
+    case 'promoted':
+      core.info(`✔ ${plan.canary} promoted in ${plan.environment}`);
+      return;
+    case 'paused':
+      core.notice(`${plan.environment} waits at ${where} (${state.weight}%): ${state.pause?.reason ?? 'paused'}. Continue with \`command: promote\` (or \`advance\` for one stage), or roll back with \`command: abort\`.`, {
+        title: 'Rollgate paused',
+      });
+      return;
+    case 'rolled-back':
+      core.error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, { title: 'Rollgate rolled back' });
+      process.exitCode = core.ExitCode.Failure;
+      return;
+    case 'failed':
+      core.error(`${plan.environment} failed at ${where}: ${state.failure?.reason ?? 'see the log'}. Check the router: traffic may not be back on ${plan.stable}.`, {
+        title: 'Rollgate failed',
+      });
+      process.exitCode = core.ExitCode.Failure;
+  }
+}
+
+/** A repeated abort (the rollout already ended, e.g. by its post step) changes nothing and says so. */
+async function nothingToAbort(deployments: DeploymentStore | undefined, plan: Plan): Promise<void> {
+  const newest = await deployments?.newest();
+  const status = newest?.status ? readStatus(newest.status.state, newest.status.description) : {};
+  core.notice(`no rollout in progress in ${plan.environment}: nothing to abort${newest?.status ? ` (the last one: "${newest.status.description}")` : ''}`);
+  core.saveState('verdict', 'none');
+  setOutputs({ ...status, ...(newest ? { deploymentId: newest.id } : {}) });
+}
+
+async function showStatus(github: GitHubClient, spec: Spec, plan: Plan, runContext: RunContext): Promise<void> {
+  const deployments = new DeploymentStore({ github, target: deploymentTarget(spec, plan, runContext), log, anyCommit: true });
+  const newest = await deployments.newest();
+  if (!newest) {
+    core.info(`no Rollgate rollout recorded in ${plan.environment}`);
+    return;
+  }
+  const status = newest.status ? readStatus(newest.status.state, newest.status.description) : {};
+  const line = `${plan.environment}: deployment ${newest.id} of ${newest.sha.slice(0, 7)} · ${newest.status ? `${newest.status.state} · ${newest.status.description}` : 'created, no status yet'}`;
+  core.info(line);
+  const run = newest.status?.logUrl ?? newest.payload?.run;
+  if (spec.notify.summary && process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary.addHeading(`Rollgate · ${plan.environment}`, 3).addRaw(`${line}${run ? ` · [run](${run})` : ''}`, true).write();
+  }
+  setOutputs({ ...status, deploymentId: newest.id });
+}

@@ -1,0 +1,113 @@
+// The post step (runs even when the job was cancelled): if the main step ended without a verdict
+// (cancelled, killed, crashed) after traffic moved, return traffic to the last safe state (the
+// stable version at 100 % for a canary), record `error` on the deployment and update the comment.
+import * as core from '@actions/core';
+import { context } from '@actions/github';
+import { readFile } from 'node:fs/promises';
+import { isFinished } from '../engine/engine.js';
+import type { Plan } from '../engine/plan.js';
+import type { RolloutState } from '../engine/types.js';
+import type { RolloutRecord, TrafficRouter } from '../ports.js';
+import { renderMarkdownReport } from '../report/markdown.js';
+import { createRouter } from '../traffic/registry.js';
+import { createGitHubClient } from '../github/client.js';
+import { StickyComment } from '../github/comment.js';
+import { environmentPageUrl, runContextFrom } from '../github/context.js';
+import { DeploymentStore } from '../github/deployments.js';
+import { GitHubReporter } from '../github/reporter.js';
+import { statusText } from '../github/status-text.js';
+import { setOutputs } from './inputs.js';
+import { actionsLogger as log } from './log.js';
+import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
+
+/** Attempts to set the safe weight before giving up and saying so. */
+const RESTORE_ATTEMPTS = 3;
+
+export async function run(): Promise<void> {
+  try {
+    const verdict = core.getState('verdict');
+    if (verdict) return core.info(`the main step ended with a verdict (${verdict}): nothing to restore`);
+    const recordPath = core.getState('record');
+    const record = recordPath ? await readRecord(recordPath) : undefined;
+    if (!record) return core.info('traffic never moved: nothing to restore');
+    if (isFinished(record.state)) return core.info(`the rollout had ended (${record.state.status}): nothing to restore`);
+
+    const spec = await loadActionSpec(core.getState('config'), core.getState('environment') || undefined);
+    if (!spec) return;
+    const { plan } = record;
+    const router = createRouter(spec.traffic, { env: process.env, log, cwd: workspace() });
+    const state = await restore(router, plan, record.state);
+
+    const token = core.getInput('github-token');
+    const runContext = runContextFrom(context);
+    const github = createGitHubClient({ token, log });
+    const deploymentId = Number(core.getState('deployment-id')) || undefined;
+    const deployments = deploymentId ? new DeploymentStore({ github, target: deploymentTarget(spec, plan, runContext), log }) : undefined;
+    deployments?.adopt(deploymentId!);
+    const pullRequest = Number(core.getState('pull-request')) || undefined;
+    const comment = pullRequest ? new StickyComment(github, runContext.repo, pullRequest, plan.environment, log) : undefined;
+    const commentId = Number(core.getState('comment-id')) || undefined;
+    if (comment && commentId) comment.adopt(commentId);
+    const reporter = new GitHubReporter({
+      ...(deployments ? { deployments } : {}),
+      ...(comment ? { comment } : {}),
+      links: { run: runContext.runUrl, ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}) },
+      runUrl: runContext.runUrl,
+      log,
+    });
+    await deployments?.postStatus(statusText(plan, state)).catch((error: Error) => log.warn(`deployment status: ${error.message}`));
+    const problems: string[] = [];
+    await reporter.writeComment(plan, state, problems);
+    for (const problem of problems) log.warn(problem);
+    const reportPath = recordPath.replace(/record\.json$/, 'report.md');
+    await publishReport(reportPath, renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }), spec.notify.summary);
+    setOutputs({ outcome: state.status === 'rolled-back' ? 'rolled-back' : 'failed', stage: state.stage + 1, weight: state.weight, ...(deploymentId ? { deploymentId } : {}), report: reportPath });
+    core.error(`${plan.environment}: ${state.failure!.reason}`, { title: 'Rollgate interrupted' });
+    process.exitCode = core.ExitCode.Failure;
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}
+
+async function readRecord(path: string): Promise<RolloutRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as RolloutRecord;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Sets the stable version back to 100 % (verified), and returns the state to record. */
+async function restore(router: TrafficRouter, plan: Plan, previous: RolloutState): Promise<RolloutState> {
+  const state = structuredClone(previous);
+  const stage = plan.stages[state.stage]!;
+  let problem = '';
+  for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
+    try {
+      await router.setWeight(0, { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback: true });
+      if (await router.verify(0)) {
+        problem = '';
+        break;
+      }
+      problem = `router ${router.type} did not confirm 0%`;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    log.warn(`returning traffic to ${plan.stable} failed (attempt ${attempt}/${RESTORE_ATTEMPTS}): ${problem}`);
+  }
+  await router.close?.();
+  const at = Date.now();
+  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  const reason = problem
+    ? `interrupted at ${where}, and returning traffic to ${plan.stable} failed: ${problem}`
+    : `interrupted: the main step ended without a verdict at ${where} (cancelled, killed or crashed); ${plan.stable} serves 100% again`;
+  state.status = problem ? 'failed' : 'rolled-back';
+  if (!problem) state.weight = 0;
+  delete state.pause;
+  state.failure = { reason, at };
+  state.updatedAt = at;
+  state.timeline.push({ at, stage: state.stage, weight: state.weight, kind: problem ? 'failed' : 'rolled-back', message: reason });
+  log.info(reason);
+  return state;
+}

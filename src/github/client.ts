@@ -1,0 +1,62 @@
+// The GitHub client: Octokit as @actions/github builds it (runner proxy settings honoured), plus
+// retries of 5xx answers and waits on rate limits, pointed at GITHUB_API_URL (GitHub Enterprise
+// Server), with refused permissions turned into a message that names the missing one.
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Logger } from '../ports.js';
+import { isPermissionRefusal, MissingPermissionError, permissionFor } from './permissions.js';
+
+export type GitHubClient = ReturnType<typeof getOctokit>;
+
+export interface ClientOptions {
+  token: string;
+  /** REST root, e.g. https://ghe.example.com/api/v3; default $GITHUB_API_URL or https://api.github.com. */
+  apiUrl?: string;
+  log: Logger;
+  /** Attempts after the first for 5xx answers and rate limits. */
+  retries?: number;
+  /** Base of the backoff in ms (retry n waits n² × this); tests make it small. */
+  retryBaseMs?: number;
+}
+
+export function apiUrlFrom(env: Record<string, string | undefined>): string {
+  return (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+}
+
+export function createGitHubClient(options: ClientOptions): GitHubClient {
+  const { log } = options;
+  if (!options.token) throw new Error('no GitHub token: set the `github-token` input (default: the job token, `${{ github.token }}`)');
+  log.mask(options.token);
+  const retries = options.retries ?? 3;
+  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+    log.warn(`GitHub ${kind} rate limit on ${request.method} ${request.url}; ${retryCount < retries ? `retrying in ${retryAfter}s` : 'giving up'}`);
+    return retryCount < retries;
+  };
+  const octokit = getOctokit(
+    options.token,
+    {
+      baseUrl: options.apiUrl ?? apiUrlFrom(process.env),
+      userAgent: 'rollgate',
+      retry: { retries, ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}) },
+      throttle: {
+        onRateLimit: onLimit('primary'),
+        onSecondaryRateLimit: onLimit('secondary'),
+        ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}),
+      },
+      log: { debug: (m: string) => log.debug(m), info: (m: string) => log.debug(m), warn: (m: string) => log.warn(m), error: (m: string) => log.warn(m) },
+    },
+    retry,
+    throttling,
+  );
+  octokit.hook.error('request', (error) => {
+    const failure = error as Error & { status?: number; request?: { method?: string; url?: string } };
+    if (failure.status !== undefined && isPermissionRefusal(failure.status, failure.message)) {
+      const method = failure.request?.method ?? 'GET';
+      const path = failure.request?.url ? new URL(failure.request.url).pathname : '';
+      throw new MissingPermissionError(`${method} ${path}`, permissionFor(method, path));
+    }
+    throw error;
+  });
+  return octokit;
+}
