@@ -25,7 +25,8 @@ describe('the inputs each workflow passes to the action exist in action.yml', ()
 
   it('finds the action in every job that moves traffic', () => {
     expect(steps.length).toBeGreaterThanOrEqual(12);
-    expect(new Set(steps.map((s) => s.with.command))).toEqual(new Set(['run', 'advance', 'promote', 'abort', 'status', '${{ inputs.command }}']));
+    const commands = steps.map((s) => s.with.command);
+    for (const command of ['run', 'advance', 'promote', 'abort', 'status', '${{ inputs.command }}']) expect(commands).toContain(command);
   });
 
   it.each(['config', 'command', 'environment', 'github-token'])('action.yml declares %s', (name) => {
@@ -193,6 +194,8 @@ jobs:
     ['a docker image by tag', '      - uses: actions/checkout', '      - uses: docker://alpine:3\n      - uses: actions/checkout', 'is not pinned by digest'],
     ['Rollgate at a path with no action', 'uses: rollgate/rollgate@v1', 'uses: rollgate/rollgate/actions/deploy@v1', 'no action.yml at actions/deploy'],
     ['a local action that does not exist', 'uses: rollgate/rollgate@v1', 'uses: ./.github/actions/rollgate', 'no action.yml at ./.github/actions/rollgate'],
+    ['an input the action does not have, by path', 'uses: rollgate/rollgate@v1\n        with:\n          command: run', 'uses: ./\n        with:\n          command: run\n          strategy: canary', 'the action has no input "strategy"'],
+    ['the action as ./ in a reusable workflow', 'uses: rollgate/rollgate@v1', 'uses: ./', "in a reusable workflow ./ is the caller's repository"],
     ['an input the action does not have', 'command: run', 'command: run\n          conifg: x', 'the action has no input "conifg"'],
     ['a command the action does not know', 'command: run', 'command: deploy', '"deploy" is not a command'],
     ['an output the action does not have', 'steps.rollgate.outputs.outcome', 'steps.rollgate.outputs.result', 'the action has no output "result"'],

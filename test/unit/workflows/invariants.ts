@@ -51,6 +51,15 @@ export function parseUses(uses: string): UsesRef | undefined {
 
 const isRollgate = (ref: UsesRef | undefined): boolean => ref?.kind === 'remote' && ref.repository.toLowerCase() === ROLLGATE_REPOSITORY;
 
+/** The folder of an action of this repository that a `uses:` names (./path or rollgate/rollgate[/path]@ref). */
+function ownActionPath(ref: UsesRef | undefined): string | undefined {
+  if (ref?.kind === 'local' || (ref?.kind === 'remote' && isRollgate(ref))) return ref.path.replace(/\/$/, '');
+  return undefined;
+}
+
+/** Rollgate's action: the one at the repository root. */
+const isRollgateAction = (uses: unknown) => typeof uses === 'string' && ownActionPath(parseUses(uses)) === '';
+
 interface ActionMetadata {
   inputs: Record<string, { required?: boolean; default?: unknown }>;
   outputs: Record<string, unknown>;
@@ -154,7 +163,7 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
     }
 
     const steps = Array.isArray(job.steps) ? job.steps.map(nodeOf) : [];
-    const rollgateSteps = steps.filter((step) => typeof step.uses === 'string' && isRollgate(parseUses(step.uses)));
+    const rollgateSteps = steps.filter((step) => isRollgateAction(step.uses));
 
     if (id.startsWith('approve')) {
       if (job.environment === undefined) report(where, 'an approval job names the environment whose reviewers approve');
@@ -176,7 +185,12 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
     }
 
     const stepIds = new Map(steps.map((step) => [String(step.id), step]));
-    steps.forEach((step, index) => checkStep(root, step, `${where}.steps[${index}]`, report));
+    steps.forEach((step, index) => {
+      checkStep(root, step, `${where}.steps[${index}]`, report);
+      if (call && typeof step.uses === 'string' && parseUses(step.uses)?.kind === 'local') {
+        report(`${where}.steps[${index}]`, `in a reusable workflow ${step.uses} is the caller's repository, not Rollgate's: use ${ROLLGATE_REPOSITORY}@<ref>`);
+      }
+    });
     checkStepOutputReferences(root, job, stepIds, where, report);
 
     if (typeof job.uses === 'string') checkWorkflowCall(root, job, where, workflowConcurrency?.group, report);
@@ -251,21 +265,18 @@ function checkStep(root: string, step: Node, where: string, report: Report) {
   if (ref.kind === 'remote' && /^actions\/github-script$/i.test(ref.repository) && typeof nodeOf(step.with).script === 'string') {
     checkScript(String(nodeOf(step.with).script), `${where}.with.script`, report);
   }
-  if (ref.kind === 'local') {
-    if (!readAction(root, ref.path)) report(where, `no action.yml at ./${ref.path}`);
-    return;
-  }
   if (ref.kind === 'docker') {
     if (!/@sha256:[0-9a-f]{64}$/.test(ref.image)) report(where, `${step.uses} is not pinned by digest (@sha256:…)`);
     return;
   }
-  if (!isRollgate(ref)) {
+  if (ref.kind === 'remote' && !isRollgate(ref)) {
     if (!FULL_SHA.test(ref.ref)) report(where, `${step.uses} is not pinned by a full commit SHA`);
     return;
   }
+  // An action of this repository, by path or as rollgate/rollgate: it must exist, and be called as it declares.
   const action = readAction(root, ref.path);
   if (!action) {
-    report(where, `${step.uses}: no action.yml at ${ref.path || 'the repository root'}`);
+    report(where, `${step.uses}: no action.yml at ${ref.kind === 'local' ? `./${ref.path}` : ref.path || 'the repository root'}`);
     return;
   }
   const given = nodeOf(step.with);
@@ -287,14 +298,14 @@ function checkScript(script: string, where: string, report: Report) {
   }
 }
 
-/** steps.<id>.outputs.<name> of a Rollgate step must be an output action.yml declares. */
+/** steps.<id>.outputs.<name> of a step running an action of this repository must be an output it declares. */
 function checkStepOutputReferences(root: string, job: Node, stepIds: Map<string, Node>, where: string, report: Report) {
   const text = JSON.stringify(job);
   for (const match of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
     const step = stepIds.get(match[1]!);
-    const ref = typeof step?.uses === 'string' ? parseUses(step.uses) : undefined;
-    if (ref?.kind !== 'remote' || !isRollgate(ref)) continue;
-    const action = readAction(root, ref.path);
+    const dir = ownActionPath(typeof step?.uses === 'string' ? parseUses(step.uses) : undefined);
+    if (dir === undefined) continue;
+    const action = readAction(root, dir);
     if (action && !(match[2]! in action.outputs)) {
       report(where, `steps.${match[1]}.outputs.${match[2]}: the action has no output "${match[2]}" (outputs: ${Object.keys(action.outputs).join(', ')})`);
     }
