@@ -91,46 +91,64 @@ export class HaproxyRuntimeApi {
   /** `show servers state <backend>`: the servers of one backend with their weights and states. */
   async serversState(backend: string): Promise<Map<string, HaproxyServerState>> {
     const answer = await this.request(`show servers state ${backend}`);
-    const lines = answer.split('\n').filter((l) => l.trim());
-    const header = lines.find((l) => l.startsWith('# '));
-    if (!header) throw new Error(`HAProxy at ${this.address}: ${answer.trim() || 'no answer'} (backend "${backend}")`);
-    const columns = header.slice(2).trim().split(/\s+/);
-    const at = (name: string) => {
-      const index = columns.indexOf(name);
-      if (index < 0) throw new Error(`HAProxy's "show servers state" has no column ${name}`);
-      return index;
-    };
-    const [name, address, operational, admin, weight] = ['srv_name', 'srv_addr', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(at) as [number, number, number, number, number];
-    const port = columns.indexOf('srv_port');
-    const servers = new Map<string, HaproxyServerState>();
-    for (const row of lines.slice(lines.indexOf(header) + 1)) {
-      const fields = row.trim().split(/\s+/);
-      if (fields.length < columns.length) continue;
-      servers.set(fields[name]!, {
-        name: fields[name]!,
-        address: port >= 0 ? `${fields[address]}:${fields[port]}` : fields[address]!,
-        operational: Number(fields[operational]),
-        admin: Number(fields[admin]),
-        weight: Number(fields[weight]),
-      });
-    }
-    return servers;
+    return parseServersState(answer, `HAProxy at ${this.address} (backend "${backend}")`);
   }
 
-  /** `show stat`: per server of one backend, the sessions in progress (scur) and queued (qcur). */
-  async sessions(backend: string): Promise<Map<string, { current: number; queued: number }>> {
-    const answer = await this.request('show stat -1 4 -1');
-    const lines = answer.split('\n').filter((l) => l.trim());
-    const header = lines[0]?.startsWith('# ') ? lines[0].slice(2).split(',') : undefined;
-    if (!header) throw new Error(`HAProxy at ${this.address} answered "show stat" with: ${answer.trim() || 'nothing'}`);
-    const [proxy, server, scur, qcur] = ['pxname', 'svname', 'scur', 'qcur'].map((c) => header.indexOf(c)) as [number, number, number, number];
-    const sessions = new Map<string, { current: number; queued: number }>();
-    for (const row of lines.slice(1)) {
-      const fields = row.split(',');
-      if (fields[proxy] === backend) sessions.set(fields[server]!, { current: Number(fields[scur]), queued: Number(fields[qcur]) });
-    }
-    return sessions;
+  /** `show stat`: per server of one backend, the sessions in progress and queued. */
+  async sessions(backend: string): Promise<Map<string, ServerSessions>> {
+    return parseStat(await this.request('show stat -1 4 -1'), backend, `HAProxy at ${this.address}`);
   }
+}
+
+export interface ServerSessions {
+  /** scur: sessions in progress on the server. */
+  current: number;
+  /** qcur: requests queued for it. */
+  queued: number;
+}
+
+/** Parses `show servers state` (format 1) by its header line, so added columns do no harm. */
+export function parseServersState(answer: string, where: string): Map<string, HaproxyServerState> {
+  const lines = answer.split('\n').filter((l) => l.trim());
+  const header = lines.find((l) => l.startsWith('# '));
+  if (!header) throw new Error(`${where}: ${answer.trim() || 'no answer'}`);
+  const columns = header.slice(2).trim().split(/\s+/);
+  const at = (name: string) => {
+    const index = columns.indexOf(name);
+    if (index < 0) throw new Error(`${where}: "show servers state" has no column ${name}`);
+    return index;
+  };
+  const [name, address, operational, admin, weight] = ['srv_name', 'srv_addr', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(at) as [number, number, number, number, number];
+  const port = columns.indexOf('srv_port');
+  const servers = new Map<string, HaproxyServerState>();
+  for (const row of lines.slice(lines.indexOf(header) + 1)) {
+    const fields = row.trim().split(/\s+/);
+    if (fields.length < columns.length) continue;
+    servers.set(fields[name]!, {
+      name: fields[name]!,
+      address: port >= 0 ? `${fields[address]}:${fields[port]}` : fields[address]!,
+      operational: Number(fields[operational]),
+      admin: Number(fields[admin]),
+      weight: Number(fields[weight]),
+    });
+  }
+  return servers;
+}
+
+/** Parses `show stat` CSV: the servers of one backend (pxname) with scur and qcur. */
+export function parseStat(answer: string, backend: string, where: string): Map<string, ServerSessions> {
+  const lines = answer.split('\n').filter((l) => l.trim());
+  const header = lines[0]?.startsWith('# ') ? lines[0].slice(2).split(',') : undefined;
+  if (!header) throw new Error(`${where} answered "show stat" with: ${answer.trim() || 'nothing'}`);
+  const [proxy, server, scur, qcur] = ['pxname', 'svname', 'scur', 'qcur'].map((c) => header.indexOf(c)) as [number, number, number, number];
+  const sessions = new Map<string, ServerSessions>();
+  for (const row of lines.slice(1)) {
+    const fields = row.split(',');
+    if (fields[proxy] === backend && fields[server] !== 'BACKEND') {
+      sessions.set(fields[server]!, { current: Number(fields[scur]) || 0, queued: Number(fields[qcur]) || 0 });
+    }
+  }
+  return sessions;
 }
 
 export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRouter {

@@ -217,8 +217,8 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
       }));
     },
     setServerState(name, state) {
-      known(name);
       return serially(async () => {
+        known(name);
         const servers = await readRendered();
         if (!servers.length) throw new Error(`${where} lists none of the spec's servers; set a weight first`);
         const states = statesOf(servers);

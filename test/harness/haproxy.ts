@@ -56,7 +56,7 @@ frontend web
 backend ${backend}
   balance roundrobin
   option httpchk GET /healthz
-  default-server check inter 500ms fall 1 rise 1
+  default-server check inter 500ms fall 3 rise 2
 ${servers.map((s) => `  server ${s.name} ${s.address} weight ${s.weight}`).join('\n')}
 `,
   );

@@ -115,7 +115,6 @@ export function startLoad(options: LoadOptions): Load {
   };
 
   let instance: AutocannonInstance | undefined;
-  let timer: NodeJS.Timeout | undefined;
   const finished = new Promise<LoadCounts>((resolve, reject) => {
     instance = autocannon(
       {
@@ -133,7 +132,7 @@ export function startLoad(options: LoadOptions): Load {
       },
     );
   });
-  timer = setTimeout(() => instance!.stop(), options.maxSeconds * 1000);
+  const timer = setTimeout(() => instance!.stop(), options.maxSeconds * 1000);
   return {
     counts: () => copy(counts),
     async stop() {

@@ -23,6 +23,8 @@ export interface Nginx {
   conf: string;
   pidFile: string;
   upstreamFile: string;
+  /** Included in the server block, empty: a test breaks it to make `nginx -t` fail. */
+  extraFile: string;
   errorLog: string;
   /** PID of the master process. */
   pid: number;
@@ -37,7 +39,9 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const pidFile = join(dir, 'nginx.pid');
   const upstreamFile = join(dir, 'web.upstream.conf');
   const errorLog = join(dir, 'error.log');
+  const extraFile = join(dir, 'extra.conf');
   await writeFile(upstreamFile, options.upstream);
+  await writeFile(extraFile, '');
   await writeFile(
     conf,
     `# Written by test/harness/nginx.ts
@@ -65,6 +69,7 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
+    include ${extraFile};
   }
 }
 `,
@@ -91,7 +96,7 @@ http {
     await stop();
     throw new Error(`nginx did not start: ${(error as Error).message} ${stderr.trim()}`);
   }
-  return { url: `http://127.0.0.1:${port}`, port, dir, conf, pidFile, upstreamFile, errorLog, pid: child.pid!, stop };
+  return { url: `http://127.0.0.1:${port}`, port, dir, conf, pidFile, upstreamFile, extraFile, errorLog, pid: child.pid!, stop };
 }
 
 export function canConnect(port: number): Promise<boolean> {

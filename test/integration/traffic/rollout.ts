@@ -19,13 +19,15 @@ export interface Segment {
 export interface RolloutRun {
   result: DriveResult;
   segments: Segment[];
+  /** With tailMs: the load after the rollout ended, at the weight the router reads then. */
+  tail?: Segment;
   router: TrafficRouter;
   warnings: string[];
   /** ms from the failing measurement (the rollback verdict) until the router confirmed 0 %. */
   rollbackMs?: number;
 }
 
-/** Drives the spec's rollout; `load` is sampled at every confirmed weight and at the end. */
+/** Drives the spec's rollout; `load` is sampled at every confirmed weight, at the end, and after `tailMs`. */
 export async function runRollout(specText: string, load: Load, options: { tailMs?: number } = {}): Promise<RolloutRun> {
   const parsed = parseSpec(specText);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
@@ -85,8 +87,12 @@ export async function runRollout(specText: string, load: Load, options: { tailMs
     },
     { plan: compilePlan(parsed.spec), id: 'integration', routerAttempts: 1 },
   );
-  // The last weight keeps serving for a moment, so its split is measured too.
-  await new Promise((resolve) => setTimeout(resolve, options.tailMs ?? 0));
   close();
-  return { result, segments, router, warnings, ...(rollbackMs !== undefined ? { rollbackMs } : {}) };
+  let tail: Segment | undefined;
+  if (options.tailMs) {
+    const start = load.counts();
+    await new Promise((resolve) => setTimeout(resolve, options.tailMs));
+    tail = { weight: await router.getWeight(), rollback: false, counts: between(start, load.counts()) };
+  }
+  return { result, segments, router, warnings, ...(tail ? { tail } : {}), ...(rollbackMs !== undefined ? { rollbackMs } : {}) };
 }
