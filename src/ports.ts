@@ -1,6 +1,6 @@
 // The small interfaces the driver talks through. Providers implement one each, in one file.
 import type { RolloutState, ReportKind } from './engine/types.js';
-import type { Plan } from './engine/plan.js';
+import type { Plan, PlanHook } from './engine/plan.js';
 
 /** Where a change of traffic happens: which stage, which environment, which versions. */
 export interface RouteContext {
@@ -9,6 +9,8 @@ export interface RouteContext {
   environment: string;
   /** True when this change returns traffic to the stable version. */
   rollback: boolean;
+  /** The weight the router confirmed last (a fleet router updates the servers in between). */
+  from?: number;
 }
 
 /** Moves traffic between the stable and the canary version (Argo: setWeight / verifyWeight). */
@@ -106,6 +108,11 @@ export interface Logger {
   debug(message: string): void;
   /** Keeps a secret value out of every later log line (GitHub masks it; the console redacts it). */
   mask(secret: string): void;
+}
+
+/** Runs a command of the plan (blue-green deploy / retire) with the rollout's context. */
+export interface HookRunner {
+  run(name: string, hook: PlanHook, context: { stage: number; weight: number; environment: string; stable: string; canary: string; signal?: AbortSignal }): Promise<{ ok: boolean; message: string }>;
 }
 
 export interface Clock {

@@ -4,7 +4,7 @@ import { formatDuration } from '../spec/duration.js';
 import { initialState, isFinished, step } from '../engine/engine.js';
 import type { Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
-import type { Clock, Gate, Logger, Measurement, Reporter, RouteContext, StateStore, TrafficRouter } from '../ports.js';
+import type { Clock, Gate, HookRunner, Logger, Measurement, Reporter, RouteContext, StateStore, TrafficRouter } from '../ports.js';
 
 export interface DriverPorts {
   router: TrafficRouter;
@@ -13,6 +13,8 @@ export interface DriverPorts {
   reporters: Reporter[];
   clock: Clock;
   log: Logger;
+  /** Runs the plan's commands (blue-green deploy and retire); needed only by plans that have hooks. */
+  hooks?: HookRunner;
 }
 
 /** What a person decided about a pending approval or pause; undefined means "not now": stop as paused. */
@@ -74,6 +76,18 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
         case 'set-weight':
           event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3);
           break;
+        case 'run-hook': {
+          const hook = plan.hooks[effect.hook];
+          let answer = { ok: false, message: `no hook named ${effect.hook}` };
+          if (hook && ports.hooks) {
+            log.info(`running ${effect.hook}: ${hook.command}`);
+            answer = await ports.hooks
+              .run(effect.hook, hook, { stage: state.stage + 1, weight: state.weight, environment: plan.environment, stable: plan.stable, canary: plan.canary, ...(options.signal ? { signal: options.signal } : {}) })
+              .catch((error: unknown) => ({ ok: false, message: (error as Error).message }));
+          } else if (hook) answer.message = 'this driver cannot run commands';
+          event = { type: 'hook-done', hook: effect.hook, ok: answer.ok, message: answer.message, at: clock.now() };
+          break;
+        }
         case 'measure':
           event = { type: 'measured', results: await measure(ports, plan, state, effect.gates, options.signal), at: clock.now() };
           break;
@@ -114,7 +128,7 @@ function commandEvent(command: DriveOptions['command'], state: RolloutState, at:
 
 async function setWeight(ports: DriverPorts, plan: Plan, state: RolloutState, weight: number, rollback: boolean, attempts: number): Promise<EngineEvent> {
   const stage = plan.stages[state.stage]!;
-  const context: RouteContext = { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback };
+  const context: RouteContext = { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback, from: state.weight };
   let lastError = '';
   // A rollback tries harder: it is the way back to safety.
   const tries = rollback ? attempts + 2 : attempts;

@@ -23,6 +23,7 @@ export function initialState(id: string, at: number): RolloutState {
     done: {},
     nextDueAt: {},
     counters: {},
+    hooksRun: [],
     measurements: [],
     timeline: [],
     startedAt: at,
@@ -70,6 +71,8 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
     case 'abort':
       if (state.status === 'rolling-back') return { state, effects: [] };
       return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
+    case 'hook-done':
+      return onHookDone(plan, state, stage, event);
     case 'provider-error':
       if (state.status === 'rolling-back') {
         // The way back failed too: stop, say so loudly, and leave the rest to a human.
@@ -93,9 +96,11 @@ function onStart(plan: Plan, state: RolloutState, stage: PlanStage, at: number):
     case 'rolling-back':
       return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
     default:
-      // Resuming: re-apply the recorded weight (something may have reset the router), then carry on
-      // with the same stage and bake clock.
       note(state, at, 'resumed', `resumed at stage ${state.stage + 1} (${stage.weight}%)`);
+      // Stopped before the stage's traffic change: do it again, hooks first.
+      if (state.phase === 'shifting') return enterStage(plan, state, stage, at, [{ type: 'report', kind: 'resumed' }]);
+      // Stopped mid-bake: re-apply the recorded weight (something may have reset the router), then
+      // carry on with the same stage and bake clock.
       return {
         state,
         effects: [
@@ -125,8 +130,22 @@ function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: numbe
   }
   delete state.pause;
   state.status = 'progressing';
+  const hook = stage.before?.find((name) => !state.hooksRun.includes(name));
+  if (hook) return { state, effects: [...before, { type: 'save' }, { type: 'run-hook', hook }] };
   // Saved before the traffic change, so a crash mid-change can be resumed or undone.
   return { state, effects: [...before, { type: 'save' }, { type: 'set-weight', weight: stage.weight, rollback: false }] };
+}
+
+function onHookDone(plan: Plan, state: RolloutState, stage: PlanStage, event: Extract<EngineEvent, { type: 'hook-done' }>): StepResult {
+  if (state.status !== 'progressing') return { state, effects: [] };
+  state.hooksRun = [...state.hooksRun, event.hook];
+  if (!event.ok) {
+    const reason = `${event.hook} failed: ${event.message}`;
+    if (plan.hooks[event.hook]?.onFailure !== 'warn') return rollBack(state, event.at, { reason });
+    note(state, event.at, 'measured', `warning: ${reason}`);
+  }
+  // A before-hook leads on to the traffic change, an after-hook to the next stage.
+  return stage.before?.includes(event.hook) ? enterStage(plan, state, stage, event.at) : advance(plan, state, stage, event.at);
 }
 
 function onWeightSet(plan: Plan, state: RolloutState, stage: PlanStage, weight: number, at: number): StepResult {
@@ -161,12 +180,15 @@ function continueBake(plan: Plan, state: RolloutState, stage: PlanStage, at: num
 }
 
 function advance(plan: Plan, state: RolloutState, stage: PlanStage, at: number): StepResult {
+  const hook = stage.after?.find((name) => !state.hooksRun.includes(name));
+  if (hook) return { state, effects: [{ type: 'save' }, { type: 'run-hook', hook }] };
   const next = plan.stages[stage.index + 1];
   if (!next) {
     state.status = 'promoted';
     return finish(state, at, 'promoted', `promoted: ${plan.canary} serves 100%`);
   }
   state.stage = next.index;
+  state.hooksRun = [];
   return enterStage(plan, state, next, at);
 }
 
@@ -209,6 +231,7 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
     const last = plan.stages[plan.stages.length - 1]!;
     note(state, event.at, 'resumed', `full promotion approved${who}`);
     state.stage = last.index;
+    state.hooksRun = [];
     state.pause = { kind: 'approval', reason: 'full promotion', at: event.at };
     const entered = enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
     return entered;

@@ -22,6 +22,18 @@ export interface PlanStage {
   approval: boolean;
   /** Added by the planner: the spec's last stage was below 100 %, so promotion shifts the rest. */
   implicit?: boolean;
+  /** Commands run before the stage's traffic change, and after its bake (names in Plan.hooks). */
+  before?: string[];
+  after?: string[];
+}
+
+/** A user's command the engine asks for at a point of the rollout (blue-green deploy and retire). */
+export interface PlanHook {
+  command: string;
+  timeoutMs: number;
+  env?: Record<string, string>;
+  /** rollback: a failure returns traffic to stable. warn: the rollout goes on (cleanup after success). */
+  onFailure: 'rollback' | 'warn';
 }
 
 export interface Plan {
@@ -32,6 +44,7 @@ export interface Plan {
   canary: string;
   stages: PlanStage[];
   gates: Record<string, GatePolicy>;
+  hooks: Record<string, PlanHook>;
 }
 
 const ms = (text: string | undefined) => (text === undefined ? 0 : (parseDuration(text) ?? 0));
@@ -49,18 +62,7 @@ export function compilePlan(spec: Spec): Plan {
       onInconclusive: gate.onInconclusive,
     };
   }
-  const stages: PlanStage[] = spec.stages.map((stage, index) => ({
-    index,
-    name: stage.name ?? `${stage.weight}%`,
-    weight: stage.weight,
-    bakeMs: ms(stage.bake),
-    gates: stage.gates ?? Object.keys(gates),
-    approval: stage.approval,
-  }));
-  const last = stages[stages.length - 1];
-  if (!last || last.weight < 100) {
-    stages.push({ index: stages.length, name: 'promote', weight: 100, bakeMs: 0, gates: [], approval: false, implicit: true });
-  }
+  const { stages, hooks } = compileStages(spec, Object.keys(gates));
   const traffic = spec.traffic as { stable?: string; canary?: string };
   const url = environmentUrl(spec);
   return {
@@ -71,7 +73,52 @@ export function compilePlan(spec: Spec): Plan {
     canary: traffic.canary ?? 'canary',
     stages,
     gates,
+    hooks,
   };
+}
+
+/** The strategy's stages: canary as written, blue-green and rolling derived from their blocks. */
+function compileStages(spec: Spec, allGates: string[]): { stages: PlanStage[]; hooks: Record<string, PlanHook> } {
+  const hooks: Record<string, PlanHook> = {};
+  const stages: Array<Omit<PlanStage, 'index'>> = [];
+  if (spec.strategy === 'blue-green' && spec.blueGreen) {
+    const bg = spec.blueGreen;
+    const hook = (command: string, onFailure: PlanHook['onFailure']): PlanHook => ({
+      command,
+      timeoutMs: ms(bg.timeout),
+      ...(bg.env ? { env: bg.env } : {}),
+      onFailure,
+    });
+    if (bg.deploy) hooks.deploy = hook(bg.deploy, 'rollback');
+    if (bg.retire) hooks.retire = hook(bg.retire, 'warn');
+    const post = bg.postSwitchGates ?? allGates.filter((g) => !bg.preSwitchGates.includes(g));
+    stages.push({ name: 'preview', weight: 0, bakeMs: 0, gates: bg.preSwitchGates, approval: false, ...(bg.deploy ? { before: ['deploy'] } : {}) });
+    stages.push({ name: 'switch', weight: 100, bakeMs: ms(bg.rollbackWindow), gates: post, approval: bg.approval });
+    // The old colour stays ready for scaleDownDelay: an abort still switches back at once.
+    stages.push({ name: 'scale-down', weight: 100, bakeMs: ms(bg.scaleDownDelay), gates: [], approval: false, ...(bg.retire ? { after: ['retire'] } : {}) });
+  } else if (spec.strategy === 'rolling' && spec.rolling) {
+    // A batch's "weight" is the share of the fleet on the new version; the rolling router maps it
+    // back to servers (round(weight × n / 100) is exact for fleets of up to 100).
+    const n = spec.rolling.targets.length;
+    const batch = spec.rolling.maxUnavailable + spec.rolling.maxSurge;
+    for (let updated = Math.min(batch, n); ; updated = Math.min(updated + batch, n)) {
+      stages.push({
+        name: `${updated}/${n} servers`,
+        weight: Math.round((100 * updated) / n),
+        bakeMs: ms(spec.rolling.bake),
+        gates: spec.rolling.gates ?? allGates,
+        approval: false,
+      });
+      if (updated === n) break;
+    }
+  } else {
+    for (const stage of spec.stages ?? []) {
+      stages.push({ name: stage.name ?? `${stage.weight}%`, weight: stage.weight, bakeMs: ms(stage.bake), gates: stage.gates ?? allGates, approval: stage.approval });
+    }
+    const last = stages[stages.length - 1];
+    if (!last || last.weight < 100) stages.push({ name: 'promote', weight: 100, bakeMs: 0, gates: [], approval: false, implicit: true });
+  }
+  return { stages: stages.map((stage, index) => ({ index, ...stage })), hooks };
 }
 
 /** How many measurements a gate takes in a stage, and how long the stage lasts at least. */

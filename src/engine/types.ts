@@ -51,6 +51,8 @@ export interface RolloutState {
   done: Record<string, number>;
   nextDueAt: Record<string, number>;
   counters: Record<string, GateCounters>;
+  /** Hooks of the current stage already run (a resumed stage does not run them twice). */
+  hooksRun: string[];
   measurements: RecordedMeasurement[];
   timeline: TimelineEntry[];
   pause?: { kind: 'approval' | 'inconclusive'; reason: string; at: number };
@@ -67,7 +69,8 @@ export type EngineEvent =
   /** A reviewer approves the next stage or lifts a pause; `full` skips straight to 100 %. */
   | { type: 'approve'; at: number; by?: string; full?: boolean }
   | { type: 'abort'; at: number; reason: string }
-  | { type: 'provider-error'; at: number; message: string };
+  | { type: 'provider-error'; at: number; message: string }
+  | { type: 'hook-done'; hook: string; ok: boolean; message: string; at: number };
 
 export type ReportKind =
   | 'started'
@@ -82,7 +85,7 @@ export type ReportKind =
 
 /**
  * What the driver does. `save` and `report` never answer; the last effect of a list may be one that
- * does: set-weight (→ weight-set or provider-error), measure (→ measured), wait (→ tick),
+ * does: set-weight (→ weight-set or provider-error), measure (→ measured), wait (→ tick), run-hook (→ hook-done),
  * request-approval (→ approve, abort, or the driver stops as paused), finish (the end).
  */
 export type Effect =
@@ -92,6 +95,7 @@ export type Effect =
   | { type: 'measure'; gates: string[] }
   | { type: 'wait'; until: number }
   | { type: 'request-approval'; stage: number; reason: string }
+  | { type: 'run-hook'; hook: string }
   | { type: 'finish'; outcome: Outcome };
 
 export interface StepResult {

@@ -5,6 +5,7 @@ import { duration } from './common.js';
 import { gateSchema } from '../gates/registry.js';
 import { trafficSchema } from '../traffic/registry.js';
 import { migrationsSchema } from '../migrations/settings.js';
+import { blueGreenSchema, rollingSchema } from './strategies.js';
 
 export const stageSchema = z.strictObject({
   name: z.string().min(1).optional(),
@@ -27,10 +28,12 @@ export const specSchema = z
   .strictObject({
     $schema: z.string().optional(),
     version: z.literal(1),
-    strategy: z.enum(['canary']).default('canary'),
+    strategy: z.enum(['canary', 'blue-green', 'rolling']).default('canary'),
     environment: environment.default('production'),
     traffic: trafficSchema,
-    stages: z.array(stageSchema).min(1),
+    stages: z.array(stageSchema).min(1).optional().describe('The canary stages (strategy canary).'),
+    blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
+    rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
     gates: z.record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema).default({}),
     rollback: z
       .strictObject({ revert: z.enum(['none', 'pull-request']).default('none') })
@@ -45,9 +48,34 @@ export const specSchema = z
       .default({ pullRequest: true, deployment: true, summary: true }),
   })
   .superRefine((spec, ctx) => {
+    // Each strategy has its own block, and only that one.
+    const blocks = { canary: 'stages', 'blue-green': 'blueGreen', rolling: 'rolling' } as const;
+    const own = blocks[spec.strategy];
+    if (spec[own] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [own], message: `is required (strategy ${spec.strategy})` });
+    }
+    for (const [strategy, key] of Object.entries(blocks)) {
+      if (key !== own && spec[key] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `belongs to strategy ${strategy}, but strategy is ${spec.strategy}` });
+      }
+    }
+    const checkGates = (names: string[] | undefined, path: PropertyKey[]) =>
+      names?.forEach((name, j) => {
+        if (!(name in spec.gates)) {
+          const known = Object.keys(spec.gates);
+          ctx.addIssue({ code: 'custom', path: [...path, j], message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})` });
+        }
+      });
+    checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
+    checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
+    checkGates(spec.rolling?.gates, ['rolling', 'gates']);
+    if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
+      ctx.addIssue({ code: 'custom', path: ['rolling', 'maxSurge'], message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})` });
+    }
+
     let previous = -1;
     let full = -1;
-    spec.stages.forEach((stage, i) => {
+    (spec.stages ?? []).forEach((stage, i) => {
       if (full >= 0) {
         ctx.addIssue({ code: 'custom', path: ['stages', i], message: `no stage may follow the 100% stage (stages[${full}])` });
       }
@@ -56,16 +84,7 @@ export const specSchema = z
       }
       if (stage.weight === 100 && full < 0) full = i;
       previous = Math.max(previous, stage.weight);
-      stage.gates?.forEach((name, j) => {
-        if (!(name in spec.gates)) {
-          const known = Object.keys(spec.gates);
-          ctx.addIssue({
-            code: 'custom',
-            path: ['stages', i, 'gates', j],
-            message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})`,
-          });
-        }
-      });
+      checkGates(stage.gates, ['stages', i, 'gates']);
     });
   });
 

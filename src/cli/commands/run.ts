@@ -62,7 +62,7 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
     const log = new ConsoleLogger(io.stderr, Boolean(io.env.ROLLGATE_DEBUG));
     const clock = systemClock;
     const reporter = new ConsoleReporter(io.stdout, clock);
-    const { router, gates } = buildProviders(spec, { env: io.env, log, cwd: io.cwd });
+    const { router, gates, hooks } = buildProviders(spec, { env: io.env, log, cwd: io.cwd }, clock);
     const by = values.by ?? io.env.USER ?? 'cli';
     const command: DriveOptions['command'] = values.abort
       ? { type: 'abort', reason: values.reason ?? `aborted by ${by}` }
@@ -73,7 +73,7 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
           : undefined;
     try {
       const result = await drive(
-        { router, gates, store: new FileStateStore(statePath), reporters: [reporter], clock, log },
+        { router, gates, hooks, store: new FileStateStore(statePath), reporters: [reporter], clock, log },
         {
           plan: compilePlan(spec),
           id: values.id ?? `local-${new Date(clock.now()).toISOString()}`,

@@ -4,7 +4,7 @@ import { compilePlan, type Plan } from '../../../src/engine/plan.js';
 import { drive, type DriveOptions } from '../../../src/driver/driver.js';
 import { FakeClock } from '../../../src/driver/clock.js';
 import { MemoryStateStore } from '../../../src/driver/state-file.js';
-import type { Gate, Logger, MeasureContext, Reporter, TrafficRouter, Verdict } from '../../../src/ports.js';
+import type { Gate, HookRunner, Logger, MeasureContext, Reporter, TrafficRouter, Verdict } from '../../../src/ports.js';
 import type { ReportKind } from '../../../src/engine/types.js';
 
 export type Script = (gate: string, context: MeasureContext, n: number) => Verdict;
@@ -69,8 +69,8 @@ export function world(plan: Plan, script: Script = () => 'pass') {
       log.push(`report ${kind}`);
     },
   };
-  const run = (options: Partial<DriveOptions> = {}) =>
-    drive({ router, gates, store, reporters: [reporter], clock, log: quietLog }, { plan, id: 'sim', ...options });
+  const run = ({ hooks, ...options }: Partial<DriveOptions> & { hooks?: HookRunner } = {}) =>
+    drive({ router, gates, store, reporters: [reporter], clock, log: quietLog, ...(hooks ? { hooks } : {}) }, { plan, id: 'sim', ...options });
   return { log, clock, router, store, gates, reports, run, counts };
 }
 
