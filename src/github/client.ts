@@ -18,6 +18,11 @@ export interface ClientOptions {
   retries?: number;
   /** Base of the backoff in ms (retry n waits n² × this); tests make it small. */
   retryBaseMs?: number;
+  /**
+   * Queue writes about a second apart, as GitHub asks of integrations (secondary rate limits), and
+   * wait out rate limits (default true). Tests of everything else turn it off to run fast.
+   */
+  pacing?: boolean;
 }
 
 export function apiUrlFrom(env: Record<string, string | undefined>): string {
@@ -40,6 +45,7 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
       userAgent: 'rollgate',
       retry: { retries, ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}) },
       throttle: {
+        enabled: options.pacing ?? true,
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary'),
         ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}),

@@ -1,7 +1,7 @@
 // The GitHub side of reporting: per transition, one deployment status and one edit of the sticky
 // comment; on a regression, the revert pull request. Measurements alone write nothing: the
 // request count stays a few per stage however long the bake.
-import type { Plan } from '../engine/plan.js';
+import { stageSchedule, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Logger, Reporter } from '../ports.js';
 import { renderMarkdownReport, type ReportLinks } from '../report/markdown.js';
@@ -37,6 +37,9 @@ export class GitHubReporter implements Reporter {
 
   async report(kind: ReportKind, state: RolloutState, plan: Plan): Promise<void> {
     if (SILENT.has(kind)) return;
+    // A stage with no bake and nothing to wait for (typically the final 100 %) ends at once: the
+    // write that follows (promoted, or the rollback) says it all.
+    if (kind === 'stage-started' && stageSchedule(plan, plan.stages[state.stage]!).minimumMs === 0) return;
     const problems: string[] = [];
     // The durable record first, the comment last: it links what the steps before produced.
     await this.attempt('status', problems, async () => {
