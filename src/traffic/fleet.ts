@@ -29,6 +29,22 @@ export interface FleetRouter {
   isDrained(name: string): Promise<boolean>;
 }
 
+/**
+ * Per-server weights for a canary share: with s stable and c canary servers, each stable server gets
+ * (100−w)·c and each canary server w·s, so the canary's share of the sum is exactly w %. Reduced to
+ * lowest terms: HAProxy's and NGINX's weighted round robin cycle through the sum of the weights, so
+ * small numbers keep every stretch of requests close to the split (HAProxy drifts by several points
+ * after a few changes between weights like 75/25 and 50/50, not between 3/1 and 1/1). 0 takes no traffic.
+ */
+export function splitWeights(weight: number, stableCount: number, canaryCount: number): { stable: number; canary: number } {
+  const stable = (100 - weight) * canaryCount;
+  const canary = weight * stableCount;
+  const divisor = gcd(stable, canary) || 1;
+  return { stable: stable / divisor, canary: canary / divisor };
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 export function isFleetRouter(router: TrafficRouter): router is TrafficRouter & FleetRouter {
   const candidate = router as Partial<FleetRouter>;
   return typeof candidate.servers === 'function' && typeof candidate.setServerState === 'function' && typeof candidate.isDrained === 'function';

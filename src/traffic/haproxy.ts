@@ -1,11 +1,12 @@
 // Traffic `haproxy`: drives a running HAProxy live through its runtime API (the admin socket, a unix
-// path or host:port). The canary split is two server weights in one backend (stable 100−w, canary w;
-// weight 0 takes no new requests); fleet control is `set server … state ready|drain|maint`. Every
-// change is read back from `show servers state`; nothing is reloaded.
+// path or host:port). The canary split is two server weights in one backend: stable 100−w against
+// canary w, in lowest terms (25 % is 3/1; weight 0 takes no new requests). Fleet control is
+// `set server … state ready|drain|maint`. Every change is read back from `show servers state`;
+// nothing is reloaded.
 import { connect } from 'node:net';
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
-import type { FleetRouter, FleetServer, ServerAdminState } from './fleet.js';
+import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
 import { duration } from '../spec/common.js';
 import { parseDuration } from '../spec/duration.js';
@@ -179,20 +180,24 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
     async setWeight(weight) {
       if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
       const state = await servers();
-      server(state, spec.stable);
-      server(state, spec.canary);
-      // The side that loses traffic changes first, so the way back (to 0 %) never overshoots.
-      const canary = `set weight ${spec.backend}/${spec.canary} ${weight}`;
-      const stable = `set weight ${spec.backend}/${spec.stable} ${100 - weight}`;
-      const rising = weight > server(state, spec.canary).weight;
-      await api.execute(rising ? [stable, canary] : [canary, stable]);
+      const split = splitWeights(weight, 1, 1);
+      const [stableNow, canaryNow] = [server(state, spec.stable).weight, server(state, spec.canary).weight];
+      const change = (name: string, from: number, to: number) => (from === to ? [] : [`set weight ${spec.backend}/${name} ${to}`]);
+      const stable = change(spec.stable, stableNow, split.stable);
+      const canary = change(spec.canary, canaryNow, split.canary);
+      // The side that loses share changes first, so the way back (to 0 %) never overshoots. A weight
+      // already in force is left alone: every change moves HAProxy's round-robin positions.
+      const rising = weight * (stableNow + canaryNow) > 100 * canaryNow;
+      const commands = rising ? [...stable, ...canary] : [...canary, ...stable];
+      if (commands.length) await api.execute(commands);
     },
     async getWeight() {
       return canaryShare(await servers());
     },
     async verify(weight) {
       const state = await servers();
-      return server(state, spec.stable).weight === 100 - weight && server(state, spec.canary).weight === weight && canaryShare(state) === weight;
+      const split = splitWeights(weight, 1, 1);
+      return server(state, spec.stable).weight === split.stable && server(state, spec.canary).weight === split.canary && canaryShare(state) === weight;
     },
 
     async servers(): Promise<FleetServer[]> {

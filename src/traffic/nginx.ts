@@ -5,10 +5,11 @@
 // to read weights back, so the read-back is the rendered file plus, given `pid`, proof from /proc that
 // the running workers were started after it was written.
 import { execFile } from 'node:child_process';
-import { readFile, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
-import type { FleetRouter, FleetServer, ServerAdminState } from './fleet.js';
+import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
 import { duration } from '../spec/common.js';
 import { parseDuration } from '../spec/duration.js';
@@ -61,20 +62,6 @@ export interface RenderedServer {
   weight: number;
   state: ServerAdminState;
 }
-
-/**
- * Per-server weights for a canary share: with s stable and c canary servers, each stable server gets
- * (100−w)·c and each canary server w·s, so the canary's share of the sum is exactly w %.
- * Reduced by their common divisor to keep NGINX's numbers small. 0 is rendered as `down`.
- */
-export function splitWeights(weight: number, stableCount: number, canaryCount: number): { stable: number; canary: number } {
-  const stable = (100 - weight) * canaryCount;
-  const canary = weight * stableCount;
-  const divisor = gcd(stable, canary) || 1;
-  return { stable: stable / divisor, canary: canary / divisor };
-}
-
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 export function renderUpstream(spec: NginxSpec, weight: number, states: ReadonlyMap<string, ServerAdminState>): string {
   const split = splitWeights(weight, spec.servers.stable.length, spec.servers.canary.length);
@@ -156,7 +143,7 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
       throw new Error(`${display(testArgv)} rejected the new ${where}: ${nginxMessage(checked.output)}; the last good file is back in place`);
     }
     const master = spec.pid ? await readPid(spec.pid) : undefined;
-    const before = master ? await workers(master) : [];
+    const before = master ? workers(master) : [];
     const reloaded = await run(reloadArgv, timeoutMs);
     if (!reloaded.ok) {
       await restore();
@@ -172,7 +159,7 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
   const inForce = async () => {
     if (!spec.pid) return true;
     const master = await readPid(spec.pid);
-    const [current, written] = [await workers(master), (await stat(spec.file)).mtimeMs];
+    const [current, written] = [workers(master), (await stat(spec.file)).mtimeMs];
     const serving = current.filter((w) => !w.retiring);
     return serving.length > 0 && serving.every((w) => w.startedAt >= written - START_TIME_SLACK_MS);
   };
@@ -233,7 +220,7 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
       if (!server || server.state === 'ready') return false;
       // Only workers started before the server went down can still send to it: wait until none is left.
       const master = await readPid(spec.pid);
-      return (await inForce()) && !(await workers(master)).some((w) => w.retiring);
+      return (await inForce()) && !workers(master).some((w) => w.retiring);
     },
   };
 }
@@ -292,27 +279,35 @@ interface Worker {
   startedAt: number;
 }
 
-/** The worker processes of an NGINX master, from /proc. */
-async function workers(master: number): Promise<Worker[]> {
-  const uptime = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
+/** The worker processes of an NGINX master, from /proc (read synchronously: a scan takes a few ms). */
+function workers(master: number): Worker[] {
+  const uptime = Number(readProc('/proc/uptime').split(' ')[0]);
   const bootedAt = Date.now() - uptime * 1000;
   const found: Worker[] = [];
-  for (const entry of await readdir('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const [statText, cmdline] = await Promise.all([
-      readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''),
-      readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
-    ]);
+    const statText = readProc(`/proc/${entry}/stat`);
     // Fields after the command name, which may itself hold spaces and parentheses.
     const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[1]) !== master || !cmdline.includes('worker process')) continue;
+    if (Number(fields[1]) !== master) continue;
+    const title = readProc(`/proc/${entry}/cmdline`);
+    if (!title.includes('worker process')) continue;
     found.push({
       pid: Number(entry),
-      retiring: cmdline.includes('shutting down'),
+      retiring: title.includes('shutting down'),
       startedAt: bootedAt + (Number(fields[19]) * 1000) / CLOCK_TICKS_PER_SECOND,
     });
   }
   return found;
+}
+
+/** A /proc file, or '' for a process that exited meanwhile. */
+function readProc(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** After a reload signal: a new worker serves and every worker from before is retiring or gone. */
@@ -320,10 +315,10 @@ async function tookOver(master: number, before: Worker[], timeoutMs: number): Pr
   const old = new Set(before.map((w) => w.pid));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const now = await workers(master);
+    const now = workers(master);
     const serving = now.filter((w) => !w.retiring);
     if (serving.length > 0 && serving.every((w) => !old.has(w.pid))) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return false;
 }

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../harness/backend.js';
 import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
+import { waitUntil } from '../../harness/nginx.js';
 import { failed, share, startLoad, between } from '../../harness/load.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
@@ -91,10 +92,9 @@ describe('haproxy router on a real HAProxy', () => {
     // Background load keeps both servers busy; slow requests sit in flight on each.
     const load = startLoad({ url: `${haproxy.url}/`, rate: 800, maxRequests: 20_000, maxSeconds: 20 });
     cleanup.push(() => load.stop());
-    const slow = Array.from({ length: 8 }, () => fetch(`${haproxy.url}/slow?ms=2000`).then(async (r) => ({ status: r.status, version: (await r.text()).trim() })));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const before = (await router.servers()).find((s) => s.name === 'web-v2')!;
-    expect(before.activeConnections).toBeGreaterThan(0);
+    const slow = Array.from({ length: 12 }, () => fetch(`${haproxy.url}/slow?ms=2000`).then(async (r) => ({ status: r.status, version: (await r.text()).trim() })));
+    // HAProxy counts the slow requests on the canary as they arrive.
+    await waitUntil(async () => ((await router.servers()).find((s) => s.name === 'web-v2')!.activeConnections ?? 0) > 0, 1_500);
 
     const drained = drainServer(router, 'web-v2', { timeoutMs: 10_000, pollMs: 100, clock: systemClock });
     await new Promise((resolve) => setTimeout(resolve, 200));

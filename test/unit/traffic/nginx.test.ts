@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canaryShare, createNginxRouter, nginxMessage, parseUpstream, renderUpstream, splitWeights, type NginxSpec } from '../../../src/traffic/nginx.js';
-import type { ServerAdminState } from '../../../src/traffic/fleet.js';
+import { canaryShare, createNginxRouter, nginxMessage, parseUpstream, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
+import { splitWeights, type ServerAdminState } from '../../../src/traffic/fleet.js';
 import { parseSpec } from '../../../src/spec/load.js';
 
 const base = (stable: string[], canary: string[]): NginxSpec => ({
