@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { startBackend, type Backend } from '../test/harness/backend.js';
 import { HAPROXY_BINARY, startHaproxy } from '../test/harness/haproxy.js';
-import { NGINX_BINARY, startNginx } from '../test/harness/nginx.js';
+import { NGINX_BINARY, startNginx, waitUntil } from '../test/harness/nginx.js';
 import { failed, share, startLoad, type LoadCounts } from '../test/harness/load.js';
 import { runRollout, type Segment } from '../test/integration/traffic/rollout.js';
 
@@ -74,6 +74,7 @@ async function measure(start: (stable: Backend, canary: Backend) => Promise<Rout
   try {
     const load = startLoad({ url: `${router.url}/`, rate: RATE, connections: CONNECTIONS, maxRequests: 400_000, maxSeconds: 240 });
     const started = performance.now();
+    await waitUntil(async () => load.counts().responses >= 300, 10_000); // autocannon at full rate first
     const canaryRun = await runRollout(
       `version: 1\n${router.traffic}stages:\n${STAGES.map((w) => `  - weight: ${w}\n    bake: ${values.bake}`).join('\n')}\n`,
       load,
@@ -127,6 +128,6 @@ for (const r of results) {
 lines.push(
   '',
   '¹ retried: a request sent on a keep-alive connection just as the router closed it idle, before any byte of an answer; ' +
-    'HTTP clients send it again (RFC 9112 §9.3.1) and autocannon does. NGINX < 1.27.4 closes idle keep-alive connections when a reload retires its old workers; HAProxy changes weights without a reload.',
+    'HTTP clients send it again (RFC 9112 §9.3.1) and autocannon does. NGINX without `keepalive_min_timeout` (Debian 12 ships 1.22) closes idle keep-alive connections when a reload retires its old workers; HAProxy changes weights without a reload.',
 );
 console.log(lines.join('\n'));

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../harness/backend.js';
-import { startNginx, type Nginx } from '../../harness/nginx.js';
+import { startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
 import { between, failed, share, startLoad } from '../../harness/load.js';
 import { createNginxRouter, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
@@ -52,6 +52,7 @@ describe('nginx router on a real NGINX', () => {
     const { nginx, stable, canary } = await setUp();
     const load = startLoad({ url: `${nginx.url}/`, rate: 1_500, maxRequests: 40_000, maxSeconds: 40, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
+    await waitUntil(async () => load.counts().responses >= 300, 10_000); // full rate before the first stage
     const run = await runRollout(`version: 1\nenvironment: integration\n${trafficYaml(nginx, stable, canary)}stages:\n${stages('2s')}\n`, load);
     const total = await load.stop();
 
