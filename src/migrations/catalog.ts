@@ -1,10 +1,23 @@
 // What the migrations seen so far say the schema is: tables, their columns and types. Rules use it to
 // know a column's old type, and whether a table is new (created by the same file, so nothing uses it yet).
 import type { Node } from 'libpg-query';
-import { alterCommands, columnDef, columnType, droppedNames, tableName, type ColumnType } from './ast.js';
+import { alterCommands, columnDef, columnType, constraintOf, droppedNames, stringValue, tableName, type ColumnType } from './ast.js';
+
+/** A CHECK (column IS NOT NULL) constraint, which PostgreSQL 12+ uses to skip SET NOT NULL's scan once valid. */
+interface NotNullCheck {
+  table: string;
+  column: string;
+  validated: boolean;
+}
 
 export class Catalog {
   private readonly tables = new Map<string, Map<string, ColumnType>>();
+  private readonly notNullChecks = new Map<string, NotNullCheck>();
+
+  /** A valid CHECK (column IS NOT NULL) exists on the column. */
+  provesNotNull(table: string, column: string): boolean {
+    return [...this.notNullChecks.values()].some((c) => c.validated && c.table === table && c.column === column);
+  }
 
   columnType(table: string, column: string): ColumnType | undefined {
     return this.tables.get(table)?.get(column);
@@ -40,6 +53,12 @@ export class Catalog {
       if (cmd.subtype === 'AT_AddColumn' && column?.colname && type) columns.set(column.colname, type);
       if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && type) columns.set(cmd.name, type);
       if (cmd.subtype === 'AT_DropColumn' && cmd.name) columns.delete(cmd.name);
+      const constraint = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def) : undefined;
+      const checked = constraint?.contype === 'CONSTR_CHECK' ? notNullColumn(constraint.raw_expr) : undefined;
+      if (constraint?.conname && checked) this.notNullChecks.set(constraint.conname, { table, column: checked, validated: !constraint.skip_validation });
+      const check = cmd.subtype === 'AT_ValidateConstraint' && cmd.name ? this.notNullChecks.get(cmd.name) : undefined;
+      if (check) check.validated = true;
+      if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.notNullChecks.delete(cmd.name);
     }
     if ('RenameStmt' in node) {
       const rename = node.RenameStmt;
@@ -63,4 +82,12 @@ export class Catalog {
     }
     return [];
   }
+}
+
+/** The column of a `column IS NOT NULL` expression. */
+function notNullColumn(expression: Node | undefined): string | undefined {
+  if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const arg = expression.NullTest.arg;
+  const fields = arg && 'ColumnRef' in arg ? arg.ColumnRef.fields ?? [] : [];
+  return fields.length === 1 ? stringValue(fields[0]) : undefined;
 }

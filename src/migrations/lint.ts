@@ -1,6 +1,6 @@
 // Lints one migration file: parse, run every enabled rule statement by statement, apply inline ignores.
 import type { Node } from 'libpg-query';
-import { calledFunctions, stringValue, walk } from './ast.js';
+import { alterCommands, calledFunctions, stringValue, walk } from './ast.js';
 import { Catalog } from './catalog.js';
 import type { Finding, Severity } from './finding.js';
 import { readIgnores } from './ignore.js';
@@ -66,6 +66,7 @@ export function lintSql(text: string, file: string, settings: MigrationsSettings
     newIndexes: new Set(),
     lockTimeoutSet: false,
     inTransaction: settings.transactionPerFile && !NO_TRANSACTION.some((marker) => marker.test(text)),
+    notValidInTransaction: new Map(),
     reportedOnce: new Set(),
   };
   const linted: LintedStatement[] = [];
@@ -84,6 +85,7 @@ export function lintSql(text: string, file: string, settings: MigrationsSettings
     for (const table of catalog.apply(statement.node)) context.newTables.add(table);
     if ('IndexStmt' in statement.node && statement.node.IndexStmt.idxname) context.newIndexes.add(statement.node.IndexStmt.idxname);
     trackLockTimeout(statement.node, context);
+    trackNotValid(statement.node, context);
     linted.push({ ...statement, phase: phaseOf(statement.node), ...at(statement.start) });
   }
 
@@ -100,7 +102,21 @@ function trackTransaction(node: Node, context: LintContext): void {
   if (!('TransactionStmt' in node)) return;
   const kind = node.TransactionStmt.kind;
   if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') context.inTransaction = true;
-  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') context.inTransaction = false;
+  if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+    context.inTransaction = false;
+    context.notValidInTransaction.clear();
+  }
+}
+
+/** Remembers constraints added NOT VALID inside the open transaction (outside one, each statement commits). */
+function trackNotValid(node: Node, context: LintContext): void {
+  if (!context.inTransaction) return;
+  for (const { cmd } of alterCommands(node)) {
+    const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
+    if (!constraint?.skip_validation || !constraint.conname) continue;
+    if (constraint.contype === 'CONSTR_CHECK') context.notValidInTransaction.set(constraint.conname, 'check');
+    if (constraint.contype === 'CONSTR_FOREIGN') context.notValidInTransaction.set(constraint.conname, 'foreign-key');
+  }
 }
 
 /** `SET [LOCAL] lock_timeout = …`, `RESET lock_timeout` and `SELECT set_config('lock_timeout', …)`. */

@@ -1,7 +1,16 @@
 // Statements that hold a lock blocking writes (or reads) for as long as they scan or build.
+import type { AlterTableCmd } from 'libpg-query';
 import { alterCommands, columnDef, constraints, droppedNames, locationOf, tableName, walk } from '../ast.js';
-import { existing, type LintContext, type Rule } from './rule.js';
+import { existing, type LintContext, type Rule, type RuleHit } from './rule.js';
 import type { Statement } from '../parse.js';
+
+const validatesInSameTransaction = (cmd: AlterTableCmd, context: LintContext, kind: 'check' | 'foreign-key') =>
+  cmd.subtype === 'AT_ValidateConstraint' && cmd.name !== undefined && context.notValidInTransaction.get(cmd.name) === kind;
+
+const sameTransactionHit = (table: string, name: string): RuleHit => ({
+  message: `validates ${name} on ${table} in the same transaction that added it NOT VALID: the ADD's ACCESS EXCLUSIVE lock is still held, so the scan blocks reads and writes after all`,
+  recipe: 'Run the VALIDATE in its own transaction: a separate migration file, or after a COMMIT.',
+});
 
 export const checkWithoutNotValid: Rule = {
   name: 'check-without-not-valid',
@@ -14,7 +23,8 @@ export const checkWithoutNotValid: Rule = {
   ].join('\n'),
   squawk: ['constraint-missing-not-valid'],
   check(statement, context) {
-    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+    return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
+      if (validatesInSameTransaction(cmd, context, 'check')) return [sameTransactionHit(table, cmd.name!)];
       const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
       if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation || !existing(context, table)) return [];
       return [{ at: constraint.location, message: `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace('  ', ' ') }];
@@ -33,7 +43,8 @@ export const foreignKeyWithoutNotValid: Rule = {
   ].join('\n'),
   squawk: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
   check(statement, context) {
-    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+    return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
+      if (validatesInSameTransaction(cmd, context, 'foreign-key')) return [sameTransactionHit(table, cmd.name!)];
       if (!existing(context, table)) return [];
       const column = columnDef(cmd.def);
       const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];

@@ -1,5 +1,5 @@
 // How a migration runs against a live database: lock queues and long row locks.
-import type { Node } from 'libpg-query';
+import type { Node, RangeVar } from 'libpg-query';
 import { alterCommands, droppedNames, tableName, walk } from '../ast.js';
 import type { Statement } from '../parse.js';
 import { isConcurrent } from './locks.js';
@@ -14,6 +14,14 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
     const onlyValidates = commands.length > 0 && commands.every(({ cmd }) => cmd.subtype === 'AT_ValidateConstraint');
     const table = tableName(node.AlterTableStmt.relation);
     return !onlyValidates && existing(context, table) ? table : undefined;
+  }
+  if ('CreateStmt' in node) {
+    // A foreign key to an existing table takes SHARE ROW EXCLUSIVE on it, which waits in its lock queue.
+    const referenced: string[] = [];
+    walk(node.CreateStmt.tableElts, (key, value) => {
+      if (key === 'Constraint' && value.contype === 'CONSTR_FOREIGN') referenced.push(tableName(value.pktable as RangeVar | undefined));
+    });
+    return referenced.find((table) => existing(context, table));
   }
   if ('IndexStmt' in node || 'RenameStmt' in node || 'CreateTrigStmt' in node || 'ClusterStmt' in node) {
     const relation = 'IndexStmt' in node ? node.IndexStmt.relation : 'RenameStmt' in node ? node.RenameStmt.relation : 'CreateTrigStmt' in node ? node.CreateTrigStmt.relation : node.ClusterStmt.relation;

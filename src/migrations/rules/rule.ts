@@ -16,6 +16,9 @@ export interface LintContext {
   lockTimeoutSet: boolean;
   /** The statement runs inside a transaction (the runner's per-file one or an explicit BEGIN). */
   inTransaction: boolean;
+  /** Constraints added NOT VALID earlier in the transaction still open, by name: a VALIDATE of one of them
+   * would scan under the ACCESS EXCLUSIVE lock the ADD took. */
+  notValidInTransaction: Map<string, 'check' | 'foreign-key'>;
   /** Rules that speak once per file (e.g. missing-lock-timeout) note here that they have. */
   reportedOnce: Set<string>;
 }

@@ -142,7 +142,7 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
 
     const prepare = 'ALTER TABLE parent ADD CONSTRAINT parent_email_nn CHECK (email IS NOT NULL) NOT VALID';
     const validate = 'ALTER TABLE parent VALIDATE CONSTRAINT parent_email_nn';
-    expect(lintRules(`${prepare};\n${validate};`)).toEqual([]);
+    expect(lintRules(`-- migrate:up transaction:false\n${prepare};\n${validate};`)).toEqual([]);
     await admin.query(prepare);
     const safe = await whileHeld(validate, 'parent', [insertInto('parent')]);
     expect(safe.modes).toContain('ShareUpdateExclusiveLock');
@@ -165,8 +165,15 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
     expect(held.modes).toContain('AccessExclusiveLock');
     expect(held.blocked).toEqual([true]);
 
+    // Both steps in one transaction: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans.
+    const oneTransaction = 'ALTER TABLE parent ADD CONSTRAINT v_positive CHECK (v > 0) NOT VALID;\nALTER TABLE parent VALIDATE CONSTRAINT v_positive;';
+    expect(lintRules(oneTransaction)).toContain('check-without-not-valid');
+    const together = await whileHeld(oneTransaction, 'parent', [insertInto('parent')]);
+    expect(together.modes).toContain('AccessExclusiveLock');
+    expect(together.blocked).toEqual([true]);
+
     await admin.query('ALTER TABLE parent ADD CONSTRAINT v_positive CHECK (v > 0) NOT VALID');
-    expect(lintRules('ALTER TABLE parent ADD CONSTRAINT v_positive CHECK (v > 0) NOT VALID;\nALTER TABLE parent VALIDATE CONSTRAINT v_positive;')).toEqual([]);
+    expect(lintRules(`-- migrate:up transaction:false\n${oneTransaction}`)).toEqual([]);
     const safe = await whileHeld('ALTER TABLE parent VALIDATE CONSTRAINT v_positive', 'parent', [insertInto('parent')]);
     expect(safe.modes).toContain('ShareUpdateExclusiveLock');
     expect(safe.modes.filter((mode) => WRITE_BLOCKING.includes(mode))).toEqual([]);
@@ -181,7 +188,7 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
     expect(held.blocked).toEqual([true, true]);
 
     await admin.query(`${flagged} NOT VALID`);
-    expect(lintRules(`${flagged} NOT VALID;\nALTER TABLE child VALIDATE CONSTRAINT child_parent_fk;`)).toEqual([]);
+    expect(lintRules(`-- migrate:up transaction:false\n${flagged} NOT VALID;\nALTER TABLE child VALIDATE CONSTRAINT child_parent_fk;`)).toEqual([]);
     const safe = await whileHeld('ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk', 'child', [insertInto('child'), insertInto('parent')]);
     expect(safe.modes).toContain('ShareUpdateExclusiveLock');
     expect(safe.modes.filter((mode) => WRITE_BLOCKING.includes(mode))).toEqual([]);

@@ -124,3 +124,46 @@ describe('parsing', () => {
     expect(found('-- nothing\n/* here */\n')).toEqual([]);
   });
 });
+
+describe('NOT VALID then VALIDATE', () => {
+  const add = 'ALTER TABLE orders ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;';
+  const validate = 'ALTER TABLE orders VALIDATE CONSTRAINT qty_positive;';
+  it('VALIDATE in the transaction that added the constraint still scans under ACCESS EXCLUSIVE', () => {
+    const result = lint(`${T}${add}\n${validate}`);
+    expect(result.findings.map((f) => `${f.rule}@${f.line}:${f.column}`)).toEqual(['check-without-not-valid@3:1']);
+    expect(result.findings[0]!.message).toContain('same transaction');
+    const fk = lint(`${T}ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\nALTER TABLE o VALIDATE CONSTRAINT o_fk;`);
+    expect(fk.findings.map((f) => f.rule)).toEqual(['foreign-key-without-not-valid']);
+  });
+  it('after a COMMIT, in another file, or without the runner\'s transaction, VALIDATE is the safe step', () => {
+    expect(found(`${T}BEGIN;\n${add}\nCOMMIT;\n${validate}`, { transactionPerFile: false })).toEqual([]);
+    expect(found(`${T}${validate}`)).toEqual([]);
+    expect(found(`${T}${add}\n${validate}`, { transactionPerFile: false })).toEqual([]);
+  });
+});
+
+describe('SET NOT NULL with a valid CHECK (c IS NOT NULL)', () => {
+  const steps = (validated: boolean) => [
+    "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;",
+    validated ? 'ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;' : 'SELECT 1;',
+  ].join('\n');
+  it('is not flagged on PostgreSQL 12+, where the check spares the scan', () => {
+    const catalog = new Catalog();
+    lint(`-- migrate:up transaction:false\n${T}${steps(true)}`, {}, catalog);
+    expect(found(`${T}ALTER TABLE users ALTER COLUMN email SET NOT NULL;`, {}, catalog)).toEqual([]);
+  });
+  it('is flagged when the check is not validated, or before PostgreSQL 12', () => {
+    const unvalidated = new Catalog();
+    lint(`${T}${steps(false)}`, {}, unvalidated);
+    expect(found(`${T}ALTER TABLE users ALTER COLUMN email SET NOT NULL;`, {}, unvalidated)).toEqual(['set-not-null@2:1']);
+    const old = new Catalog();
+    lint(`-- migrate:up transaction:false\n${T}${steps(true)}`, { postgresVersion: 11 }, old);
+    expect(found(`${T}ALTER TABLE users ALTER COLUMN email SET NOT NULL;`, { postgresVersion: 11 }, old)).toEqual(['set-not-null@2:1']);
+  });
+});
+
+describe('missing-lock-timeout and foreign keys', () => {
+  it('CREATE TABLE with a foreign key to an existing table locks that table', () => {
+    expect(found('CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (a_id bigint REFERENCES a (id));\nCREATE TABLE c (user_id bigint REFERENCES users (id));')).toEqual(['missing-lock-timeout@3:1']);
+  });
+});
