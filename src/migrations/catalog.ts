@@ -10,6 +10,10 @@ interface NotNullCheck {
   validated: boolean;
 }
 
+/** serial is int4 with a sequence default: what the column holds is the integer type. */
+const SERIAL_BASE: Record<string, string> = { smallserial: 'int2', serial2: 'int2', serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8' };
+const stored = (type: ColumnType): ColumnType => ({ ...type, name: SERIAL_BASE[type.name] ?? type.name });
+
 export class Catalog {
   private readonly tables = new Map<string, Map<string, ColumnType>>();
   private readonly notNullChecks = new Map<string, NotNullCheck>();
@@ -35,7 +39,7 @@ export class Catalog {
       for (const element of node.CreateStmt.tableElts ?? []) {
         const column = columnDef(element);
         const type = columnType(column?.typeName);
-        if (column?.colname && type) columns.set(column.colname, type);
+        if (column?.colname && type) columns.set(column.colname, stored(type));
       }
       this.tables.set(table, columns);
       return [table];
@@ -50,8 +54,8 @@ export class Catalog {
       this.tables.set(table, columns);
       const column = columnDef(cmd.def);
       const type = columnType(column?.typeName);
-      if (cmd.subtype === 'AT_AddColumn' && column?.colname && type) columns.set(column.colname, type);
-      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && type) columns.set(cmd.name, type);
+      if (cmd.subtype === 'AT_AddColumn' && column?.colname && type) columns.set(column.colname, stored(type));
+      if (cmd.subtype === 'AT_AlterColumnType' && cmd.name && type) columns.set(cmd.name, stored(type));
       if (cmd.subtype === 'AT_DropColumn' && cmd.name) columns.delete(cmd.name);
       const constraint = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def) : undefined;
       const checked = constraint?.contype === 'CONSTR_CHECK' ? notNullColumn(constraint.raw_expr) : undefined;

@@ -67,7 +67,7 @@ export const uniqueWithoutIndex: Rule = {
     '1. `CREATE UNIQUE INDEX CONCURRENTLY t_x_key ON t (x);` (in a file the runner does not wrap in a transaction)',
     '2. `ALTER TABLE t ADD CONSTRAINT t_x_key UNIQUE USING INDEX t_x_key;` (or PRIMARY KEY USING INDEX, once the columns are NOT NULL): a brief lock, no build',
   ].join('\n'),
-  squawk: ['disallowed-unique-constraint', 'adding-serial-primary-key-field'],
+  squawk: ['disallowed-unique-constraint', 'adding-serial-primary-key-field', 'constraint-missing-not-valid'],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       if (!existing(context, table)) return [];

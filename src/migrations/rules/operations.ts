@@ -5,6 +5,9 @@ import type { Statement } from '../parse.js';
 import { isConcurrent } from './locks.js';
 import { existing, type LintContext, type Rule } from './rule.js';
 
+/** PostgreSQL's lock mode number for SHARE (LockStmt.mode counts from ACCESS SHARE = 1). */
+const SHARE_LOCK = 5;
+
 /** The table a statement takes a write-blocking lock on, or undefined when it takes none. */
 function lockedTable(statement: Statement, context: LintContext): string | undefined {
   const node = statement.node;
@@ -30,6 +33,12 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
   }
   if ('DropStmt' in node && (node.DropStmt.removeType === 'OBJECT_TABLE' || node.DropStmt.removeType === 'OBJECT_INDEX')) {
     return droppedNames(node.DropStmt.objects).find((name) => !context.newTables.has(name) && !context.newIndexes.has(name));
+  }
+  if ('LockStmt' in node) {
+    // LOCK TABLE in SHARE mode or stronger blocks writers; ACCESS SHARE … SHARE UPDATE EXCLUSIVE do not.
+    const mode = node.LockStmt.mode ?? 0;
+    const relation = node.LockStmt.relations?.[0];
+    return mode >= SHARE_LOCK && relation && 'RangeVar' in relation ? tableName(relation.RangeVar) : undefined;
   }
   if ('TruncateStmt' in node) return tableName(node.TruncateStmt.relations?.[0] && 'RangeVar' in node.TruncateStmt.relations[0] ? node.TruncateStmt.relations[0].RangeVar : undefined);
   if ('ReindexStmt' in node) return tableName(node.ReindexStmt.relation) === '?' ? node.ReindexStmt.name ?? '?' : tableName(node.ReindexStmt.relation);
