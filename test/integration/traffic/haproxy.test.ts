@@ -45,7 +45,7 @@ describe('haproxy router on a real HAProxy', () => {
     const load = startLoad({ url: `${haproxy.url}/`, rate: 1_500, maxRequests: 40_000, maxSeconds: 40 });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000); // full rate before the first stage
-    const stages = [1, 5, 25, 50, 100].map((w) => `  - weight: ${w}\n    bake: 2s`).join('\n');
+    const stages = [1, 5, 25, 50, 100].map((w) => `  - weight: ${w}\n    bake: 3s`).join('\n');
     const run = await runRollout(spec(haproxy.socket, stages), load);
     const total = await load.stop();
 

@@ -53,7 +53,7 @@ describe('nginx router on a real NGINX', () => {
     const load = startLoad({ url: `${nginx.url}/`, rate: 1_500, maxRequests: 40_000, maxSeconds: 40, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000); // full rate before the first stage
-    const run = await runRollout(`version: 1\nenvironment: integration\n${trafficYaml(nginx, stable, canary)}stages:\n${stages('2s')}\n`, load);
+    const run = await runRollout(`version: 1\nenvironment: integration\n${trafficYaml(nginx, stable, canary)}stages:\n${stages('3s')}\n`, load);
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('promoted');
