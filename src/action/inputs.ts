@@ -19,7 +19,6 @@ export function readInputs(): ActionInputs {
   }
   const token = core.getInput('github-token');
   if (!token) throw new Error('input github-token is empty: leave it unset (the job token) or pass a token');
-  core.setSecret(token);
   const environment = core.getInput('environment');
   return { config: core.getInput('config') || '.github/rollout.yml', command: command as ActionCommand, token, ...(environment ? { environment } : {}) };
 }

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import type { Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Logger, Reporter } from '../ports.js';
-import { formatValue, statusLine } from '../report/markdown.js';
+import { statusLine } from '../report/markdown.js';
 
 export const actionsLogger: Logger = {
   info: (message) => core.info(message),
@@ -25,9 +25,7 @@ export class LogGroupReporter implements Reporter {
       const key = `${m.gate}@${m.at}`;
       if (this.shown.has(key)) continue;
       this.shown.add(key);
-      const value = m.evidence.value !== undefined ? ` ${formatValue(m.evidence.value)}` : '';
-      const limit = m.evidence.threshold ? ` (${m.evidence.threshold})` : '';
-      core.info(`${ICON[m.verdict]} ${m.gate}${value}${limit}: ${m.evidence.summary}`);
+      core.info(`${ICON[m.verdict]} ${m.gate}: ${m.evidence.summary}`);
     }
     if (kind === 'measured') return;
     if (kind === 'stage-started' || kind === 'resumed') {
@@ -37,7 +35,7 @@ export class LogGroupReporter implements Reporter {
       this.open = true;
     }
     if (kind !== 'stage-started' && kind !== 'resumed') this.close();
-    core.info(stripMarkdown(statusLine(plan, state)));
+    core.info(kind === 'started' ? state.timeline.at(-1)!.message : stripMarkdown(statusLine(plan, state)));
   }
 
   close(): void {

@@ -105,7 +105,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
     ...(deployments?.id !== undefined ? { deploymentId: deployments.id } : {}),
     report: files.report,
   });
-  conclude(result);
+  conclude(result, inputs.command);
 }
 
 /** `advance` stops once one stage is done; the other commands drive the recorded plan as it is. */
@@ -130,8 +130,13 @@ function controlFor(command: ActionCommand, active: RolloutRecord | undefined, a
   }
 }
 
-function conclude({ outcome, state, plan }: DriveResult): void {
+function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand): void {
   const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  if (command === 'abort' && outcome === 'rolled-back') {
+    // What was asked for: the step succeeds (a revert job after it may run).
+    core.notice(`${plan.environment} rolled back from ${where}: ${plan.stable} serves 100%.`, { title: 'Rollgate aborted' });
+    return;
+  }
   switch (outcome) {
     case 'promoted':
       core.info(`✔ ${plan.canary} promoted in ${plan.environment}`);
@@ -174,7 +179,7 @@ async function showStatus(github: GitHubClient, spec: Spec, plan: Plan, runConte
   core.info(line);
   const run = newest.status?.logUrl ?? newest.payload?.run;
   if (spec.notify.summary && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addHeading(`Rollgate · ${plan.environment}`, 3).addRaw(`${line}${run ? ` · [run](${run})` : ''}`, true).write();
+    await core.summary.addRaw(`### Rollgate · ${plan.environment}\n\n${line}${run ? ` · [run](${run})` : ''}\n`).write();
   }
   setOutputs({ ...status, deploymentId: newest.id });
 }

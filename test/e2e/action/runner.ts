@@ -22,6 +22,7 @@ export interface Job {
 export interface StepResult {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** With workflow commands (::error::, ::group::) decoded as the runner shows them. */
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
@@ -71,7 +72,7 @@ export function startStep(job: Job, entry: 'main' | 'post', inputs: Record<strin
       resolve({
         code,
         signal,
-        stdout,
+        stdout: decodeCommands(stdout),
         stderr,
         outputs: readFileCommand(paths.output),
         state: readFileCommand(paths.state),
@@ -105,4 +106,9 @@ export async function until(check: () => boolean, what: string, timeoutMs = 30_0
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Workflow commands escape %, CR, LF (and : , in properties); the runner decodes them. */
+export function decodeCommands(text: string): string {
+  return text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%25', '%');
 }

@@ -112,6 +112,7 @@ class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly documentation = 'https://docs.github.com/rest',
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -137,7 +138,7 @@ export class FakeGitHub {
   /** Where clients reach the API (the front), for Link headers. */
   publicUrl = '';
   private readonly repos = new Map<string, RepoState>();
-  private readonly failures: Array<{ method: string; path: RegExp; status: number; left: number }> = [];
+  private readonly failures: Array<{ method: string; path: RegExp; status: number; left: number; message: string; headers: Record<string, string> }> = [];
   private server: Server | undefined;
   private nextId = 1000;
   url = '';
@@ -177,6 +178,29 @@ export class FakeGitHub {
     this.repo(fullName).pulls.push({ state: pull.mergeCommitSha ? 'closed' : 'open', ...pull, id, nodeId: `PR_kw${id}` });
   }
 
+  /** A deployment recorded earlier (e.g. the promotion that is live), with its statuses in order. */
+  addDeployment(fullName: string, deployment: { sha: string; environment: string; task: string; payload: unknown; states: string[] }): StoredDeployment {
+    const repo = this.repo(fullName);
+    const stored: StoredDeployment = {
+      id: this.nextId++,
+      sha: deployment.sha,
+      ref: deployment.sha,
+      task: deployment.task,
+      environment: deployment.environment,
+      payload: deployment.payload,
+      description: null,
+      production: deployment.environment === 'production',
+      creator: ACTIONS_BOT,
+      createdAt: now(),
+      request: {},
+    };
+    repo.deployments.push(stored);
+    for (const state of deployment.states) {
+      repo.statuses.push({ id: this.nextId++, deploymentId: stored.id, state, description: state === 'success' ? 'promoted · 100%' : state, environment: stored.environment, logUrl: '', environmentUrl: '', creator: ACTIONS_BOT, createdAt: now() });
+    }
+    return stored;
+  }
+
   /** A comment someone else wrote (to check that Rollgate leaves it alone). */
   addComment(fullName: string, issue: number, body: string, user: FakeUser): StoredComment {
     const comment = { id: this.nextId++, issue, body, user, createdAt: now(), updatedAt: now(), edits: 0 };
@@ -184,9 +208,9 @@ export class FakeGitHub {
     return comment;
   }
 
-  /** The next `times` requests matching answer `status` (a 5xx to exercise retries). */
-  failNext(method: string, path: RegExp, status: number, times = 1): void {
-    this.failures.push({ method, path, status, left: times });
+  /** The next `times` requests matching answer `status` (a 5xx or a rate limit, to exercise retries). */
+  failNext(method: string, path: RegExp, status: number, times = 1, answer: { message?: string; headers?: Record<string, string> } = {}): void {
+    this.failures.push({ method, path, status, left: times, message: answer.message ?? 'Server Error', headers: answer.headers ?? {} });
   }
 
   statusesOf(fullName: string, deploymentId: number): StoredStatus[] {
@@ -202,7 +226,7 @@ export class FakeGitHub {
       const failure = this.failures.find((f) => f.left > 0 && f.method === method && f.path.test(url.pathname));
       if (failure) {
         failure.left -= 1;
-        throw new HttpError(failure.status, 'Server Error');
+        throw new HttpError(failure.status, failure.message, undefined, failure.headers);
       }
       const token = this.authenticate(req);
       const answer = url.pathname === '/graphql' ? this.graphqlRequest(token, body) : this.route(method, url, token, body);
@@ -212,7 +236,7 @@ export class FakeGitHub {
     } catch (error) {
       const http = error instanceof HttpError ? error : new HttpError(500, (error as Error).stack ?? String(error));
       status = http.status;
-      res.writeHead(http.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.writeHead(http.status, { 'content-type': 'application/json; charset=utf-8', ...http.headers });
       res.end(JSON.stringify({ message: http.message, documentation_url: http.documentation, status: String(http.status) }));
     } finally {
       this.requests.push({ method, path: url.pathname + url.search, status });

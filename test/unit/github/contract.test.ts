@@ -252,6 +252,22 @@ describe('the client', () => {
     expect(gh.restCalls(repo.name).map((c) => c.status)).toEqual([502, 502, 200]);
   });
 
+  it('waits out a rate limit and retries', async () => {
+    const repo = newRepo();
+    const reset = String(Math.floor(Date.now() / 1000));
+    gh.fake.failNext('GET', new RegExp(`^/repos/${repo.name}/deployments$`), 403, 1, {
+      message: 'API rate limit exceeded for installation ID 4242.',
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'x-ratelimit-limit': '5000' },
+    });
+    gh.fake.failNext('GET', new RegExp(`^/repos/${repo.name}/deployments$`), 403, 1, { message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '1' } });
+    const warnings: string[] = [];
+    const paced = createGitHubClient({ token: TOKEN, apiUrl: gh.url, log: { ...quietLog, warn: (m) => warnings.push(m) }, retryBaseMs: 1 });
+    const { data } = await paced.rest.repos.listDeployments({ ...repo.context.repo });
+    expect(data).toEqual([]);
+    expect(gh.restCalls(repo.name).map((c) => c.status)).toEqual([403, 403, 200]);
+    expect(warnings.filter((w) => /rate limit on GET/.test(w))).toHaveLength(2);
+  });
+
   it('talks to GITHUB_API_URL (GitHub Enterprise Server) when set', () => {
     expect(apiUrlFrom({ GITHUB_API_URL: 'https://ghe.example.com/api/v3/' })).toBe('https://ghe.example.com/api/v3');
     expect(apiUrlFrom({})).toBe('https://api.github.com');
