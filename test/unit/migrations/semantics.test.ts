@@ -163,6 +163,10 @@ describe('SET NOT NULL with a valid CHECK (c IS NOT NULL)', () => {
 });
 
 describe('missing-lock-timeout and foreign keys', () => {
+  it('LOCK TABLE in SHARE mode or stronger counts; a weaker mode does not', () => {
+    expect(found('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;')).toEqual(['missing-lock-timeout@1:1']);
+    expect(found('LOCK TABLE orders IN ROW EXCLUSIVE MODE;')).toEqual([]);
+  });
   it('CREATE TABLE with a foreign key to an existing table locks that table', () => {
     expect(found('CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (a_id bigint REFERENCES a (id));\nCREATE TABLE c (user_id bigint REFERENCES users (id));')).toEqual(['missing-lock-timeout@3:1']);
   });
