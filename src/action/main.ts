@@ -3,7 +3,7 @@
 // and runs the driver. `status` only reads the deployment.
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drive, type DriveOptions, type DriveResult } from '../driver/driver.js';
@@ -45,9 +45,10 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   // Everything the post step needs if this step dies: it finds the last safe state in `record`.
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'rollgate-'));
   const files = { record: join(dir, 'record.json'), report: join(dir, 'report.md') };
-  core.saveState('config', inputs.config);
-  if (inputs.environment) core.saveState('environment', inputs.environment);
+  // The router as validated now: a later step may change the checkout, the post step must not care.
+  await writeFile(join(dir, 'traffic.json'), JSON.stringify(spec.traffic), { mode: 0o600 });
   core.saveState('record', files.record);
+  if (spec.notify.summary) core.saveState('summary', 'true');
 
   const pullRequest = spec.notify.pullRequest ? await findPullRequest(github, runContext) : undefined;
   log.info(pullRequest ? `reporting on pull request #${pullRequest.number}` : 'no pull request for this commit: no comment');

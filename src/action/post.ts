@@ -4,21 +4,21 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isFinished } from '../engine/engine.js';
 import type { Plan } from '../engine/plan.js';
 import type { RolloutState } from '../engine/types.js';
 import type { RolloutRecord, TrafficRouter } from '../ports.js';
 import { renderMarkdownReport } from '../report/markdown.js';
-import { createRouter } from '../traffic/registry.js';
+import { createRouter, type TrafficSpec } from '../traffic/registry.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import { environmentPageUrl, runContextFrom } from '../github/context.js';
 import { DeploymentStore } from '../github/deployments.js';
 import { GitHubReporter } from '../github/reporter.js';
 import { statusText } from '../github/status-text.js';
-import { setOutputs } from './inputs.js';
 import { actionsLogger as log } from './log.js';
-import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
+import { publishReport, workspace } from './setup.js';
 
 /** Attempts to set the safe weight before giving up and saying so. */
 const RESTORE_ATTEMPTS = 3;
@@ -32,17 +32,17 @@ export async function run(): Promise<void> {
     if (!record) return core.info('traffic never moved: nothing to restore');
     if (isFinished(record.state)) return core.info(`the rollout had ended (${record.state.status}): nothing to restore`);
 
-    const spec = await loadActionSpec(core.getState('config'), core.getState('environment') || undefined);
-    if (!spec) return;
     const { plan } = record;
-    const router = createRouter(spec.traffic, { env: process.env, log, cwd: workspace() });
+    const traffic = JSON.parse(await readFile(join(dirname(recordPath), 'traffic.json'), 'utf8')) as TrafficSpec;
+    const router = createRouter(traffic, { env: process.env, log, cwd: workspace() });
     const state = await restore(router, plan, record.state);
 
     const token = core.getInput('github-token');
     const runContext = runContextFrom(context);
     const github = createGitHubClient({ token, log });
     const deploymentId = Number(core.getState('deployment-id')) || undefined;
-    const deployments = deploymentId ? new DeploymentStore({ github, target: deploymentTarget(spec, plan, runContext), log }) : undefined;
+    const target = { repo: runContext.repo, environment: plan.environment, sha: runContext.sha, logUrl: runContext.runUrl, ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}) };
+    const deployments = deploymentId ? new DeploymentStore({ github, target, log }) : undefined;
     deployments?.adopt(deploymentId!);
     const pullRequest = Number(core.getState('pull-request')) || undefined;
     const comment = pullRequest ? new StickyComment(github, runContext.repo, pullRequest, plan.environment, log) : undefined;
@@ -59,9 +59,8 @@ export async function run(): Promise<void> {
     const problems: string[] = [];
     await reporter.writeComment(plan, state, problems);
     for (const problem of problems) log.warn(problem);
-    const reportPath = recordPath.replace(/record\.json$/, 'report.md');
-    await publishReport(reportPath, renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }), spec.notify.summary);
-    setOutputs({ outcome: state.status === 'rolled-back' ? 'rolled-back' : 'failed', stage: state.stage + 1, weight: state.weight, ...(deploymentId ? { deploymentId } : {}), report: reportPath });
+    const reportPath = join(dirname(recordPath), 'report.md');
+    await publishReport(reportPath, renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }), core.getState('summary') === 'true');
     core.error(`${plan.environment}: ${state.failure!.reason}`, { title: 'Rollgate interrupted' });
     process.exitCode = core.ExitCode.Failure;
   } catch (error) {
