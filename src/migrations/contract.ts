@@ -6,7 +6,8 @@
 import picomatch from 'picomatch';
 import type { CommitInfo, GitRepo, GrepHit } from './git.js';
 import type { LintedFile } from './lint.js';
-import { addedColumns, expandedTables, removedObjects, type RemovedObject } from './phase.js';
+import type { Node } from 'libpg-query';
+import { addedColumns, createdRelations, expandedTables, removedObjects, type RemovedObject } from './phase.js';
 
 export const CONTRACT_RULES = new Set(['drop-column', 'drop-table', 'rename-column', 'rename-table']);
 
@@ -49,7 +50,7 @@ export async function checkContracts(input: ContractInput): Promise<void> {
 
         const sameRelease = input.prFiles.flatMap((f) =>
           f.statements
-            .filter((s) => !(f === file && s.index === statement.index) && expandedTables(s.node).some((t) => replaces(removed, t)))
+            .filter((s) => !(f === file && s.index === statement.index) && replacements(removed, s.node).length > 0)
             .map((s) => `${f.file}:${s.line}`),
         );
         const words = searchWords(removed.name);
@@ -79,9 +80,10 @@ export async function checkContracts(input: ContractInput): Promise<void> {
   }
 }
 
-/** A column contract is replaced by an expand on the same table; a table contract by a new table or view. */
-function replaces(removed: RemovedObject, expandedTable: string): boolean {
-  return removed.kind === 'column' ? expandedTable === removed.table : expandedTable !== removed.table;
+/** What a statement expands that could replace the removed object: for a column, an expand of the
+ * same table; for a table, another new table or view. */
+function replacements(removed: RemovedObject, node: Node): string[] {
+  return removed.kind === 'column' ? expandedTables(node).filter((t) => t === removed.table) : createdRelations(node).filter((t) => t !== removed.table);
 }
 
 async function latestEarlierExpand(
@@ -92,7 +94,7 @@ async function latestEarlierExpand(
   for (const migration of [...migrations].reverse()) {
     const statement = [...migration.linted.statements]
       .reverse()
-      .find((s) => expandedTables(s.node).some((t) => replaces(removed, t)) && !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column));
+      .find((s) => replacements(removed, s.node).length > 0 && !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column));
     if (!statement) continue;
     const commit = await addedIn(migration.path);
     if (commit) return { file: migration.path, line: statement.line, commit };

@@ -45,6 +45,14 @@ export function removedObjects(node: Node): RemovedObject[] {
     .map(({ table, cmd }) => ({ kind: 'column', table, column: cmd.name, name: cmd.name! }));
 }
 
+/** Tables and views a statement creates. */
+export function createdRelations(node: Node): string[] {
+  if ('CreateStmt' in node) return [tableName(node.CreateStmt.relation)];
+  if ('CreateTableAsStmt' in node) return [tableName(node.CreateTableAsStmt.into?.rel)];
+  if ('ViewStmt' in node) return [tableName(node.ViewStmt.view)];
+  return [];
+}
+
 /** Tables an expand step adds to: created, or given a new column. */
 export function expandedTables(node: Node): string[] {
   if ('CreateStmt' in node) return [tableName(node.CreateStmt.relation)];

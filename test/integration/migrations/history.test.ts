@@ -110,6 +110,22 @@ describe('expand/contract across releases', () => {
     expect(rename.message).toContain('base app/users.ts:1');
   });
 
+  it('a table contract is replaced by a new table or view, not by a column added elsewhere', async () => {
+    commit('release 2: orders', { 'db/migrations/002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE TABLE carts (id bigint PRIMARY KEY);\n' });
+    git('checkout', '-q', '-b', 'drop-carts');
+    const head = commit('drop carts, add a column to orders', {
+      'db/migrations/003.sql': `${LOCK}ALTER TABLE orders ADD COLUMN note text;\nDROP TABLE carts;\n`,
+    });
+    const drop = (await run('main', head)).findings.find((f) => f.rule === 'drop-table')!;
+    expect(drop.severity).toBe('notice');
+    expect(drop.message).toContain('expand step db/migrations/002_orders.sql:1 merged in');
+
+    const both = commit('and a new table in the same PR', { 'db/migrations/004.sql': 'CREATE TABLE baskets (id bigint PRIMARY KEY);\n' });
+    const again = (await run('main', both)).findings.find((f) => f.rule === 'drop-table')!;
+    expect(again.severity).toBe('error');
+    expect(again.message).toContain('expanded in this same PR (db/migrations/004.sql:1)');
+  });
+
   it('lints only the migration files changed from the merge base; untouched ones only feed the catalog', async () => {
     commit('release 2: a bad old migration nobody touches now', { 'db/migrations/002_old.sql': 'CREATE INDEX users_name ON users (name);\n' });
     git('checkout', '-q', '-b', 'feature');
