@@ -153,7 +153,8 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
     if (crossedAt === null && currentLog >= threshold) crossedAt = index;
   });
 
-  const p = Math.min(1, Math.exp(-maxLog));
+  // Always-valid p = 1 / max LR; kept above 0 when the evidence is overwhelming (exp underflows).
+  const p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
   const canaryRate = totals.canaryRequests > 0 ? totals.canaryErrors / totals.canaryRequests : undefined;
   const baselineRate = totals.baselineRequests > 0 ? totals.baselineErrors / totals.baselineRequests : undefined;
   const estimate = canaryRate !== undefined && baselineRate ? canaryRate / baselineRate : undefined;

@@ -111,6 +111,13 @@ const seriesArb = fc.array(intervalArb, { minLength: 1, maxLength: 25 });
 const directionArb = fc.constantFrom('increase', 'decrease', 'either') as fc.Arbitrary<SequentialRateOptions['direction']>;
 
 describe('sequentialRateTest properties', () => {
+  it('keeps p above 0 when the evidence is overwhelming (found by a wider property run)', () => {
+    const series = [interval(477, 499, 0, 1999), interval(7, 7, 0, 1682), interval(0, 0, 0, 0)];
+    const result = sequentialRateTest(series, increase);
+    expect(result.verdict).toBe('fail');
+    expect(result.p).toBeGreaterThan(0);
+  });
+
   it('p is in (0, 1] and never rises as intervals are added; a failure stays a failure', () => {
     fc.assert(
       fc.property(seriesArb, directionArb, fc.double({ min: 0, max: 0.5, noNaN: true }), (series, direction, tolerance) => {
