@@ -100,7 +100,7 @@ export class ConsoleReporter implements Reporter {
     const stage = plan.stages[state.stage]!;
     const left = state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
     const text = `${this.prefix}▶ stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
-    this.out.write(text.slice(0, Math.max(20, (this.out.columns ?? 120) - 1)));
+    this.out.write(text.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
     this.drawn = true;
   }
 
