@@ -4,7 +4,7 @@ const __dirname = __rollgateFileURLToPath(new URL('.', import.meta.url));
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 912827:
+/***/ 89659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -57,9 +57,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(958611));
 const https = __importStar(__nccwpck_require__(665692));
-const pm = __importStar(__nccwpck_require__(738503));
-const tunnel = __importStar(__nccwpck_require__(268258));
-const undici_1 = __nccwpck_require__(940576);
+const pm = __importStar(__nccwpck_require__(883335));
+const tunnel = __importStar(__nccwpck_require__(20770));
+const undici_1 = __nccwpck_require__(246752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -747,7 +747,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 738503:
+/***/ 883335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -847,7 +847,7 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 538195:
+/***/ 404115:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -856,7 +856,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 501717:
+/***/ 309461:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -875,13 +875,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-__exportStar(__nccwpck_require__(758524), exports);
-__exportStar(__nccwpck_require__(538195), exports);
+__exportStar(__nccwpck_require__(312124), exports);
+__exportStar(__nccwpck_require__(404115), exports);
 
 
 /***/ }),
 
-/***/ 758524:
+/***/ 312124:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -890,7 +890,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 744915:
+/***/ 663251:
 /***/ (function(module) {
 
 /**
@@ -2420,7 +2420,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 114955:
+/***/ 953995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var PgQueryModule=(()=>{var _scriptName=globalThis.document?.currentScript?.src;return async function(moduleArg={}){var Module=moduleArg;var ENVIRONMENT_IS_WEB=!!globalThis.window;var ENVIRONMENT_IS_WORKER=!!globalThis.WorkerGlobalScope;var ENVIRONMENT_IS_NODE=globalThis.process?.versions?.node&&globalThis.process?.type!="renderer";var programArgs=[];var thisProgram="./this.program";var quit_=(status,toThrow)=>{throw toThrow};if(typeof __filename!="undefined"){_scriptName=__filename}else if(ENVIRONMENT_IS_WORKER){_scriptName=self.location.href}var scriptDirectory="";function locateFile(path){if(Module["locateFile"]){return Module["locateFile"](path,scriptDirectory)}return scriptDirectory+path}var readAsync,readBinary;if(ENVIRONMENT_IS_NODE){var fs=__nccwpck_require__(973024);scriptDirectory=__dirname+"/";readBinary=filename=>{filename=isFileURI(filename)?new URL(filename):filename;var ret=fs.readFileSync(filename);return ret};readAsync=async(filename,binary=true)=>{filename=isFileURI(filename)?new URL(filename):filename;var ret=fs.readFileSync(filename,binary?undefined:"utf8");return ret};if(process.argv.length>1){thisProgram=process.argv[1].replace(/\\/g,"/")}programArgs=process.argv.slice(2);quit_=(status,toThrow)=>{process.exitCode=status;throw toThrow}}else if(ENVIRONMENT_IS_WEB||ENVIRONMENT_IS_WORKER){try{scriptDirectory=new URL(".",_scriptName).href}catch{}{if(ENVIRONMENT_IS_WORKER){readBinary=url=>{var xhr=new XMLHttpRequest;xhr.open("GET",url,false);xhr.responseType="arraybuffer";xhr.send(null);return new Uint8Array(xhr.response)}}readAsync=async url=>{var response=await fetch(url,{credentials:"same-origin"});if(response.ok){return response.arrayBuffer()}throw new Error(response.status+" : "+response.url)}}}else{}var out=console.log.bind(console);var err=console.error.bind(console);var wasmBinary;var ABORT=false;var EXITSTATUS;var isFileURI=filename=>filename.startsWith("file://");class EmscriptenEH{}class EmscriptenSjLj extends EmscriptenEH{}var runtimeInitialized=false;function getMemoryBuffer(){return wasmMemory.buffer}function updateMemoryViews(){if(HEAP8?.buffer?.resizable)return;var b=getMemoryBuffer();HEAP8=new Int8Array(b);HEAP16=new Int16Array(b);Module["HEAPU8"]=HEAPU8=new Uint8Array(b);HEAPU16=new Uint16Array(b);HEAP32=new Int32Array(b);Module["HEAPU32"]=HEAPU32=new Uint32Array(b);HEAPF32=new Float32Array(b);HEAPF64=new Float64Array(b);HEAP64=new BigInt64Array(b);HEAPU64=new BigUint64Array(b)}function preRun(){var preRun=Module["preRun"];if(preRun){if(typeof preRun=="function")preRun=[preRun];onPreRuns.push(...preRun)}callRuntimeCallbacks(onPreRuns)}function initRuntime(){runtimeInitialized=true;if(!Module["noFSInit"]&&!FS.initialized)FS.init();TTY.init();wasmExports["A"]();FS.ignorePermissions=false}function postRun(){var postRun=Module["postRun"];if(postRun){if(typeof postRun=="function")postRun=[postRun];onPostRuns.push(...postRun)}callRuntimeCallbacks(onPostRuns)}function abort(what){Module["onAbort"]?.(what);what=`Aborted(${what})`;err(what);ABORT=true;what+=". Build with -sASSERTIONS for more info.";var e=new WebAssembly.RuntimeError(what);throw e}var wasmBinaryFile;function findWasmBinary(){return locateFile("libpg-query.wasm")}function getBinarySync(file){if(readBinary){return readBinary(file)}throw"both async and sync fetching of the wasm failed"}async function getWasmBinary(binaryFile){if(!wasmBinary){try{var response=await readAsync(binaryFile);return new Uint8Array(response)}catch{}}return getBinarySync(binaryFile)}async function instantiateArrayBuffer(binaryFile,imports){try{var binary=await getWasmBinary(binaryFile);var instance=await WebAssembly.instantiate(binary,imports);return instance}catch(reason){err(`failed to asynchronously prepare wasm: ${reason}`);abort(reason)}}async function instantiateAsync(binary,binaryFile,imports){if(!binary&&!ENVIRONMENT_IS_NODE){try{var response=fetch(binaryFile,{credentials:"same-origin"});var instantiationResult=await WebAssembly.instantiateStreaming(response,imports);return instantiationResult}catch(reason){err(`wasm streaming compile failed: ${reason}`);err("falling back to ArrayBuffer instantiation")}}return instantiateArrayBuffer(binaryFile,imports)}function getWasmImports(){var imports={a:wasmImports};return imports}async function createWasm(){function receiveInstance(instance){wasmExports=instance.exports;assignWasmExports(wasmExports);updateMemoryViews();return wasmExports}function receiveInstantiationResult(result){return receiveInstance(result["instance"])}var info=getWasmImports();var instantiateWasm=Module["instantiateWasm"];if(instantiateWasm){return new Promise(resolve=>{instantiateWasm(info,inst=>resolve(receiveInstance(inst)))})}wasmBinaryFile??=findWasmBinary();var result=await instantiateAsync(wasmBinary,wasmBinaryFile,info);var exports=receiveInstantiationResult(result);return exports}class ExitStatus{name="ExitStatus";constructor(status){this.message=`Program terminated with exit(${status})`;this.status=status}}var HEAP16;var HEAP32;var HEAP64;var HEAP8;var HEAPF32;var HEAPF64;var HEAPU16;var HEAPU32;var HEAPU64;var HEAPU8;var callRuntimeCallbacks=callbacks=>{while(callbacks.length>0){callbacks.shift()(Module)}};var onPostRuns=[];var onPreRuns=[];function getValue(ptr,type="i8"){if(type.endsWith("*"))type="*";switch(type){case"i1":return HEAP8[ptr];case"i8":return HEAP8[ptr];case"i16":return HEAP16[ptr>>1];case"i32":return HEAP32[ptr>>2];case"i64":return HEAP64[ptr>>3];case"float":return HEAPF32[ptr>>2];case"double":return HEAPF64[ptr>>3];case"*":return HEAPU32[ptr>>2];default:abort(`invalid type for getValue: ${type}`)}}var noExitRuntime=true;var stackRestore=val=>__emscripten_stack_restore(val);var stackSave=()=>_emscripten_stack_get_current();var UTF8Decoder=globalThis.TextDecoder&&new TextDecoder;var findStringEnd=(heapOrArray,idx,maxBytesToRead,ignoreNul)=>{var maxIdx=idx+maxBytesToRead;if(ignoreNul)return maxIdx;while(heapOrArray[idx]&&!(idx>=maxIdx))++idx;return idx};var UTF8ArrayToString=(heapOrArray,idx=0,maxBytesToRead,ignoreNul)=>{var endPtr=findStringEnd(heapOrArray,idx,maxBytesToRead,ignoreNul);if(endPtr-idx>16&&heapOrArray.buffer&&UTF8Decoder){return UTF8Decoder.decode(heapOrArray.subarray(idx,endPtr))}var str="";while(idx<endPtr){var u0=heapOrArray[idx++];if(!(u0&128)){str+=String.fromCharCode(u0);continue}var u1=heapOrArray[idx++]&63;if((u0&224)==192){str+=String.fromCharCode((u0&31)<<6|u1);continue}var u2=heapOrArray[idx++]&63;if((u0&240)==224){u0=(u0&15)<<12|u1<<6|u2}else{u0=(u0&7)<<18|u1<<12|u2<<6|heapOrArray[idx++]&63}if(u0<65536){str+=String.fromCharCode(u0)}else{var ch=u0-65536;str+=String.fromCharCode(55296|ch>>10,56320|ch&1023)}}return str};var UTF8ToString=(ptr,maxBytesToRead,ignoreNul)=>ptr?UTF8ArrayToString(HEAPU8,ptr,maxBytesToRead,ignoreNul):"";var ___assert_fail=(condition,filename,line,func)=>abort(`Assertion failed: ${UTF8ToString(condition)}, at: `+[filename?UTF8ToString(filename):"unknown filename",line,func?UTF8ToString(func):"unknown function"]);var __abort_js=()=>abort("");var runtimeKeepaliveCounter=0;var __emscripten_runtime_keepalive_clear=()=>{noExitRuntime=false;runtimeKeepaliveCounter=0};var __emscripten_throw_longjmp=()=>{throw new EmscriptenSjLj};var timers={};var handleException=e=>{if(e instanceof ExitStatus||e=="unwind"){return EXITSTATUS}quit_(1,e)};var keepRuntimeAlive=()=>noExitRuntime||runtimeKeepaliveCounter>0;var _proc_exit=code=>{EXITSTATUS=code;if(!keepRuntimeAlive()){Module["onExit"]?.(code);ABORT=true}quit_(code,new ExitStatus(code))};var exitJS=(status,implicit)=>{EXITSTATUS=status;_proc_exit(status)};var _exit=exitJS;var maybeExit=()=>{if(!keepRuntimeAlive()){try{_exit(EXITSTATUS)}catch(e){handleException(e)}}};var callUserCallback=func=>{if(ABORT){return}try{return func()}catch(e){handleException(e)}finally{maybeExit()}};var _emscripten_get_now=()=>performance.now();var __setitimer_js=(which,timeout_ms)=>{if(timers[which]){clearTimeout(timers[which].id);delete timers[which]}if(!timeout_ms)return 0;var id=setTimeout(()=>{delete timers[which];callUserCallback(()=>__emscripten_timeout(which,_emscripten_get_now()))},timeout_ms);timers[which]={id,timeout_ms};return 0};var getHeapMax=()=>1073741824;var alignMemory=(size,alignment)=>Math.ceil(size/alignment)*alignment;var growMemory=size=>{var oldHeapSize=wasmMemory.buffer.byteLength;var pages=(size-oldHeapSize+65535)/65536|0;try{wasmMemory.grow(pages);updateMemoryViews();return 1}catch(e){}};var _emscripten_resize_heap=requestedSize=>{var oldSize=HEAPU8.length;requestedSize>>>=0;var maxHeapSize=getHeapMax();if(requestedSize>maxHeapSize){return false}for(var cutDown=1;cutDown<=4;cutDown*=2){var overGrownHeapSize=oldSize*(1+.2/cutDown);overGrownHeapSize=Math.min(overGrownHeapSize,requestedSize+100663296);var newSize=Math.min(maxHeapSize,alignMemory(Math.max(requestedSize,overGrownHeapSize),65536));var replacement=growMemory(newSize);if(replacement){return true}}return false};var PATH={isAbs:path=>path.charAt(0)==="/",splitPath:filename=>{var splitPathRe=/^(\/?|)([\s\S]*?)((?:\.{1,2}|[^\/]+?|)(\.[^.\/]*|))(?:[\/]*)$/;return splitPathRe.exec(filename).slice(1)},normalizeArray:(parts,allowAboveRoot)=>{var up=0;for(var i=parts.length-1;i>=0;i--){var last=parts[i];if(last==="."){parts.splice(i,1)}else if(last===".."){parts.splice(i,1);up++}else if(up){parts.splice(i,1);up--}}if(allowAboveRoot){for(;up;up--){parts.unshift("..")}}return parts},normalize:path=>{var isAbsolute=PATH.isAbs(path),trailingSlash=path.slice(-1)==="/";path=PATH.normalizeArray(path.split("/").filter(p=>!!p),!isAbsolute).join("/");if(!path&&!isAbsolute){path="."}if(path&&trailingSlash){path+="/"}return(isAbsolute?"/":"")+path},dirname:path=>{var result=PATH.splitPath(path),root=result[0],dir=result[1];if(!root&&!dir){return"."}if(dir){dir=dir.slice(0,-1)}return root+dir},basename:path=>path&&path.match(/([^\/]+|\/)\/*$/)[1],join:(...paths)=>PATH.normalize(paths.join("/")),join2:(l,r)=>PATH.normalize(l+"/"+r)};var initRandomFill=()=>{if(ENVIRONMENT_IS_NODE){var nodeCrypto=__nccwpck_require__(977598);return view=>(nodeCrypto.randomFillSync(view),0)}return view=>(crypto.getRandomValues(view),0)};var randomFill=view=>(randomFill=initRandomFill())(view);var PATH_FS={resolve:(...args)=>{var resolvedPath="",resolvedAbsolute=false;for(var i=args.length-1;i>=-1&&!resolvedAbsolute;i--){var path=i>=0?args[i]:FS.cwd();if(typeof path!="string"){throw new TypeError("Arguments to path.resolve must be strings")}else if(!path){return""}resolvedPath=path+"/"+resolvedPath;resolvedAbsolute=PATH.isAbs(path)}resolvedPath=PATH.normalizeArray(resolvedPath.split("/").filter(p=>!!p),!resolvedAbsolute).join("/");return(resolvedAbsolute?"/":"")+resolvedPath||"."},relative:(from,to)=>{from=PATH_FS.resolve(from).slice(1);to=PATH_FS.resolve(to).slice(1);function trim(arr){var start=0;for(;start<arr.length;start++){if(arr[start]!=="")break}var end=arr.length-1;for(;end>=0;end--){if(arr[end]!=="")break}if(start>end)return[];return arr.slice(start,end-start+1)}var fromParts=trim(from.split("/"));var toParts=trim(to.split("/"));var length=Math.min(fromParts.length,toParts.length);var samePartsLength=length;for(var i=0;i<length;i++){if(fromParts[i]!==toParts[i]){samePartsLength=i;break}}var outputParts=[];for(var i=samePartsLength;i<fromParts.length;i++){outputParts.push("..")}outputParts=outputParts.concat(toParts.slice(samePartsLength));return outputParts.join("/")}};var FS_stdin_getChar_buffer=[];var lengthBytesUTF8=str=>{var len=0;for(var i=0;i<str.length;++i){var c=str.charCodeAt(i);if(c<=127){len++}else if(c<=2047){len+=2}else if(c>=55296&&c<=57343){len+=4;++i}else{len+=3}}return len};var stringToUTF8Array=(str,heap,outIdx,maxBytesToWrite)=>{if(!(maxBytesToWrite>0))return 0;var startIdx=outIdx;var endIdx=outIdx+maxBytesToWrite-1;for(var i=0;i<str.length;++i){var u=str.codePointAt(i);if(u<=127){if(outIdx>=endIdx)break;heap[outIdx++]=u}else if(u<=2047){if(outIdx+1>=endIdx)break;heap[outIdx++]=192|u>>6;heap[outIdx++]=128|u&63}else if(u<=65535){if(outIdx+2>=endIdx)break;heap[outIdx++]=224|u>>12;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63}else{if(outIdx+3>=endIdx)break;heap[outIdx++]=240|u>>18;heap[outIdx++]=128|u>>12&63;heap[outIdx++]=128|u>>6&63;heap[outIdx++]=128|u&63;i++}}heap[outIdx]=0;return outIdx-startIdx};var intArrayFromString=(stringy,dontAddNull,length)=>{var len=length>0?length:lengthBytesUTF8(stringy)+1;var u8array=new Array(len);var numBytesWritten=stringToUTF8Array(stringy,u8array,0,u8array.length);if(dontAddNull)u8array.length=numBytesWritten;return u8array};var FS_stdin_getChar=()=>{if(!FS_stdin_getChar_buffer.length){var result=null;if(ENVIRONMENT_IS_NODE){var BUFSIZE=256;var buf=Buffer.alloc(BUFSIZE);var bytesRead=0;var fd=process.stdin.fd;try{bytesRead=fs.readSync(fd,buf,0,BUFSIZE)}catch(e){if(e.toString().includes("EOF"))bytesRead=0;else throw e}if(bytesRead>0){result=buf.slice(0,bytesRead).toString("utf-8")}}else if(globalThis.window?.prompt){result=window.prompt("Input: ");if(result!==null){result+="\n"}}else{}if(!result){return null}FS_stdin_getChar_buffer=intArrayFromString(result,true)}return FS_stdin_getChar_buffer.shift()};var TTY={ttys:[],init(){},shutdown(){},register(dev,ops){TTY.ttys[dev]={input:[],output:[],ops};FS.registerDevice(dev,TTY.stream_ops)},stream_ops:{open(stream){var tty=TTY.ttys[stream.node.rdev];if(!tty){throw new FS.ErrnoError(43)}stream.tty=tty;stream.seekable=false},close(stream){stream.tty.ops.fsync(stream.tty)},fsync(stream){stream.tty.ops.fsync(stream.tty)},read(stream,buffer,offset,length,pos){if(!stream.tty||!stream.tty.ops.get_char){throw new FS.ErrnoError(60)}var bytesRead=0;for(var i=0;i<length;i++){var result;try{result=stream.tty.ops.get_char(stream.tty)}catch(e){throw new FS.ErrnoError(29)}if(result===undefined&&bytesRead===0){throw new FS.ErrnoError(6)}if(result===null||result===undefined)break;bytesRead++;buffer[offset+i]=result}if(bytesRead){stream.node.atime=Date.now()}return bytesRead},write(stream,buffer,offset,length,pos){if(!stream.tty||!stream.tty.ops.put_char){throw new FS.ErrnoError(60)}try{for(var i=0;i<length;i++){stream.tty.ops.put_char(stream.tty,buffer[offset+i])}}catch(e){throw new FS.ErrnoError(29)}if(length){stream.node.mtime=stream.node.ctime=Date.now()}return i}},default_tty_ops:{get_char(tty){return FS_stdin_getChar()},put_char(tty,val){if(val===null||val===10){out(UTF8ArrayToString(tty.output));tty.output=[]}else{if(val!=0)tty.output.push(val)}},fsync(tty){if(tty.output?.length>0){out(UTF8ArrayToString(tty.output));tty.output=[]}},ioctl_tcgets(tty){return{c_iflag:25856,c_oflag:5,c_cflag:191,c_lflag:35387,c_cc:[3,28,127,21,4,0,1,0,17,19,26,0,18,15,23,22,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}},ioctl_tcsets(tty,optional_actions,data){return 0},ioctl_tiocgwinsz(tty){return[24,80]}},default_tty1_ops:{put_char(tty,val){if(val===null||val===10){err(UTF8ArrayToString(tty.output));tty.output=[]}else{if(val!=0)tty.output.push(val)}},fsync(tty){if(tty.output?.length>0){err(UTF8ArrayToString(tty.output));tty.output=[]}}}};var mmapAlloc=size=>{abort()};var MEMFS={ops_table:null,mount(mount){return MEMFS.createNode(null,"/",16895,0)},createNode(parent,name,mode,dev){if(FS.isBlkdev(mode)||FS.isFIFO(mode)){throw new FS.ErrnoError(63)}MEMFS.ops_table||={dir:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr,lookup:MEMFS.node_ops.lookup,mknod:MEMFS.node_ops.mknod,rename:MEMFS.node_ops.rename,unlink:MEMFS.node_ops.unlink,rmdir:MEMFS.node_ops.rmdir,readdir:MEMFS.node_ops.readdir,symlink:MEMFS.node_ops.symlink},stream:{llseek:MEMFS.stream_ops.llseek}},file:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr},stream:{llseek:MEMFS.stream_ops.llseek,read:MEMFS.stream_ops.read,write:MEMFS.stream_ops.write,mmap:MEMFS.stream_ops.mmap,msync:MEMFS.stream_ops.msync}},link:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr,readlink:MEMFS.node_ops.readlink},stream:{}},chrdev:{node:{getattr:MEMFS.node_ops.getattr,setattr:MEMFS.node_ops.setattr},stream:FS.chrdev_stream_ops}};var node=FS.createNode(parent,name,mode,dev);if(FS.isDir(node.mode)){node.node_ops=MEMFS.ops_table.dir.node;node.stream_ops=MEMFS.ops_table.dir.stream;node.contents={}}else if(FS.isFile(node.mode)){node.node_ops=MEMFS.ops_table.file.node;node.stream_ops=MEMFS.ops_table.file.stream;node.usedBytes=0;node.contents=MEMFS.emptyFileContents??=new Uint8Array(0)}else if(FS.isLink(node.mode)){node.node_ops=MEMFS.ops_table.link.node;node.stream_ops=MEMFS.ops_table.link.stream}else if(FS.isChrdev(node.mode)){node.node_ops=MEMFS.ops_table.chrdev.node;node.stream_ops=MEMFS.ops_table.chrdev.stream}node.atime=node.mtime=node.ctime=Date.now();if(parent){parent.contents[name]=node;parent.atime=parent.mtime=parent.ctime=node.atime}return node},getFileDataAsTypedArray(node){return node.contents.subarray(0,node.usedBytes)},expandFileStorage(node,newCapacity){var prevCapacity=node.contents.length;if(prevCapacity>=newCapacity)return;var CAPACITY_DOUBLING_MAX=1024*1024;newCapacity=Math.max(newCapacity,prevCapacity*(prevCapacity<CAPACITY_DOUBLING_MAX?2:1.125)>>>0);if(prevCapacity)newCapacity=Math.max(newCapacity,256);var oldContents=MEMFS.getFileDataAsTypedArray(node);node.contents=new Uint8Array(newCapacity);node.contents.set(oldContents)},resizeFileStorage(node,newSize){if(node.usedBytes==newSize)return;var oldContents=node.contents;node.contents=new Uint8Array(newSize);node.contents.set(oldContents.subarray(0,Math.min(newSize,node.usedBytes)));node.usedBytes=newSize},node_ops:{getattr(node){var attr={};attr.dev=FS.isChrdev(node.mode)?node.id:1;attr.ino=node.id;attr.mode=node.mode;attr.nlink=1;attr.uid=0;attr.gid=0;attr.rdev=node.rdev;if(FS.isDir(node.mode)){attr.size=4096}else if(FS.isFile(node.mode)){attr.size=node.usedBytes}else if(FS.isLink(node.mode)){attr.size=node.link.length}else{attr.size=0}attr.atime=new Date(node.atime);attr.mtime=new Date(node.mtime);attr.ctime=new Date(node.ctime);attr.blksize=4096;attr.blocks=Math.ceil(attr.size/attr.blksize);return attr},setattr(node,attr){for(const key of["mode","atime","mtime","ctime"]){if(attr[key]!=null){node[key]=attr[key]}}if(attr.size!==undefined){MEMFS.resizeFileStorage(node,attr.size)}},lookup(parent,name){if(!MEMFS.doesNotExistError){MEMFS.doesNotExistError=new FS.ErrnoError(44);MEMFS.doesNotExistError.stack="<generic error, no stack>"}throw MEMFS.doesNotExistError},mknod(parent,name,mode,dev){return MEMFS.createNode(parent,name,mode,dev)},rename(old_node,new_dir,new_name){var new_node;try{new_node=FS.lookupNode(new_dir,new_name)}catch(e){}if(new_node){if(FS.isDir(old_node.mode)){for(var i in new_node.contents){throw new FS.ErrnoError(55)}}FS.hashRemoveNode(new_node)}delete old_node.parent.contents[old_node.name];new_dir.contents[new_name]=old_node;old_node.name=new_name;new_dir.ctime=new_dir.mtime=old_node.parent.ctime=old_node.parent.mtime=Date.now()},unlink(parent,name){delete parent.contents[name];parent.ctime=parent.mtime=Date.now()},rmdir(parent,name){var node=FS.lookupNode(parent,name);for(var i in node.contents){throw new FS.ErrnoError(55)}delete parent.contents[name];parent.ctime=parent.mtime=Date.now()},readdir(node){return[".","..",...Object.keys(node.contents)]},symlink(parent,newname,oldpath){var node=MEMFS.createNode(parent,newname,511|40960,0);node.link=oldpath;return node},readlink(node){if(!FS.isLink(node.mode)){throw new FS.ErrnoError(28)}return node.link}},stream_ops:{read(stream,buffer,offset,length,position){var contents=stream.node.contents;if(position>=stream.node.usedBytes)return 0;var size=Math.min(stream.node.usedBytes-position,length);buffer.set(contents.subarray(position,position+size),offset);return size},write(stream,buffer,offset,length,position,canOwn){if(buffer.buffer===HEAP8.buffer){canOwn=false}if(!length)return 0;var node=stream.node;node.mtime=node.ctime=Date.now();if(canOwn){node.contents=buffer.subarray(offset,offset+length);node.usedBytes=length}else if(node.usedBytes===0&&position===0){node.contents=buffer.slice(offset,offset+length);node.usedBytes=length}else{MEMFS.expandFileStorage(node,position+length);node.contents.set(buffer.subarray(offset,offset+length),position);node.usedBytes=Math.max(node.usedBytes,position+length)}return length},llseek(stream,offset,whence){var position=offset;if(whence===1){position+=stream.position}else if(whence===2){if(FS.isFile(stream.node.mode)){position+=stream.node.usedBytes}}if(position<0){throw new FS.ErrnoError(28)}return position},mmap(stream,length,position,prot,flags){if(!FS.isFile(stream.node.mode)){throw new FS.ErrnoError(43)}var ptr;var allocated;var contents=stream.node.contents;if(!(flags&2)&&contents.buffer===HEAP8.buffer){allocated=false;ptr=contents.byteOffset}else{allocated=true;ptr=mmapAlloc(length);if(!ptr){throw new FS.ErrnoError(48)}if(contents){if(position>0||position+length<contents.length){if(contents.subarray){contents=contents.subarray(position,position+length)}else{contents=Array.prototype.slice.call(contents,position,position+length)}}HEAP8.set(contents,ptr)}}return{ptr,allocated}},msync(stream,buffer,offset,length,mmapFlags){MEMFS.stream_ops.write(stream,buffer,0,length,offset,false);return 0}}};var FS_modeStringToFlags=str=>{if(typeof str!="string")return str;var flagModes={r:0,"r+":2,w:512|64|1,"w+":512|64|2,a:1024|64|1,"a+":1024|64|2};var flags=flagModes[str];if(typeof flags=="undefined"){throw new Error(`Unknown file open mode: ${str}`)}return flags};var FS_fileDataToTypedArray=data=>{if(typeof data=="string"){data=intArrayFromString(data,true)}if(!data.subarray){data=new Uint8Array(data)}return data};var FS_getMode=(canRead,canWrite)=>{var mode=0;if(canRead)mode|=292|73;if(canWrite)mode|=146;return mode};var asyncLoad=async url=>{var arrayBuffer=await readAsync(url);return new Uint8Array(arrayBuffer)};var FS_createDataFile=(...args)=>FS.createDataFile(...args);var getUniqueRunDependency=id=>id;var dependenciesPromise=null;var resolveRunDependencies=async()=>dependenciesPromise;var runDependencies=0;var dependenciesPromiseResolve=null;var removeRunDependency=id=>{runDependencies--;Module["monitorRunDependencies"]?.(runDependencies);if(!runDependencies){dependenciesPromiseResolve()}};var addRunDependency=id=>{if(!runDependencies){dependenciesPromise=new Promise(resolve=>dependenciesPromiseResolve=resolve)}runDependencies++;Module["monitorRunDependencies"]?.(runDependencies)};var preloadPlugins=[];var FS_handledByPreloadPlugin=async(byteArray,fullname)=>{if(typeof Browser!="undefined")Browser.init();for(var plugin of preloadPlugins){if(plugin["canHandle"](fullname)){return plugin["handle"](byteArray,fullname)}}return byteArray};var FS_preloadFile=async(parent,name,url,canRead,canWrite,dontCreateFile,canOwn,preFinish)=>{var fullname=name?PATH_FS.resolve(PATH.join2(parent,name)):parent;var dep=getUniqueRunDependency(`cp ${fullname}`);addRunDependency(dep);try{var byteArray=url;if(typeof url=="string"){byteArray=await asyncLoad(url)}byteArray=await FS_handledByPreloadPlugin(byteArray,fullname);preFinish?.();if(!dontCreateFile){FS_createDataFile(parent,name,byteArray,canRead,canWrite,canOwn)}}finally{removeRunDependency(dep)}};var FS_createPreloadedFile=(parent,name,url,canRead,canWrite,onload,onerror,dontCreateFile,canOwn,preFinish)=>{FS_preloadFile(parent,name,url,canRead,canWrite,dontCreateFile,canOwn,preFinish).then(onload).catch(onerror)};var FS={root:null,mounts:[],devices:{},streams:[],nextInode:1,nameTable:null,currentPath:"/",initialized:false,ignorePermissions:true,filesystems:null,syncFSRequests:0,ErrnoError:class{name="ErrnoError";constructor(errno){this.errno=errno}},FSStream:class{shared={};get object(){return this.node}set object(val){this.node=val}get isRead(){return(this.flags&2097155)!==1}get isWrite(){return(this.flags&2097155)!==0}get isAppend(){return this.flags&1024}get flags(){return this.shared.flags}set flags(val){this.shared.flags=val}get position(){return this.shared.position}set position(val){this.shared.position=val}},FSNode:class{node_ops={};stream_ops={};readMode=292|73;writeMode=146;mounted=null;constructor(parent,name,mode,rdev){if(!parent){parent=this}this.parent=parent;this.mount=parent.mount;this.id=FS.nextInode++;this.name=name;this.mode=mode;this.rdev=rdev;this.atime=this.mtime=this.ctime=Date.now()}get read(){return(this.mode&this.readMode)===this.readMode}set read(val){val?this.mode|=this.readMode:this.mode&=~this.readMode}get write(){return(this.mode&this.writeMode)===this.writeMode}set write(val){val?this.mode|=this.writeMode:this.mode&=~this.writeMode}get isFolder(){return FS.isDir(this.mode)}get isDevice(){return FS.isChrdev(this.mode)}addListener(cb,exclusive=false){var entry={cb,exclusive};var listeners=this.listeners??=new Set;listeners.add(entry);return{listeners,entry}}notifyListeners(flags){if(!this.listeners)return;var excl;for(var entry of this.listeners){if(entry.exclusive)(excl||=[]).push(entry);else entry.cb(flags)}if(excl){var i=(this.exclTurn||0)%excl.length;this.exclTurn=i+1;excl[i].cb(flags)}}},lookupPath(path,opts={}){if(!path){throw new FS.ErrnoError(44)}opts.follow_mount??=true;if(!PATH.isAbs(path)){path=FS.cwd()+"/"+path}linkloop:for(var nlinks=0;nlinks<40;nlinks++){var parts=path.split("/").filter(p=>!!p);var current=FS.root;var current_path="/";for(var i=0;i<parts.length;i++){var islast=i===parts.length-1;if(islast&&opts.parent){break}if(parts[i]==="."){continue}if(parts[i]===".."){current_path=PATH.dirname(current_path);if(FS.isRoot(current)){path=current_path+"/"+parts.slice(i+1).join("/");nlinks--;continue linkloop}else{current=current.parent}continue}current_path=PATH.join2(current_path,parts[i]);try{current=FS.lookupNode(current,parts[i])}catch(e){if(e?.errno===44&&islast&&opts.noent_okay){return{path:current_path}}throw e}if(FS.isMountpoint(current)&&(!islast||opts.follow_mount)){current=current.mounted.root}if(FS.isLink(current.mode)&&(!islast||opts.follow)){if(!current.node_ops.readlink){throw new FS.ErrnoError(52)}var link=current.node_ops.readlink(current);if(!PATH.isAbs(link)){link=PATH.dirname(current_path)+"/"+link}path=link+"/"+parts.slice(i+1).join("/");continue linkloop}}return{path:current_path,node:current}}throw new FS.ErrnoError(32)},getPath(node){var path;while(true){if(FS.isRoot(node)){var mount=node.mount.mountpoint;if(!path)return mount;return mount[mount.length-1]!=="/"?`${mount}/${path}`:mount+path}path=path?`${node.name}/${path}`:node.name;node=node.parent}},hashName(parentid,name){var hash=0;for(var i=0;i<name.length;i++){hash=(hash<<5)-hash+name.charCodeAt(i)|0}return(parentid+hash>>>0)%FS.nameTable.length},hashAddNode(node){var hash=FS.hashName(node.parent.id,node.name);node.name_next=FS.nameTable[hash];FS.nameTable[hash]=node},hashRemoveNode(node){var hash=FS.hashName(node.parent.id,node.name);if(FS.nameTable[hash]===node){FS.nameTable[hash]=node.name_next}else{var current=FS.nameTable[hash];while(current){if(current.name_next===node){current.name_next=node.name_next;break}current=current.name_next}}},lookupNode(parent,name){var errCode=FS.mayLookup(parent);if(errCode){throw new FS.ErrnoError(errCode)}var hash=FS.hashName(parent.id,name);for(var node=FS.nameTable[hash];node;node=node.name_next){var nodeName=node.name;if(node.parent.id===parent.id&&nodeName===name){return node}}return FS.lookup(parent,name)},createNode(parent,name,mode,rdev){var node=new FS.FSNode(parent,name,mode,rdev);FS.hashAddNode(node);return node},destroyNode(node){FS.hashRemoveNode(node)},isRoot(node){return node===node.parent},isMountpoint(node){return!!node.mounted},isFile(mode){return(mode&61440)===32768},isDir(mode){return(mode&61440)===16384},isLink(mode){return(mode&61440)===40960},isChrdev(mode){return(mode&61440)===8192},isBlkdev(mode){return(mode&61440)===24576},isFIFO(mode){return(mode&61440)===4096},isSocket(mode){return(mode&49152)===49152},flagsToPermissionString(flag){var perms=["r","w","rw"][flag&3];if(flag&512){perms+="w"}return perms},nodePermissions(node,perms){if(FS.ignorePermissions){return 0}if(perms.includes("r")&&!(node.mode&292)){return 2}if(perms.includes("w")&&!(node.mode&146)){return 2}if(perms.includes("x")&&!(node.mode&73)){return 2}return 0},mayLookup(dir){if(!FS.isDir(dir.mode))return 54;var errCode=FS.nodePermissions(dir,"x");if(errCode)return errCode;if(!dir.node_ops.lookup)return 2;return 0},mayCreate(dir,name){if(!FS.isDir(dir.mode)){return 54}try{var node=FS.lookupNode(dir,name);return 20}catch(e){}return FS.nodePermissions(dir,"wx")},mayDelete(dir,name,isdir){var node;try{node=FS.lookupNode(dir,name)}catch(e){return e.errno}var errCode=FS.nodePermissions(dir,"wx");if(errCode){return errCode}if(isdir){if(!FS.isDir(node.mode)){return 54}if(FS.isRoot(node)||FS.getPath(node)===FS.cwd()){return 10}}else if(FS.isDir(node.mode)){return 31}return 0},mayOpen(node,flags){if(!node){return 44}if(FS.isLink(node.mode)){return 32}var mode=FS.flagsToPermissionString(flags);if(FS.isDir(node.mode)){if(mode!=="r"||flags&(512|64)){return 31}}return FS.nodePermissions(node,mode)},checkOpExists(op,err){if(!op){throw new FS.ErrnoError(err)}return op},MAX_OPEN_FDS:4096,nextfd(){for(var fd=0;fd<=FS.MAX_OPEN_FDS;fd++){if(!FS.streams[fd]){return fd}}throw new FS.ErrnoError(33)},getStreamChecked(fd){var stream=FS.getStream(fd);if(!stream){throw new FS.ErrnoError(8)}return stream},getStream:fd=>FS.streams[fd],createStream(stream,fd=-1){stream=Object.assign(new FS.FSStream,stream);if(fd==-1){fd=FS.nextfd()}stream.fd=fd;FS.streams[fd]=stream;return stream},closeStream(fd){FS.streams[fd]=null},dupStream(origStream,fd=-1){var stream=FS.createStream(origStream,fd);stream.stream_ops?.dup?.(stream);return stream},doSetAttr(stream,node,attr){var setattr=stream?.stream_ops.setattr;var arg=setattr?stream:node;setattr??=node.node_ops.setattr;FS.checkOpExists(setattr,63);try{setattr(arg,attr)}catch(e){if(e instanceof RangeError){throw new FS.ErrnoError(22)}throw e}},chrdev_stream_ops:{open(stream){var device=FS.getDevice(stream.node.rdev);stream.stream_ops=device.stream_ops;stream.stream_ops.open?.(stream)},llseek(){throw new FS.ErrnoError(70)}},major:dev=>dev>>8,minor:dev=>dev&255,makedev:(ma,mi)=>ma<<8|mi,registerDevice(dev,ops){FS.devices[dev]={stream_ops:ops}},getDevice:dev=>FS.devices[dev],getMounts(mount){var mounts=[];var check=[mount];while(check.length){var m=check.pop();mounts.push(m);check.push(...m.mounts)}return mounts},syncfs(populate,callback){if(typeof populate=="function"){callback=populate;populate=false}FS.syncFSRequests++;if(FS.syncFSRequests>1){err(`warning: ${FS.syncFSRequests} FS.syncfs operations in flight at once, probably just doing extra work`)}var mounts=FS.getMounts(FS.root.mount);var completed=0;function doCallback(errCode){FS.syncFSRequests--;return callback(errCode)}function done(errCode){if(errCode){if(!done.errored){done.errored=true;return doCallback(errCode)}return}if(++completed>=mounts.length){doCallback(null)}}for(var mount of mounts){if(mount.type.syncfs){mount.type.syncfs(mount,populate,done)}else{done(null)}}},mount(type,opts,mountpoint){var root=mountpoint==="/";var pseudo=!mountpoint;var node;if(root&&FS.root){throw new FS.ErrnoError(10)}else if(!root&&!pseudo){var lookup=FS.lookupPath(mountpoint,{follow_mount:false});mountpoint=lookup.path;node=lookup.node;if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}if(!FS.isDir(node.mode)){throw new FS.ErrnoError(54)}}var mount={type,opts,mountpoint,mounts:[]};var mountRoot=type.mount(mount);mountRoot.mount=mount;mount.root=mountRoot;if(root){FS.root=mountRoot}else if(node){node.mounted=mount;if(node.mount){node.mount.mounts.push(mount)}}return mountRoot},unmount(mountpoint){var lookup=FS.lookupPath(mountpoint,{follow_mount:false});if(!FS.isMountpoint(lookup.node)){throw new FS.ErrnoError(28)}var node=lookup.node;var mount=node.mounted;var mounts=FS.getMounts(mount);for(var[hash,current]of Object.entries(FS.nameTable)){while(current){var next=current.name_next;if(mounts.includes(current.mount)){FS.destroyNode(current)}current=next}}node.mounted=null;var idx=node.mount.mounts.indexOf(mount);node.mount.mounts.splice(idx,1)},lookup(parent,name){return parent.node_ops.lookup(parent,name)},mknod(path,mode,dev){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;var name=PATH.basename(path);if(!name){throw new FS.ErrnoError(28)}if(name==="."||name===".."){throw new FS.ErrnoError(20)}var errCode=FS.mayCreate(parent,name);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.mknod){throw new FS.ErrnoError(63)}return parent.node_ops.mknod(parent,name,mode,dev)},statfs(path){return FS.statfsNode(FS.lookupPath(path,{follow:true}).node)},statfsStream(stream){return FS.statfsNode(stream.node)},statfsNode(node){var rtn={bsize:4096,frsize:4096,blocks:1e6,bfree:5e5,bavail:5e5,files:FS.nextInode,ffree:FS.nextInode-1,fsid:42,flags:2,namelen:255};if(node.node_ops.statfs){Object.assign(rtn,node.node_ops.statfs(node.mount.opts.root))}return rtn},create(path,mode=438){mode&=4095;mode|=32768;return FS.mknod(path,mode,0)},mkdir(path,mode=511){mode&=511|512;mode|=16384;return FS.mknod(path,mode,0)},mkdirTree(path,mode){var dirs=path.split("/");var d="";for(var dir of dirs){if(!dir)continue;if(d||PATH.isAbs(path))d+="/";d+=dir;try{FS.mkdir(d,mode)}catch(e){if(e.errno!=20)throw e}}},mkdev(path,mode,dev){if(typeof dev=="undefined"){dev=mode;mode=438}mode|=8192;return FS.mknod(path,mode,dev)},symlink(oldpath,newpath){if(!PATH_FS.resolve(oldpath)){throw new FS.ErrnoError(44)}var lookup=FS.lookupPath(newpath,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var newname=PATH.basename(newpath);var errCode=FS.mayCreate(parent,newname);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.symlink){throw new FS.ErrnoError(63)}return parent.node_ops.symlink(parent,newname,oldpath)},link(oldpath,newpath,flags){var lookup=FS.lookupPath(newpath,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var newname=PATH.basename(newpath);var errCode=FS.mayCreate(parent,newname);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.link){throw new FS.ErrnoError(34)}return parent.node_ops.link(parent,newname,oldpath,flags)},rename(old_path,new_path){var old_dirname=PATH.dirname(old_path);var new_dirname=PATH.dirname(new_path);var old_name=PATH.basename(old_path);var new_name=PATH.basename(new_path);var lookup,old_dir,new_dir;lookup=FS.lookupPath(old_path,{parent:true});old_dir=lookup.node;lookup=FS.lookupPath(new_path,{parent:true});new_dir=lookup.node;if(!old_dir||!new_dir)throw new FS.ErrnoError(44);if(old_dir.mount!==new_dir.mount){throw new FS.ErrnoError(75)}var old_node=FS.lookupNode(old_dir,old_name);var relative=PATH_FS.relative(old_path,new_dirname);if(relative.charAt(0)!=="."){throw new FS.ErrnoError(28)}relative=PATH_FS.relative(new_path,old_dirname);if(relative.charAt(0)!=="."){throw new FS.ErrnoError(55)}var new_node;try{new_node=FS.lookupNode(new_dir,new_name)}catch(e){}if(old_node===new_node){return}var isdir=FS.isDir(old_node.mode);var errCode=FS.mayDelete(old_dir,old_name,isdir);if(errCode){throw new FS.ErrnoError(errCode)}errCode=new_node?FS.mayDelete(new_dir,new_name,isdir):FS.mayCreate(new_dir,new_name);if(errCode){throw new FS.ErrnoError(errCode)}if(!old_dir.node_ops.rename){throw new FS.ErrnoError(63)}if(FS.isMountpoint(old_node)||new_node&&FS.isMountpoint(new_node)){throw new FS.ErrnoError(10)}if(new_dir!==old_dir){errCode=FS.nodePermissions(old_dir,"w");if(errCode){throw new FS.ErrnoError(errCode)}}FS.hashRemoveNode(old_node);try{old_dir.node_ops.rename(old_node,new_dir,new_name);old_node.parent=new_dir}catch(e){throw e}finally{FS.hashAddNode(old_node)}},rmdir(path){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;var name=PATH.basename(path);var node=FS.lookupNode(parent,name);var errCode=FS.mayDelete(parent,name,true);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.rmdir){throw new FS.ErrnoError(63)}if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}parent.node_ops.rmdir(parent,name);FS.destroyNode(node)},readdir(path){var lookup=FS.lookupPath(path,{follow:true});var node=lookup.node;var readdir=FS.checkOpExists(node.node_ops.readdir,54);return readdir(node)},unlink(path){var lookup=FS.lookupPath(path,{parent:true});var parent=lookup.node;if(!parent){throw new FS.ErrnoError(44)}var name=PATH.basename(path);var node=FS.lookupNode(parent,name);var errCode=FS.mayDelete(parent,name,false);if(errCode){throw new FS.ErrnoError(errCode)}if(!parent.node_ops.unlink){throw new FS.ErrnoError(63)}if(FS.isMountpoint(node)){throw new FS.ErrnoError(10)}parent.node_ops.unlink(parent,name);FS.destroyNode(node)},readlink(path){var lookup=FS.lookupPath(path);var link=lookup.node;if(!link){throw new FS.ErrnoError(44)}if(!link.node_ops.readlink){throw new FS.ErrnoError(28)}return link.node_ops.readlink(link)},stat(path,dontFollow){var lookup=FS.lookupPath(path,{follow:!dontFollow});var node=lookup.node;var getattr=FS.checkOpExists(node.node_ops.getattr,63);return getattr(node)},fstat(fd){var stream=FS.getStreamChecked(fd);var node=stream.node;var getattr=stream.stream_ops.getattr;var arg=getattr?stream:node;getattr??=node.node_ops.getattr;FS.checkOpExists(getattr,63);return getattr(arg)},lstat(path){return FS.stat(path,true)},doChmod(stream,node,mode,dontFollow){FS.doSetAttr(stream,node,{mode:mode&4095|node.mode&~4095,ctime:Date.now(),dontFollow})},chmod(path,mode,dontFollow){var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:!dontFollow});node=lookup.node}else{node=path}FS.doChmod(null,node,mode,dontFollow)},lchmod(path,mode){FS.chmod(path,mode,true)},fchmod(fd,mode){var stream=FS.getStreamChecked(fd);FS.doChmod(stream,stream.node,mode,false)},doChown(stream,node,dontFollow){FS.doSetAttr(stream,node,{timestamp:Date.now(),dontFollow})},chown(path,uid,gid,dontFollow){var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:!dontFollow});node=lookup.node}else{node=path}FS.doChown(null,node,dontFollow)},lchown(path,uid,gid){FS.chown(path,uid,gid,true)},fchown(fd,uid,gid){var stream=FS.getStreamChecked(fd);FS.doChown(stream,stream.node,false)},doTruncate(stream,node,len){if(FS.isDir(node.mode)){throw new FS.ErrnoError(31)}if(!FS.isFile(node.mode)){throw new FS.ErrnoError(28)}var errCode=FS.nodePermissions(node,"w");if(errCode){throw new FS.ErrnoError(errCode)}FS.doSetAttr(stream,node,{size:len,timestamp:Date.now()})},truncate(path,len){if(len<0){throw new FS.ErrnoError(28)}var node;if(typeof path=="string"){var lookup=FS.lookupPath(path,{follow:true});node=lookup.node}else{node=path}FS.doTruncate(null,node,len)},ftruncate(fd,len){var stream=FS.getStreamChecked(fd);if(len<0||(stream.flags&2097155)===0){throw new FS.ErrnoError(28)}FS.doTruncate(stream,stream.node,len)},utime(path,atime,mtime,dontFollow){var lookup=FS.lookupPath(path,{follow:!dontFollow});FS.doSetAttr(null,lookup.node,{atime,mtime,dontFollow})},open(path,flags,mode=438){if(path===""){throw new FS.ErrnoError(44)}flags=FS_modeStringToFlags(flags);if(flags&64){mode=mode&4095|32768}else{mode=0}var node;var isDirPath;if(typeof path=="object"){node=path}else{isDirPath=path.endsWith("/");var lookup=FS.lookupPath(path,{follow:!(flags&131072),noent_okay:true});node=lookup.node;path=lookup.path}var created=false;if(flags&64){if(node){if(flags&128){throw new FS.ErrnoError(20)}}else if(isDirPath){throw new FS.ErrnoError(31)}else{node=FS.mknod(path,mode|511,0);created=true}}if(!node){throw new FS.ErrnoError(44)}if(FS.isChrdev(node.mode)){flags&=~512}if(flags&65536&&!FS.isDir(node.mode)){throw new FS.ErrnoError(54)}if(!created){var errCode=FS.mayOpen(node,flags);if(errCode){throw new FS.ErrnoError(errCode)}}if(flags&512&&!created){FS.truncate(node,0)}flags&=~(128|512|131072);var stream=FS.createStream({node,path:FS.getPath(node),flags,seekable:true,position:0,stream_ops:node.stream_ops,ungotten:[],error:false});if(stream.stream_ops.open){stream.stream_ops.open(stream)}if(created){FS.chmod(node,mode&511)}return stream},close(stream){if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if(stream.getdents)stream.getdents=null;stream.node?.notifyListeners(32);try{if(stream.stream_ops.close){stream.stream_ops.close(stream)}}catch(e){throw e}finally{FS.closeStream(stream.fd)}stream.fd=null},isClosed(stream){return stream.fd===null},llseek(stream,offset,whence){if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if(!stream.seekable||!stream.stream_ops.llseek){throw new FS.ErrnoError(70)}if(whence!=0&&whence!=1&&whence!=2){throw new FS.ErrnoError(28)}stream.position=stream.stream_ops.llseek(stream,offset,whence);stream.ungotten=[];return stream.position},read(stream,buffer,offset,length,position){if(length<0||position<0){throw new FS.ErrnoError(28)}if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if((stream.flags&2097155)===1){throw new FS.ErrnoError(8)}if(FS.isDir(stream.node.mode)){throw new FS.ErrnoError(31)}if(!stream.stream_ops.read){throw new FS.ErrnoError(28)}var seeking=typeof position!="undefined";if(!seeking){position=stream.position}else if(!stream.seekable){throw new FS.ErrnoError(70)}var bytesRead=stream.stream_ops.read(stream,buffer,offset,length,position);if(!seeking)stream.position+=bytesRead;return bytesRead},write(stream,buffer,offset,length,position,canOwn){if(length<0||position<0){throw new FS.ErrnoError(28)}if(FS.isClosed(stream)){throw new FS.ErrnoError(8)}if((stream.flags&2097155)===0){throw new FS.ErrnoError(8)}if(FS.isDir(stream.node.mode)){throw new FS.ErrnoError(31)}if(!stream.stream_ops.write){throw new FS.ErrnoError(28)}if(stream.seekable&&stream.flags&1024){FS.llseek(stream,0,2)}var seeking=typeof position!="undefined";if(!seeking){position=stream.position}else if(!stream.seekable){throw new FS.ErrnoError(70)}var bytesWritten=stream.stream_ops.write(stream,buffer,offset,length,position,canOwn);if(!seeking)stream.position+=bytesWritten;return bytesWritten},mmap(stream,length,position,prot,flags){if((prot&2)!==0&&(flags&2)===0&&(stream.flags&2097155)!==2){throw new FS.ErrnoError(2)}if((stream.flags&2097155)===1){throw new FS.ErrnoError(2)}if(!stream.stream_ops.mmap){throw new FS.ErrnoError(43)}if(!length){throw new FS.ErrnoError(28)}return stream.stream_ops.mmap(stream,length,position,prot,flags)},msync(stream,buffer,offset,length,mmapFlags){if(!stream.stream_ops.msync){return 0}return stream.stream_ops.msync(stream,buffer,offset,length,mmapFlags)},ioctl(stream,cmd,arg){if(!stream.stream_ops.ioctl){throw new FS.ErrnoError(59)}return stream.stream_ops.ioctl(stream,cmd,arg)},readFile(path,opts={}){opts.flags=opts.flags??0;opts.encoding=opts.encoding??"binary";if(opts.encoding!=="utf8"&&opts.encoding!=="binary"){abort(`Invalid encoding type "${opts.encoding}"`)}var stream=FS.open(path,opts.flags);var stat=FS.stat(path);var length=stat.size;var buf=new Uint8Array(length);FS.read(stream,buf,0,length,0);if(opts.encoding==="utf8"){buf=UTF8ArrayToString(buf)}FS.close(stream);return buf},writeFile(path,data,opts={}){opts.flags=opts.flags??577;var stream=FS.open(path,opts.flags,opts.mode);data=FS_fileDataToTypedArray(data);FS.write(stream,data,0,data.byteLength,undefined,opts.canOwn);FS.close(stream)},cwd:()=>FS.currentPath,chdir(path){var lookup=FS.lookupPath(path,{follow:true});if(lookup.node===null){throw new FS.ErrnoError(44)}if(!FS.isDir(lookup.node.mode)){throw new FS.ErrnoError(54)}var errCode=FS.nodePermissions(lookup.node,"x");if(errCode){throw new FS.ErrnoError(errCode)}FS.currentPath=lookup.path},createDefaultDirectories(){FS.mkdir("/tmp");FS.mkdir("/home");FS.mkdir("/home/web_user")},createDefaultDevices(){FS.mkdir("/dev");FS.registerDevice(FS.makedev(1,3),{read:()=>0,write:(stream,buffer,offset,length,pos)=>length,llseek:()=>0});FS.mkdev("/dev/null",FS.makedev(1,3));TTY.register(FS.makedev(5,0),TTY.default_tty_ops);TTY.register(FS.makedev(6,0),TTY.default_tty1_ops);FS.mkdev("/dev/tty",FS.makedev(5,0));FS.mkdev("/dev/tty1",FS.makedev(6,0));var randomBuffer=new Uint8Array(1024),randomLeft=0;var randomByte=()=>{if(randomLeft===0){randomFill(randomBuffer);randomLeft=randomBuffer.byteLength}return randomBuffer[--randomLeft]};FS.createDevice("/dev","random",randomByte);FS.createDevice("/dev","urandom",randomByte);FS.mkdir("/dev/shm");FS.mkdir("/dev/shm/tmp")},createSpecialDirectories(){FS.mkdir("/proc");var proc_self=FS.mkdir("/proc/self");FS.mkdir("/proc/self/fd");FS.mount({mount(){var node=FS.createNode(proc_self,"fd",16895,73);node.stream_ops={llseek:MEMFS.stream_ops.llseek};node.node_ops={lookup(parent,name){var fd=+name;var stream=FS.getStreamChecked(fd);var ret={parent:null,mount:{mountpoint:"fake"},node_ops:{readlink:()=>stream.path},id:fd+1};ret.parent=ret;return ret},readdir(){return Array.from(FS.streams.entries()).filter(([k,v])=>v).map(([k,v])=>k.toString())}};return node}},{},"/proc/self/fd")},createStandardStreams(input,output,error){if(input){FS.createDevice("/dev","stdin",input)}else{FS.symlink("/dev/tty","/dev/stdin")}if(output){FS.createDevice("/dev","stdout",null,output)}else{FS.symlink("/dev/tty","/dev/stdout")}if(error){FS.createDevice("/dev","stderr",null,error)}else{FS.symlink("/dev/tty1","/dev/stderr")}var stdin=FS.open("/dev/stdin",0);var stdout=FS.open("/dev/stdout",1);var stderr=FS.open("/dev/stderr",1)},staticInit(){FS.nameTable=new Array(4096);FS.mount(MEMFS,{},"/");FS.createDefaultDirectories();FS.createDefaultDevices();FS.createSpecialDirectories();FS.filesystems={MEMFS}},init(input,output,error){FS.initialized=true;input??=Module["stdin"];output??=Module["stdout"];error??=Module["stderr"];FS.createStandardStreams(input,output,error)},quit(){FS.initialized=false;for(var stream of FS.streams){if(stream){FS.close(stream)}}},findObject(path,dontResolveLastLink){var ret=FS.analyzePath(path,dontResolveLastLink);if(!ret.exists){return null}return ret.object},analyzePath(path,dontResolveLastLink){try{var lookup=FS.lookupPath(path,{follow:!dontResolveLastLink});path=lookup.path}catch(e){}var ret={isRoot:false,exists:false,error:0,name:null,path:null,object:null,parentExists:false,parentPath:null,parentObject:null};try{var lookup=FS.lookupPath(path,{parent:true});ret.parentExists=true;ret.parentPath=lookup.path;ret.parentObject=lookup.node;ret.name=PATH.basename(path);lookup=FS.lookupPath(path,{follow:!dontResolveLastLink});ret.exists=true;ret.path=lookup.path;ret.object=lookup.node;ret.name=lookup.node.name;ret.isRoot=lookup.path==="/"}catch(e){ret.error=e.errno}return ret},createPath(parent,path,canRead,canWrite){parent=typeof parent=="string"?parent:FS.getPath(parent);var parts=path.split("/").reverse();while(parts.length){var part=parts.pop();if(!part)continue;var current=PATH.join2(parent,part);try{FS.mkdir(current)}catch(e){if(e.errno!=20)throw e}parent=current}return current},createFile(parent,name,properties,canRead,canWrite){var path=PATH.join2(typeof parent=="string"?parent:FS.getPath(parent),name);var mode=FS_getMode(canRead,canWrite);return FS.create(path,mode)},createDataFile(parent,name,data,canRead,canWrite,canOwn){var path=name;if(parent){parent=typeof parent=="string"?parent:FS.getPath(parent);path=name?PATH.join2(parent,name):parent}var mode=FS_getMode(canRead,canWrite);var node=FS.create(path,mode);if(data){data=FS_fileDataToTypedArray(data);FS.chmod(node,mode|146);var stream=FS.open(node,577);FS.write(stream,data,0,data.length,0,canOwn);FS.close(stream);FS.chmod(node,mode)}},createDevice(parent,name,input,output){var path=PATH.join2(typeof parent=="string"?parent:FS.getPath(parent),name);var mode=FS_getMode(!!input,!!output);FS.createDevice.major??=64;var dev=FS.makedev(FS.createDevice.major++,0);FS.registerDevice(dev,{open(stream){stream.seekable=false},close(stream){if(output?.buffer?.length){output(10)}},read(stream,buffer,offset,length,pos){var bytesRead=0;for(var i=0;i<length;i++){var result;try{result=input()}catch(e){throw new FS.ErrnoError(29)}if(result===undefined&&bytesRead===0){throw new FS.ErrnoError(6)}if(result===null||result===undefined)break;bytesRead++;buffer[offset+i]=result}if(bytesRead){stream.node.atime=Date.now()}return bytesRead},write(stream,buffer,offset,length,pos){for(var i=0;i<length;i++){try{output(buffer[offset+i])}catch(e){throw new FS.ErrnoError(29)}}if(length){stream.node.mtime=stream.node.ctime=Date.now()}return i}});return FS.mkdev(path,mode,dev)},forceLoadFile(obj){if(obj.isDevice||obj.isFolder||obj.link||obj.contents)return true;if(globalThis.XMLHttpRequest){abort("Lazy loading should have been performed (contents set) in createLazyFile, but it was not. Lazy loading only works in web workers. Use --embed-file or --preload-file in emcc on the main thread.")}else{try{obj.contents=readBinary(obj.url)}catch(e){throw new FS.ErrnoError(29)}}},createLazyFile(parent,name,url,canRead,canWrite){class LazyUint8Array{lengthKnown=false;chunks=[];get(idx){if(idx>this.length-1||idx<0){return undefined}var chunkOffset=idx%this.chunkSize;var chunkNum=idx/this.chunkSize|0;return this.getter(chunkNum)[chunkOffset]}setDataGetter(getter){this.getter=getter}cacheLength(){var xhr=new XMLHttpRequest;xhr.open("HEAD",url,false);xhr.send(null);if(!(xhr.status>=200&&xhr.status<300||xhr.status===304))abort("Couldn't load "+url+". Status: "+xhr.status);var datalength=Number(xhr.getResponseHeader("Content-length"));var header;var hasByteServing=(header=xhr.getResponseHeader("Accept-Ranges"))&&header==="bytes";var usesGzip=(header=xhr.getResponseHeader("Content-Encoding"))&&header==="gzip";var chunkSize=1024*1024;if(!hasByteServing)chunkSize=datalength;var doXHR=(from,to)=>{if(from>to)abort(`invalid range (${from}, ${to}) or no bytes requested!`);if(to>datalength-1)abort(`only ${datalength} bytes available! programmer error!`);var xhr=new XMLHttpRequest;xhr.open("GET",url,false);if(datalength!==chunkSize)xhr.setRequestHeader("Range","bytes="+from+"-"+to);xhr.responseType="arraybuffer";if(xhr.overrideMimeType){xhr.overrideMimeType("text/plain; charset=x-user-defined")}xhr.send(null);if(!(xhr.status>=200&&xhr.status<300||xhr.status===304))abort("Couldn't load "+url+". Status: "+xhr.status);if(xhr.response!==undefined){return new Uint8Array(xhr.response||[])}return intArrayFromString(xhr.responseText??"",true)};var lazyArray=this;lazyArray.setDataGetter(chunkNum=>{var start=chunkNum*chunkSize;var end=(chunkNum+1)*chunkSize-1;end=Math.min(end,datalength-1);if(typeof lazyArray.chunks[chunkNum]=="undefined"){lazyArray.chunks[chunkNum]=doXHR(start,end)}if(typeof lazyArray.chunks[chunkNum]=="undefined")abort("doXHR failed!");return lazyArray.chunks[chunkNum]});if(usesGzip||!datalength){chunkSize=datalength=1;datalength=this.getter(0).length;chunkSize=datalength;out("LazyFiles on gzip forces download of the whole file when length is accessed")}this._length=datalength;this._chunkSize=chunkSize;this.lengthKnown=true}get length(){if(!this.lengthKnown){this.cacheLength()}return this._length}get chunkSize(){if(!this.lengthKnown){this.cacheLength()}return this._chunkSize}}if(globalThis.XMLHttpRequest){if(!ENVIRONMENT_IS_WORKER)abort("Cannot do synchronous binary XHRs outside webworkers in modern browsers. Use --embed-file or --preload-file in emcc");var lazyArray=new LazyUint8Array;var properties={isDevice:false,contents:lazyArray}}else{var properties={isDevice:false,url}}var node=FS.createFile(parent,name,properties,canRead,canWrite);if(properties.contents){node.contents=properties.contents}else if(properties.url){node.contents=null;node.url=properties.url}Object.defineProperties(node,{usedBytes:{get:function(){return this.contents.length}}});var stream_ops={};for(const[key,fn]of Object.entries(node.stream_ops)){stream_ops[key]=(...args)=>{FS.forceLoadFile(node);return fn(...args)}}function writeChunks(stream,buffer,offset,length,position){var contents=stream.node.contents;if(position>=contents.length)return 0;var size=Math.min(contents.length-position,length);if(contents.slice){for(var i=0;i<size;i++){buffer[offset+i]=contents[position+i]}}else{for(var i=0;i<size;i++){buffer[offset+i]=contents.get(position+i)}}return size}stream_ops.read=(stream,buffer,offset,length,position)=>{FS.forceLoadFile(node);return writeChunks(stream,buffer,offset,length,position)};stream_ops.mmap=(stream,length,position,prot,flags)=>{FS.forceLoadFile(node);var ptr=mmapAlloc(length);if(!ptr){throw new FS.ErrnoError(48)}writeChunks(stream,HEAP8,ptr,length,position);return{ptr,allocated:true}};node.stream_ops=stream_ops;return node}};var SYSCALLS={currentUmask:18,calculateAt(dirfd,path,allowEmpty){if(PATH.isAbs(path)){return path}var dir;if(dirfd===-100){dir=FS.cwd()}else{var dirstream=SYSCALLS.getStreamFromFD(dirfd);dir=dirstream.path}if(path.length==0){if(!allowEmpty){throw new FS.ErrnoError(44)}return dir}return dir+"/"+path},writeStat(buf,stat){HEAPU32[buf>>2]=stat.dev;HEAPU32[buf+4>>2]=stat.mode;HEAPU32[buf+8>>2]=stat.nlink;HEAPU32[buf+12>>2]=stat.uid;HEAPU32[buf+16>>2]=stat.gid;HEAPU32[buf+20>>2]=stat.rdev;HEAP64[buf+24>>3]=BigInt(stat.size);HEAP32[buf+32>>2]=4096;HEAP32[buf+36>>2]=stat.blocks;var atime=stat.atime.getTime();var mtime=stat.mtime.getTime();var ctime=stat.ctime.getTime();HEAP64[buf+40>>3]=BigInt(Math.floor(atime/1e3));HEAPU32[buf+48>>2]=atime%1e3*1e3*1e3;HEAP64[buf+56>>3]=BigInt(Math.floor(mtime/1e3));HEAPU32[buf+64>>2]=mtime%1e3*1e3*1e3;HEAP64[buf+72>>3]=BigInt(Math.floor(ctime/1e3));HEAPU32[buf+80>>2]=ctime%1e3*1e3*1e3;HEAP64[buf+88>>3]=BigInt(stat.ino);return 0},writeStatFs(buf,stats){HEAPU32[buf+4>>2]=stats.bsize;HEAPU32[buf+60>>2]=stats.bsize;HEAP64[buf+8>>3]=BigInt(stats.blocks);HEAP64[buf+16>>3]=BigInt(stats.bfree);HEAP64[buf+24>>3]=BigInt(stats.bavail);HEAP64[buf+32>>3]=BigInt(stats.files);HEAP64[buf+40>>3]=BigInt(stats.ffree);HEAPU32[buf+48>>2]=stats.fsid;HEAPU32[buf+64>>2]=stats.flags;HEAPU32[buf+56>>2]=stats.namelen},doMsync(addr,stream,len,flags,offset){if(!FS.isFile(stream.node.mode)){throw new FS.ErrnoError(43)}if(flags&2){return 0}var buffer=HEAPU8.subarray(addr,addr+len);FS.msync(stream,buffer,offset,len,flags)},getStreamFromFD(fd){var stream=FS.getStreamChecked(fd);return stream},varargs:undefined,getStr(ptr){var ret=UTF8ToString(ptr);return ret}};function _fd_close(fd){try{var stream=SYSCALLS.getStreamFromFD(fd);FS.close(stream);return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var doReadv=(stream,iov,iovcnt,offset)=>{var ret=0;for(var i=0;i<iovcnt;i++){var ptr=HEAPU32[iov>>2];var len=HEAPU32[iov+4>>2];iov+=8;try{var curr=FS.read(stream,HEAP8,ptr,len,offset)}catch(e){if(ret>0&&e instanceof FS.ErrnoError&&(e.errno==6||e.errno==6)){break}throw e}if(curr<0)return-1;ret+=curr;if(curr<len)break;if(typeof offset!="undefined"){offset+=curr}}return ret};function _fd_read(fd,iov,iovcnt,pnum){try{var stream=SYSCALLS.getStreamFromFD(fd);var num=doReadv(stream,iov,iovcnt);HEAPU32[pnum>>2]=num;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var INT53_MAX=9007199254740992;var INT53_MIN=-9007199254740992;var bigintToI53Checked=num=>num<INT53_MIN||num>INT53_MAX?NaN:Number(num);function _fd_seek(fd,offset,whence,newOffset){offset=bigintToI53Checked(offset);try{if(isNaN(offset))return 22;var stream=SYSCALLS.getStreamFromFD(fd);FS.llseek(stream,offset,whence);HEAP64[newOffset>>3]=BigInt(stream.position);if(stream.getdents&&offset===0&&whence===0)stream.getdents=null;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var doWritev=(stream,iov,iovcnt,offset)=>{if(iovcnt==1){return FS.write(stream,HEAP8,HEAPU32[iov>>2],HEAPU32[iov+4>>2],offset)}var total=0;for(var i=0,p=iov;i<iovcnt;i++,p+=8){total+=HEAPU32[p+4>>2]}var view=new Uint8Array(total);var voff=0;for(var i=0;i<iovcnt;i++,iov+=8){var ptr=HEAPU32[iov>>2];var len=HEAPU32[iov+4>>2];view.set(HEAPU8.subarray(ptr,ptr+len),voff);voff+=len}return FS.write(stream,view,0,total,offset)};function _fd_write(fd,iov,iovcnt,pnum){try{var stream=SYSCALLS.getStreamFromFD(fd);var num=doWritev(stream,iov,iovcnt);HEAPU32[pnum>>2]=num;return 0}catch(e){if(typeof FS=="undefined"||!(e.name==="ErrnoError"))throw e;return e.errno}}var wasmTableMirror=[];var getWasmTableEntry=funcPtr=>{var func=wasmTableMirror[funcPtr];if(!func){wasmTableMirror[funcPtr]=func=wasmTable.get(funcPtr)}return func};var stringToUTF8=(str,outPtr,maxBytesToWrite)=>stringToUTF8Array(str,HEAPU8,outPtr,maxBytesToWrite);FS.createPreloadedFile=FS_createPreloadedFile;FS.preloadFile=FS_preloadFile;FS.staticInit();{if(Module["noExitRuntime"])noExitRuntime=Module["noExitRuntime"];if(Module["print"])out=Module["print"];if(Module["printErr"])err=Module["printErr"];if(Module["arguments"])programArgs=Module["arguments"];if(Module["thisProgram"])thisProgram=Module["thisProgram"];var preInit=Module["preInit"];if(preInit){if(typeof preInit=="function")Module["preInit"]=preInit=[preInit];while(preInit.length>0){preInit.shift()()}}}Module["getValue"]=getValue;Module["UTF8ToString"]=UTF8ToString;Module["stringToUTF8"]=stringToUTF8;Module["lengthBytesUTF8"]=lengthBytesUTF8;var _wasm_parse_query,_malloc,_free,_wasm_parse_query_raw,_wasm_free_parse_result,_wasm_parse_plpgsql,_wasm_fingerprint,_wasm_normalize_query,_wasm_parse_query_detailed,_wasm_free_detailed_result,_wasm_scan,_wasm_free_string,__emscripten_timeout,_setThrew,__emscripten_stack_restore,_emscripten_stack_get_current,memory,__indirect_function_table,wasmMemory,wasmTable;function assignWasmExports(wasmExports){_wasm_parse_query=Module["_wasm_parse_query"]=wasmExports["B"];_malloc=Module["_malloc"]=wasmExports["C"];_free=Module["_free"]=wasmExports["E"];_wasm_parse_query_raw=Module["_wasm_parse_query_raw"]=wasmExports["F"];_wasm_free_parse_result=Module["_wasm_free_parse_result"]=wasmExports["G"];_wasm_parse_plpgsql=Module["_wasm_parse_plpgsql"]=wasmExports["H"];_wasm_fingerprint=Module["_wasm_fingerprint"]=wasmExports["I"];_wasm_normalize_query=Module["_wasm_normalize_query"]=wasmExports["J"];_wasm_parse_query_detailed=Module["_wasm_parse_query_detailed"]=wasmExports["K"];_wasm_free_detailed_result=Module["_wasm_free_detailed_result"]=wasmExports["L"];_wasm_scan=Module["_wasm_scan"]=wasmExports["M"];_wasm_free_string=Module["_wasm_free_string"]=wasmExports["N"];__emscripten_timeout=wasmExports["O"];_setThrew=wasmExports["P"];__emscripten_stack_restore=wasmExports["Q"];_emscripten_stack_get_current=wasmExports["R"];memory=wasmMemory=wasmExports["z"];__indirect_function_table=wasmTable=wasmExports["D"]}var wasmImports={c:___assert_fail,x:__abort_js,w:__emscripten_runtime_keepalive_clear,p:__emscripten_throw_longjmp,o:__setitimer_js,q:_emscripten_resize_heap,m:_exit,u:_fd_close,r:_fd_read,s:_fd_seek,t:_fd_write,g:invoke_i,b:invoke_ii,a:invoke_iii,d:invoke_iiii,k:invoke_iiiii,l:invoke_ji,e:invoke_v,f:invoke_vi,h:invoke_vii,j:invoke_viii,i:invoke_viiii,y:invoke_viiiii,n:invoke_viiiiiiiiiiiii,v:_proc_exit};function invoke_iii(index,a1,a2){var sp=stackSave();try{return getWasmTableEntry(index)(a1,a2)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_ii(index,a1){var sp=stackSave();try{return getWasmTableEntry(index)(a1)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_i(index){var sp=stackSave();try{return getWasmTableEntry(index)()}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_v(index){var sp=stackSave();try{getWasmTableEntry(index)()}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_iiii(index,a1,a2,a3){var sp=stackSave();try{return getWasmTableEntry(index)(a1,a2,a3)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_viiii(index,a1,a2,a3,a4){var sp=stackSave();try{getWasmTableEntry(index)(a1,a2,a3,a4)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_viiiiiiiiiiiii(index,a1,a2,a3,a4,a5,a6,a7,a8,a9,a10,a11,a12,a13){var sp=stackSave();try{getWasmTableEntry(index)(a1,a2,a3,a4,a5,a6,a7,a8,a9,a10,a11,a12,a13)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_iiiii(index,a1,a2,a3,a4){var sp=stackSave();try{return getWasmTableEntry(index)(a1,a2,a3,a4)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_viii(index,a1,a2,a3){var sp=stackSave();try{getWasmTableEntry(index)(a1,a2,a3)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_vi(index,a1){var sp=stackSave();try{getWasmTableEntry(index)(a1)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_vii(index,a1,a2){var sp=stackSave();try{getWasmTableEntry(index)(a1,a2)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_viiiii(index,a1,a2,a3,a4,a5){var sp=stackSave();try{getWasmTableEntry(index)(a1,a2,a3,a4,a5)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0)}}function invoke_ji(index,a1){var sp=stackSave();try{return getWasmTableEntry(index)(a1)}catch(e){stackRestore(sp);if(!(e instanceof EmscriptenEH))throw e;_setThrew(1,0);return 0n}}async function run(){preRun();if(runDependencies){await resolveRunDependencies()}var setStatus=Module["setStatus"];if(setStatus){setStatus("Running...");await new Promise(resolve=>setTimeout(resolve,1));setTimeout(setStatus,1,"")}if(ABORT)return;initRuntime();Module["onRuntimeInitialized"]?.();postRun()}var wasmExports;wasmExports=await createWasm();await run();
@@ -2429,13 +2429,13 @@ var PgQueryModule=(()=>{var _scriptName=globalThis.document?.currentScript?.src;
 
 /***/ }),
 
-/***/ 208374:
+/***/ 214006:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const pico = __nccwpck_require__(818240);
-const utils = __nccwpck_require__(82907);
+const pico = __nccwpck_require__(998016);
+const utils = __nccwpck_require__(964059);
 
 function picomatch(glob, options, returnState = false) {
   // default to os.platform()
@@ -2453,7 +2453,7 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 619195:
+/***/ 705595:
 /***/ ((module) => {
 
 
@@ -2644,13 +2644,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 640281:
+/***/ 378265:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const constants = __nccwpck_require__(619195);
-const utils = __nccwpck_require__(82907);
+const constants = __nccwpck_require__(705595);
+const utils = __nccwpck_require__(964059);
 
 /**
  * Constants
@@ -4076,15 +4076,15 @@ module.exports = parse;
 
 /***/ }),
 
-/***/ 818240:
+/***/ 998016:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const scan = __nccwpck_require__(160325);
-const parse = __nccwpck_require__(640281);
-const utils = __nccwpck_require__(82907);
-const constants = __nccwpck_require__(619195);
+const scan = __nccwpck_require__(931781);
+const parse = __nccwpck_require__(378265);
+const utils = __nccwpck_require__(964059);
+const constants = __nccwpck_require__(705595);
 const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
 
 /**
@@ -4444,12 +4444,12 @@ module.exports = picomatch;
 
 /***/ }),
 
-/***/ 160325:
+/***/ 931781:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const utils = __nccwpck_require__(82907);
+const utils = __nccwpck_require__(964059);
 const {
   CHAR_ASTERISK,             /* * */
   CHAR_AT,                   /* @ */
@@ -4466,7 +4466,7 @@ const {
   CHAR_RIGHT_CURLY_BRACE,    /* } */
   CHAR_RIGHT_PARENTHESES,    /* ) */
   CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(619195);
+} = __nccwpck_require__(705595);
 
 const isPathSeparator = code => {
   return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
@@ -4854,7 +4854,7 @@ module.exports = scan;
 
 /***/ }),
 
-/***/ 82907:
+/***/ 964059:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 /*global navigator*/
@@ -4865,7 +4865,7 @@ const {
   REGEX_REMOVE_BACKSLASH,
   REGEX_SPECIAL_CHARS,
   REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(619195);
+} = __nccwpck_require__(705595);
 
 exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
 exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
@@ -4933,15 +4933,15 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
-/***/ 268258:
+/***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(115258);
+module.exports = __nccwpck_require__(420218);
 
 
 /***/ }),
 
-/***/ 115258:
+/***/ 420218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -5212,33 +5212,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 940576:
+/***/ 246752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(115061)
-const Dispatcher = __nccwpck_require__(502243)
-const Pool = __nccwpck_require__(490020)
-const BalancedPool = __nccwpck_require__(9989)
-const Agent = __nccwpck_require__(143389)
-const ProxyAgent = __nccwpck_require__(437408)
-const EnvHttpProxyAgent = __nccwpck_require__(972785)
-const RetryAgent = __nccwpck_require__(728610)
-const errors = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
+const Client = __nccwpck_require__(523701)
+const Dispatcher = __nccwpck_require__(30883)
+const Pool = __nccwpck_require__(30628)
+const BalancedPool = __nccwpck_require__(200837)
+const Agent = __nccwpck_require__(757405)
+const ProxyAgent = __nccwpck_require__(176672)
+const EnvHttpProxyAgent = __nccwpck_require__(753137)
+const RetryAgent = __nccwpck_require__(30050)
+const errors = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(736135)
-const buildConnector = __nccwpck_require__(781952)
-const MockClient = __nccwpck_require__(716197)
-const MockAgent = __nccwpck_require__(412781)
-const MockPool = __nccwpck_require__(669396)
-const mockErrors = __nccwpck_require__(209037)
-const RetryHandler = __nccwpck_require__(863512)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(398085)
-const DecoratorHandler = __nccwpck_require__(945579)
-const RedirectHandler = __nccwpck_require__(609714)
-const createRedirectInterceptor = __nccwpck_require__(82276)
+const api = __nccwpck_require__(356615)
+const buildConnector = __nccwpck_require__(659136)
+const MockClient = __nccwpck_require__(147365)
+const MockAgent = __nccwpck_require__(947501)
+const MockPool = __nccwpck_require__(794004)
+const mockErrors = __nccwpck_require__(652429)
+const RetryHandler = __nccwpck_require__(617816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(432581)
+const DecoratorHandler = __nccwpck_require__(858155)
+const RedirectHandler = __nccwpck_require__(608754)
+const createRedirectInterceptor = __nccwpck_require__(725092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -5256,10 +5256,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(751530),
-  retry: __nccwpck_require__(957114),
-  dump: __nccwpck_require__(285596),
-  dns: __nccwpck_require__(141643)
+  redirect: __nccwpck_require__(721514),
+  retry: __nccwpck_require__(892026),
+  dump: __nccwpck_require__(988060),
+  dns: __nccwpck_require__(170379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -5321,7 +5321,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(765726).fetch)
+const fetchImpl = (__nccwpck_require__(554398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -5333,39 +5333,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(330548).Headers
-module.exports.Response = __nccwpck_require__(471627).Response
-module.exports.Request = __nccwpck_require__(707887).Request
-module.exports.FormData = __nccwpck_require__(592134).FormData
+module.exports.Headers = __nccwpck_require__(660660).Headers
+module.exports.Response = __nccwpck_require__(799051).Response
+module.exports.Request = __nccwpck_require__(209967).Request
+module.exports.FormData = __nccwpck_require__(235910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(504573).File)
-module.exports.FileReader = __nccwpck_require__(898755).FileReader
+module.exports.FileReader = __nccwpck_require__(348355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(525779)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(551059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(204045)
-const { kConstruct } = __nccwpck_require__(813165)
+const { CacheStorage } = __nccwpck_require__(303245)
+const { kConstruct } = __nccwpck_require__(120109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(176693)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(179061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(530428)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(251900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(795924)
-module.exports.WebSocket = __nccwpck_require__(295358).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(815188)
+module.exports.WebSocket = __nccwpck_require__(313726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -5381,18 +5381,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(758742)
+const { EventSource } = __nccwpck_require__(721238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 323134:
+/***/ 580158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(712272)
-const { RequestAbortedError } = __nccwpck_require__(541059)
+const { addAbortListener } = __nccwpck_require__(303440)
+const { RequestAbortedError } = __nccwpck_require__(168707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -5452,16 +5452,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 916900:
+/***/ 234660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(134589)
 const { AsyncResource } = __nccwpck_require__(16698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
-const { addSignal, removeSignal } = __nccwpck_require__(323134)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
+const { addSignal, removeSignal } = __nccwpck_require__(580158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -5567,7 +5567,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 719294:
+/***/ 276862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5581,10 +5581,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
+} = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
 const { AsyncResource } = __nccwpck_require__(16698)
-const { addSignal, removeSignal } = __nccwpck_require__(323134)
+const { addSignal, removeSignal } = __nccwpck_require__(580158)
 const assert = __nccwpck_require__(134589)
 
 const kResume = Symbol('resume')
@@ -5825,16 +5825,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 295259:
+/***/ 814043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(134589)
-const { Readable } = __nccwpck_require__(492519)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(517863)
+const { Readable } = __nccwpck_require__(549927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(687655)
 const { AsyncResource } = __nccwpck_require__(16698)
 
 class RequestHandler extends AsyncResource {
@@ -6046,18 +6046,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 650792:
+/***/ 403560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(134589)
 const { finished, PassThrough } = __nccwpck_require__(157075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(517863)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(687655)
 const { AsyncResource } = __nccwpck_require__(16698)
-const { addSignal, removeSignal } = __nccwpck_require__(323134)
+const { addSignal, removeSignal } = __nccwpck_require__(580158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -6273,15 +6273,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 111098:
+/***/ 861882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(541059)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(168707)
 const { AsyncResource } = __nccwpck_require__(16698)
-const util = __nccwpck_require__(712272)
-const { addSignal, removeSignal } = __nccwpck_require__(323134)
+const util = __nccwpck_require__(303440)
+const { addSignal, removeSignal } = __nccwpck_require__(580158)
 const assert = __nccwpck_require__(134589)
 
 class UpgradeHandler extends AsyncResource {
@@ -6388,21 +6388,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 736135:
+/***/ 356615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(295259)
-module.exports.stream = __nccwpck_require__(650792)
-module.exports.pipeline = __nccwpck_require__(719294)
-module.exports.upgrade = __nccwpck_require__(111098)
-module.exports.connect = __nccwpck_require__(916900)
+module.exports.request = __nccwpck_require__(814043)
+module.exports.stream = __nccwpck_require__(403560)
+module.exports.pipeline = __nccwpck_require__(276862)
+module.exports.upgrade = __nccwpck_require__(861882)
+module.exports.connect = __nccwpck_require__(234660)
 
 
 /***/ }),
 
-/***/ 492519:
+/***/ 549927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -6411,9 +6411,9 @@ module.exports.connect = __nccwpck_require__(916900)
 
 const assert = __nccwpck_require__(134589)
 const { Readable } = __nccwpck_require__(157075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
-const { ReadableStreamFrom } = __nccwpck_require__(712272)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
+const { ReadableStreamFrom } = __nccwpck_require__(303440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -6794,15 +6794,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 517863:
+/***/ 687655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(134589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(541059)
+} = __nccwpck_require__(168707)
 
-const { chunksDecode } = __nccwpck_require__(492519)
+const { chunksDecode } = __nccwpck_require__(549927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -6894,16 +6894,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 781952:
+/***/ 659136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(777030)
 const assert = __nccwpck_require__(134589)
-const util = __nccwpck_require__(712272)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(541059)
-const timers = __nccwpck_require__(477787)
+const util = __nccwpck_require__(303440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(168707)
+const timers = __nccwpck_require__(896603)
 
 function noop () {}
 
@@ -7141,7 +7141,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 87887:
+/***/ 910735:
 /***/ ((module) => {
 
 
@@ -7266,7 +7266,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 515726:
+/***/ 942414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7475,7 +7475,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 541059:
+/***/ 168707:
 /***/ ((module) => {
 
 
@@ -7907,7 +7907,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 942543:
+/***/ 744655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7915,7 +7915,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(541059)
+} = __nccwpck_require__(168707)
 const assert = __nccwpck_require__(134589)
 const {
   isValidHTTPToken,
@@ -7930,9 +7930,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(712272)
-const { channels } = __nccwpck_require__(515726)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(87887)
+} = __nccwpck_require__(303440)
+const { channels } = __nccwpck_require__(942414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(910735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -8396,7 +8396,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 51003:
+/***/ 136443:
 /***/ ((module) => {
 
 module.exports = {
@@ -8470,7 +8470,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 19112:
+/***/ 67752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8478,7 +8478,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(87887)
+} = __nccwpck_require__(910735)
 
 class TstNode {
   /** @type {any} */
@@ -8629,13 +8629,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 712272:
+/***/ 303440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(134589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(51003)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(136443)
 const { IncomingMessage } = __nccwpck_require__(937067)
 const stream = __nccwpck_require__(157075)
 const net = __nccwpck_require__(777030)
@@ -8643,9 +8643,9 @@ const { Blob } = __nccwpck_require__(504573)
 const nodeUtil = __nccwpck_require__(257975)
 const { stringify } = __nccwpck_require__(541792)
 const { EventEmitter: EE } = __nccwpck_require__(478474)
-const { InvalidArgumentError } = __nccwpck_require__(541059)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(87887)
-const { tree } = __nccwpck_require__(19112)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(910735)
+const { tree } = __nccwpck_require__(67752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -9355,18 +9355,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 143389:
+/***/ 757405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(541059)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(51003)
-const DispatcherBase = __nccwpck_require__(718641)
-const Pool = __nccwpck_require__(490020)
-const Client = __nccwpck_require__(115061)
-const util = __nccwpck_require__(712272)
-const createRedirectInterceptor = __nccwpck_require__(82276)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(136443)
+const DispatcherBase = __nccwpck_require__(121841)
+const Pool = __nccwpck_require__(30628)
+const Client = __nccwpck_require__(523701)
+const util = __nccwpck_require__(303440)
+const createRedirectInterceptor = __nccwpck_require__(725092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -9495,7 +9495,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 9989:
+/***/ 200837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9503,7 +9503,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(541059)
+} = __nccwpck_require__(168707)
 const {
   PoolBase,
   kClients,
@@ -9511,10 +9511,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(707632)
-const Pool = __nccwpck_require__(490020)
-const { kUrl, kInterceptors } = __nccwpck_require__(51003)
-const { parseOrigin } = __nccwpck_require__(712272)
+} = __nccwpck_require__(542128)
+const Pool = __nccwpck_require__(30628)
+const { kUrl, kInterceptors } = __nccwpck_require__(136443)
+const { parseOrigin } = __nccwpck_require__(303440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -9711,7 +9711,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 941021:
+/***/ 100637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9719,9 +9719,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(134589)
-const util = __nccwpck_require__(712272)
-const { channels } = __nccwpck_require__(515726)
-const timers = __nccwpck_require__(477787)
+const util = __nccwpck_require__(303440)
+const { channels } = __nccwpck_require__(942414)
+const timers = __nccwpck_require__(896603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -9734,7 +9734,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(541059)
+} = __nccwpck_require__(168707)
 const {
   kUrl,
   kReset,
@@ -9767,9 +9767,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(51003)
+} = __nccwpck_require__(136443)
 
-const constants = __nccwpck_require__(763512)
+const constants = __nccwpck_require__(952824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -9781,11 +9781,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(641630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(563870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(464826))
+    mod = await WebAssembly.compile(__nccwpck_require__(653434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -9793,7 +9793,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(641630))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(563870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -10708,7 +10708,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(299852).extractBody)
+      extractBody = (__nccwpck_require__(84492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -11231,7 +11231,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 312820:
+/***/ 988788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11239,13 +11239,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(134589)
 const { errorMonitor } = __nccwpck_require__(478474)
 const { pipeline } = __nccwpck_require__(157075)
-const util = __nccwpck_require__(712272)
+const util = __nccwpck_require__(303440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(541059)
+} = __nccwpck_require__(168707)
 const {
   kUrl,
   kReset,
@@ -11264,7 +11264,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(51003)
+} = __nccwpck_require__(136443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -11670,7 +11670,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(299852).extractBody)
+    extractBody ??= (__nccwpck_require__(84492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -12030,7 +12030,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 115061:
+/***/ 523701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -12040,16 +12040,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(134589)
 const net = __nccwpck_require__(777030)
 const http = __nccwpck_require__(937067)
-const util = __nccwpck_require__(712272)
-const { channels } = __nccwpck_require__(515726)
-const Request = __nccwpck_require__(942543)
-const DispatcherBase = __nccwpck_require__(718641)
+const util = __nccwpck_require__(303440)
+const { channels } = __nccwpck_require__(942414)
+const Request = __nccwpck_require__(744655)
+const DispatcherBase = __nccwpck_require__(121841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(541059)
-const buildConnector = __nccwpck_require__(781952)
+} = __nccwpck_require__(168707)
+const buildConnector = __nccwpck_require__(659136)
 const {
   kUrl,
   kServerName,
@@ -12091,9 +12091,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(51003)
-const connectH1 = __nccwpck_require__(941021)
-const connectH2 = __nccwpck_require__(312820)
+} = __nccwpck_require__(136443)
+const connectH1 = __nccwpck_require__(100637)
+const connectH2 = __nccwpck_require__(988788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -12401,7 +12401,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(82276)
+const createRedirectInterceptor = __nccwpck_require__(725092)
 
 function onError (client, err) {
   if (
@@ -12661,19 +12661,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 718641:
+/***/ 121841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(504573)
-const Dispatcher = __nccwpck_require__(502243)
+const Dispatcher = __nccwpck_require__(30883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(541059)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(51003)
+} = __nccwpck_require__(168707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(136443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -12876,7 +12876,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 502243:
+/***/ 30883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12948,15 +12948,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 972785:
+/***/ 753137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(718641)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(51003)
-const ProxyAgent = __nccwpck_require__(437408)
-const Agent = __nccwpck_require__(143389)
+const DispatcherBase = __nccwpck_require__(121841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(136443)
+const ProxyAgent = __nccwpck_require__(176672)
+const Agent = __nccwpck_require__(757405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -13115,7 +13115,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 359220:
+/***/ 164660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -13239,15 +13239,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 707632:
+/***/ 542128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(718641)
-const FixedQueue = __nccwpck_require__(359220)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(51003)
-const PoolStats = __nccwpck_require__(60398)
+const DispatcherBase = __nccwpck_require__(121841)
+const FixedQueue = __nccwpck_require__(164660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(136443)
+const PoolStats = __nccwpck_require__(843246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -13440,10 +13440,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 60398:
+/***/ 843246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(51003)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(136443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -13481,7 +13481,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 490020:
+/***/ 30628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13492,14 +13492,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(707632)
-const Client = __nccwpck_require__(115061)
+} = __nccwpck_require__(542128)
+const Client = __nccwpck_require__(523701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(541059)
-const util = __nccwpck_require__(712272)
-const { kUrl, kInterceptors } = __nccwpck_require__(51003)
-const buildConnector = __nccwpck_require__(781952)
+} = __nccwpck_require__(168707)
+const util = __nccwpck_require__(303440)
+const { kUrl, kInterceptors } = __nccwpck_require__(136443)
+const buildConnector = __nccwpck_require__(659136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -13595,19 +13595,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 437408:
+/***/ 176672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(51003)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(136443)
 const { URL } = __nccwpck_require__(173136)
-const Agent = __nccwpck_require__(143389)
-const Pool = __nccwpck_require__(490020)
-const DispatcherBase = __nccwpck_require__(718641)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(541059)
-const buildConnector = __nccwpck_require__(781952)
-const Client = __nccwpck_require__(115061)
+const Agent = __nccwpck_require__(757405)
+const Pool = __nccwpck_require__(30628)
+const DispatcherBase = __nccwpck_require__(121841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(168707)
+const buildConnector = __nccwpck_require__(659136)
+const Client = __nccwpck_require__(523701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -13876,13 +13876,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 728610:
+/***/ 30050:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(502243)
-const RetryHandler = __nccwpck_require__(863512)
+const Dispatcher = __nccwpck_require__(30883)
+const RetryHandler = __nccwpck_require__(617816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -13918,7 +13918,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 398085:
+/***/ 432581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13926,8 +13926,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(541059)
-const Agent = __nccwpck_require__(143389)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
+const Agent = __nccwpck_require__(757405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -13957,7 +13957,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 945579:
+/***/ 858155:
 /***/ ((module) => {
 
 
@@ -14008,15 +14008,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 609714:
+/***/ 608754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(712272)
-const { kBodyUsed } = __nccwpck_require__(51003)
+const util = __nccwpck_require__(303440)
+const { kBodyUsed } = __nccwpck_require__(136443)
 const assert = __nccwpck_require__(134589)
-const { InvalidArgumentError } = __nccwpck_require__(541059)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
 const EE = __nccwpck_require__(478474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -14247,20 +14247,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 863512:
+/***/ 617816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(134589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(51003)
-const { RequestRetryError } = __nccwpck_require__(541059)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(136443)
+const { RequestRetryError } = __nccwpck_require__(168707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(712272)
+} = __nccwpck_require__(303440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -14691,14 +14691,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 141643:
+/***/ 170379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(777030)
 const { lookup } = __nccwpck_require__(840610)
-const DecoratorHandler = __nccwpck_require__(945579)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(541059)
+const DecoratorHandler = __nccwpck_require__(858155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(168707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -15073,14 +15073,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 285596:
+/***/ 988060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(712272)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(541059)
-const DecoratorHandler = __nccwpck_require__(945579)
+const util = __nccwpck_require__(303440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(168707)
+const DecoratorHandler = __nccwpck_require__(858155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -15203,12 +15203,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 82276:
+/***/ 725092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(609714)
+const RedirectHandler = __nccwpck_require__(608754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -15231,11 +15231,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 751530:
+/***/ 721514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(609714)
+const RedirectHandler = __nccwpck_require__(608754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -15262,11 +15262,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 957114:
+/***/ 892026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(863512)
+const RetryHandler = __nccwpck_require__(617816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -15288,13 +15288,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 763512:
+/***/ 952824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(126972);
+const utils_1 = __nccwpck_require__(450172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -15572,7 +15572,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 641630:
+/***/ 563870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15584,7 +15584,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 464826:
+/***/ 653434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15596,7 +15596,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 126972:
+/***/ 450172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -15617,13 +15617,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 412781:
+/***/ 947501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(51003)
-const Agent = __nccwpck_require__(143389)
+const { kClients } = __nccwpck_require__(136443)
+const Agent = __nccwpck_require__(757405)
 const {
   kAgent,
   kMockAgentSet,
@@ -15634,14 +15634,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(791501)
-const MockClient = __nccwpck_require__(716197)
-const MockPool = __nccwpck_require__(669396)
-const { matchValue, buildMockOptions } = __nccwpck_require__(201205)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(541059)
-const Dispatcher = __nccwpck_require__(502243)
-const Pluralizer = __nccwpck_require__(608233)
-const PendingInterceptorsFormatter = __nccwpck_require__(916110)
+} = __nccwpck_require__(791117)
+const MockClient = __nccwpck_require__(147365)
+const MockPool = __nccwpck_require__(794004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(753397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(168707)
+const Dispatcher = __nccwpck_require__(30883)
+const Pluralizer = __nccwpck_require__(991529)
+const PendingInterceptorsFormatter = __nccwpck_require__(56142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -15784,14 +15784,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 716197:
+/***/ 147365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(257975)
-const Client = __nccwpck_require__(115061)
-const { buildMockDispatch } = __nccwpck_require__(201205)
+const Client = __nccwpck_require__(523701)
+const { buildMockDispatch } = __nccwpck_require__(753397)
 const {
   kDispatches,
   kMockAgent,
@@ -15800,10 +15800,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(791501)
-const { MockInterceptor } = __nccwpck_require__(643319)
-const Symbols = __nccwpck_require__(51003)
-const { InvalidArgumentError } = __nccwpck_require__(541059)
+} = __nccwpck_require__(791117)
+const { MockInterceptor } = __nccwpck_require__(731511)
+const Symbols = __nccwpck_require__(136443)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -15850,12 +15850,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 209037:
+/***/ 652429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(541059)
+const { UndiciError } = __nccwpck_require__(168707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -15885,12 +15885,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 643319:
+/***/ 731511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(201205)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(753397)
 const {
   kDispatches,
   kDispatchKey,
@@ -15898,9 +15898,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(791501)
-const { InvalidArgumentError } = __nccwpck_require__(541059)
-const { buildURL } = __nccwpck_require__(712272)
+} = __nccwpck_require__(791117)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
+const { buildURL } = __nccwpck_require__(303440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -16099,14 +16099,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 669396:
+/***/ 794004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(257975)
-const Pool = __nccwpck_require__(490020)
-const { buildMockDispatch } = __nccwpck_require__(201205)
+const Pool = __nccwpck_require__(30628)
+const { buildMockDispatch } = __nccwpck_require__(753397)
 const {
   kDispatches,
   kMockAgent,
@@ -16115,10 +16115,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(791501)
-const { MockInterceptor } = __nccwpck_require__(643319)
-const Symbols = __nccwpck_require__(51003)
-const { InvalidArgumentError } = __nccwpck_require__(541059)
+} = __nccwpck_require__(791117)
+const { MockInterceptor } = __nccwpck_require__(731511)
+const Symbols = __nccwpck_require__(136443)
+const { InvalidArgumentError } = __nccwpck_require__(168707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -16165,7 +16165,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 791501:
+/***/ 791117:
 /***/ ((module) => {
 
 
@@ -16195,20 +16195,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 201205:
+/***/ 753397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(209037)
+const { MockNotMatchedError } = __nccwpck_require__(652429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(791501)
-const { buildURL } = __nccwpck_require__(712272)
+} = __nccwpck_require__(791117)
+const { buildURL } = __nccwpck_require__(303440)
 const { STATUS_CODES } = __nccwpck_require__(937067)
 const {
   types: {
@@ -16569,7 +16569,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 916110:
+/***/ 56142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16619,7 +16619,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 608233:
+/***/ 991529:
 /***/ ((module) => {
 
 
@@ -16655,7 +16655,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 477787:
+/***/ 896603:
 /***/ ((module) => {
 
 
@@ -17085,20 +17085,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 613186:
+/***/ 789634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(813165)
-const { urlEquals, getFieldValues } = __nccwpck_require__(17406)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(712272)
-const { webidl } = __nccwpck_require__(161861)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(471627)
-const { Request, fromInnerRequest } = __nccwpck_require__(707887)
-const { kState } = __nccwpck_require__(250907)
-const { fetching } = __nccwpck_require__(765726)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(381168)
+const { kConstruct } = __nccwpck_require__(120109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(476798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(303440)
+const { webidl } = __nccwpck_require__(845893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(799051)
+const { Request, fromInnerRequest } = __nccwpck_require__(209967)
+const { kState } = __nccwpck_require__(593627)
+const { fetching } = __nccwpck_require__(554398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(573168)
 const assert = __nccwpck_require__(134589)
 
 /**
@@ -17951,15 +17951,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 204045:
+/***/ 303245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(813165)
-const { Cache } = __nccwpck_require__(613186)
-const { webidl } = __nccwpck_require__(161861)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
+const { kConstruct } = __nccwpck_require__(120109)
+const { Cache } = __nccwpck_require__(789634)
+const { webidl } = __nccwpck_require__(845893)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
 
 class CacheStorage {
   /**
@@ -18110,26 +18110,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 813165:
+/***/ 120109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(51003).kConstruct)
+  kConstruct: (__nccwpck_require__(136443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 17406:
+/***/ 476798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(134589)
-const { URLSerializer } = __nccwpck_require__(530428)
-const { isValidHeaderName } = __nccwpck_require__(381168)
+const { URLSerializer } = __nccwpck_require__(251900)
+const { isValidHeaderName } = __nccwpck_require__(573168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -18174,7 +18174,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 432044:
+/***/ 871276:
 /***/ ((module) => {
 
 
@@ -18193,15 +18193,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 176693:
+/***/ 179061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(427818)
-const { stringify } = __nccwpck_require__(561061)
-const { webidl } = __nccwpck_require__(161861)
-const { Headers } = __nccwpck_require__(330548)
+const { parseSetCookie } = __nccwpck_require__(511978)
+const { stringify } = __nccwpck_require__(757797)
+const { webidl } = __nccwpck_require__(845893)
+const { Headers } = __nccwpck_require__(660660)
 
 /**
  * @typedef {Object} Cookie
@@ -18384,14 +18384,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 427818:
+/***/ 511978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(432044)
-const { isCTLExcludingHtab } = __nccwpck_require__(561061)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(530428)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(871276)
+const { isCTLExcludingHtab } = __nccwpck_require__(757797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(251900)
 const assert = __nccwpck_require__(134589)
 
 /**
@@ -18701,7 +18701,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 561061:
+/***/ 757797:
 /***/ ((module) => {
 
 
@@ -19060,13 +19060,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 113535:
+/***/ 524031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(504573)
 const { Transform } = __nccwpck_require__(157075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(679003)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(94811)
 
 /**
  * @type {number[]} BOM
@@ -19641,23 +19641,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 758742:
+/***/ 721238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(157075)
-const { fetching } = __nccwpck_require__(765726)
-const { makeRequest } = __nccwpck_require__(707887)
-const { webidl } = __nccwpck_require__(161861)
-const { EventSourceStream } = __nccwpck_require__(113535)
-const { parseMIMEType } = __nccwpck_require__(530428)
-const { createFastMessageEvent } = __nccwpck_require__(795924)
-const { isNetworkError } = __nccwpck_require__(471627)
-const { delay } = __nccwpck_require__(679003)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
-const { environmentSettingsObject } = __nccwpck_require__(381168)
-const { getGlobalDispatcher } = __nccwpck_require__(398085)
+const { fetching } = __nccwpck_require__(554398)
+const { makeRequest } = __nccwpck_require__(209967)
+const { webidl } = __nccwpck_require__(845893)
+const { EventSourceStream } = __nccwpck_require__(524031)
+const { parseMIMEType } = __nccwpck_require__(251900)
+const { createFastMessageEvent } = __nccwpck_require__(815188)
+const { isNetworkError } = __nccwpck_require__(799051)
+const { delay } = __nccwpck_require__(94811)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
+const { environmentSettingsObject } = __nccwpck_require__(573168)
+const { getGlobalDispatcher } = __nccwpck_require__(432581)
 
 let experimentalWarned = false
 
@@ -20131,7 +20131,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 679003:
+/***/ 94811:
 /***/ ((module) => {
 
 
@@ -20175,12 +20175,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 299852:
+/***/ 84492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(712272)
+const util = __nccwpck_require__(303440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -20190,16 +20190,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(381168)
-const { FormData } = __nccwpck_require__(592134)
-const { kState } = __nccwpck_require__(250907)
-const { webidl } = __nccwpck_require__(161861)
+} = __nccwpck_require__(573168)
+const { FormData } = __nccwpck_require__(235910)
+const { kState } = __nccwpck_require__(593627)
+const { webidl } = __nccwpck_require__(845893)
 const { Blob } = __nccwpck_require__(504573)
 const assert = __nccwpck_require__(134589)
 const { isErrored, isDisturbed } = __nccwpck_require__(157075)
 const { isArrayBuffer } = __nccwpck_require__(673429)
-const { serializeAMimeType } = __nccwpck_require__(530428)
-const { multipartFormDataParser } = __nccwpck_require__(870948)
+const { serializeAMimeType } = __nccwpck_require__(251900)
+const { multipartFormDataParser } = __nccwpck_require__(950116)
 let random
 
 try {
@@ -20711,7 +20711,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 915055:
+/***/ 704495:
 /***/ ((module) => {
 
 
@@ -20842,7 +20842,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 530428:
+/***/ 251900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -21593,12 +21593,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 608701:
+/***/ 166653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(51003)
+const { kConnected, kSize } = __nccwpck_require__(136443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -21646,14 +21646,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 135114:
+/***/ 327114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(504573)
-const { kState } = __nccwpck_require__(250907)
-const { webidl } = __nccwpck_require__(161861)
+const { kState } = __nccwpck_require__(593627)
+const { webidl } = __nccwpck_require__(845893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -21779,16 +21779,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 870948:
+/***/ 950116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(712272)
-const { utf8DecodeBytes } = __nccwpck_require__(381168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(530428)
-const { isFileLike } = __nccwpck_require__(135114)
-const { makeEntry } = __nccwpck_require__(592134)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(303440)
+const { utf8DecodeBytes } = __nccwpck_require__(573168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(251900)
+const { isFileLike } = __nccwpck_require__(327114)
+const { makeEntry } = __nccwpck_require__(235910)
 const assert = __nccwpck_require__(134589)
 const { File: NodeFile } = __nccwpck_require__(504573)
 
@@ -22260,16 +22260,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 592134:
+/***/ 235910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(381168)
-const { kState } = __nccwpck_require__(250907)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
-const { FileLike, isFileLike } = __nccwpck_require__(135114)
-const { webidl } = __nccwpck_require__(161861)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(573168)
+const { kState } = __nccwpck_require__(593627)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
+const { FileLike, isFileLike } = __nccwpck_require__(327114)
+const { webidl } = __nccwpck_require__(845893)
 const { File: NativeFile } = __nccwpck_require__(504573)
 const nodeUtil = __nccwpck_require__(257975)
 
@@ -22519,7 +22519,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 525779:
+/***/ 551059:
 /***/ ((module) => {
 
 
@@ -22566,21 +22566,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 330548:
+/***/ 660660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(51003)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
+const { kConstruct } = __nccwpck_require__(136443)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(381168)
-const { webidl } = __nccwpck_require__(161861)
+} = __nccwpck_require__(573168)
+const { webidl } = __nccwpck_require__(845893)
 const assert = __nccwpck_require__(134589)
 const util = __nccwpck_require__(257975)
 
@@ -23260,7 +23260,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 765726:
+/***/ 554398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -23273,9 +23273,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(471627)
-const { HeadersList } = __nccwpck_require__(330548)
-const { Request, cloneRequest } = __nccwpck_require__(707887)
+} = __nccwpck_require__(799051)
+const { HeadersList } = __nccwpck_require__(660660)
+const { Request, cloneRequest } = __nccwpck_require__(209967)
 const zlib = __nccwpck_require__(638522)
 const {
   bytesMatch,
@@ -23311,23 +23311,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(381168)
-const { kState, kDispatcher } = __nccwpck_require__(250907)
+} = __nccwpck_require__(573168)
+const { kState, kDispatcher } = __nccwpck_require__(593627)
 const assert = __nccwpck_require__(134589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(299852)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(84492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(915055)
+} = __nccwpck_require__(704495)
 const EE = __nccwpck_require__(478474)
 const { Readable, pipeline, finished } = __nccwpck_require__(157075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(712272)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(530428)
-const { getGlobalDispatcher } = __nccwpck_require__(398085)
-const { webidl } = __nccwpck_require__(161861)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(303440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(251900)
+const { getGlobalDispatcher } = __nccwpck_require__(432581)
+const { webidl } = __nccwpck_require__(845893)
 const { STATUS_CODES } = __nccwpck_require__(937067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -25537,23 +25537,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 707887:
+/***/ 209967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(299852)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(330548)
-const { FinalizationRegistry } = __nccwpck_require__(608701)()
-const util = __nccwpck_require__(712272)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(84492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660660)
+const { FinalizationRegistry } = __nccwpck_require__(166653)()
+const util = __nccwpck_require__(303440)
 const nodeUtil = __nccwpck_require__(257975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(381168)
+} = __nccwpck_require__(573168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -25563,12 +25563,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(915055)
+} = __nccwpck_require__(704495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(250907)
-const { webidl } = __nccwpck_require__(161861)
-const { URLSerializer } = __nccwpck_require__(530428)
-const { kConstruct } = __nccwpck_require__(51003)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(593627)
+const { webidl } = __nccwpck_require__(845893)
+const { URLSerializer } = __nccwpck_require__(251900)
+const { kConstruct } = __nccwpck_require__(136443)
 const assert = __nccwpck_require__(134589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(478474)
 
@@ -26581,14 +26581,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 471627:
+/***/ 799051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(330548)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(299852)
-const util = __nccwpck_require__(712272)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(84492)
+const util = __nccwpck_require__(303440)
 const nodeUtil = __nccwpck_require__(257975)
 const { kEnumerableProperty } = util
 const {
@@ -26600,16 +26600,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(381168)
+} = __nccwpck_require__(573168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(915055)
-const { kState, kHeaders } = __nccwpck_require__(250907)
-const { webidl } = __nccwpck_require__(161861)
-const { FormData } = __nccwpck_require__(592134)
-const { URLSerializer } = __nccwpck_require__(530428)
-const { kConstruct } = __nccwpck_require__(51003)
+} = __nccwpck_require__(704495)
+const { kState, kHeaders } = __nccwpck_require__(593627)
+const { webidl } = __nccwpck_require__(845893)
+const { FormData } = __nccwpck_require__(235910)
+const { URLSerializer } = __nccwpck_require__(251900)
+const { kConstruct } = __nccwpck_require__(136443)
 const assert = __nccwpck_require__(134589)
 const { types } = __nccwpck_require__(257975)
 
@@ -27198,7 +27198,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 250907:
+/***/ 593627:
 /***/ ((module) => {
 
 
@@ -27214,21 +27214,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 381168:
+/***/ 573168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(157075)
 const zlib = __nccwpck_require__(638522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(915055)
-const { getGlobalOrigin } = __nccwpck_require__(525779)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(530428)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(704495)
+const { getGlobalOrigin } = __nccwpck_require__(551059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(251900)
 const { performance } = __nccwpck_require__(300643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(712272)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(303440)
 const assert = __nccwpck_require__(134589)
 const { isUint8Array } = __nccwpck_require__(673429)
-const { webidl } = __nccwpck_require__(161861)
+const { webidl } = __nccwpck_require__(845893)
 
 let supportedHashes = []
 
@@ -28853,14 +28853,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 161861:
+/***/ 845893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(257975)
 const { markAsUncloneable } = __nccwpck_require__(775919)
-const { toUSVString } = __nccwpck_require__(712272)
+const { toUSVString } = __nccwpck_require__(303440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -29555,7 +29555,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 191727:
+/***/ 522607:
 /***/ ((module) => {
 
 
@@ -29852,7 +29852,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 898755:
+/***/ 348355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29861,16 +29861,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(560234)
+} = __nccwpck_require__(853610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(479521)
-const { webidl } = __nccwpck_require__(161861)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
+} = __nccwpck_require__(820961)
+const { webidl } = __nccwpck_require__(845893)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -30203,12 +30203,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 37309:
+/***/ 688573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(161861)
+const { webidl } = __nccwpck_require__(845893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -30288,7 +30288,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 479521:
+/***/ 820961:
 /***/ ((module) => {
 
 
@@ -30305,7 +30305,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 560234:
+/***/ 853610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -30316,10 +30316,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(479521)
-const { ProgressEvent } = __nccwpck_require__(37309)
-const { getEncoding } = __nccwpck_require__(191727)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(530428)
+} = __nccwpck_require__(820961)
+const { ProgressEvent } = __nccwpck_require__(688573)
+const { getEncoding } = __nccwpck_require__(522607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(251900)
 const { types } = __nccwpck_require__(257975)
 const { StringDecoder } = __nccwpck_require__(113193)
 const { btoa } = __nccwpck_require__(504573)
@@ -30703,27 +30703,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 593969:
+/***/ 286897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(726976)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(220736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(404896)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(223105)
-const { channels } = __nccwpck_require__(515726)
-const { CloseEvent } = __nccwpck_require__(795924)
-const { makeRequest } = __nccwpck_require__(707887)
-const { fetching } = __nccwpck_require__(765726)
-const { Headers, getHeadersList } = __nccwpck_require__(330548)
-const { getDecodeSplit } = __nccwpck_require__(381168)
-const { WebsocketFrameSend } = __nccwpck_require__(819104)
+} = __nccwpck_require__(661216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(498625)
+const { channels } = __nccwpck_require__(942414)
+const { CloseEvent } = __nccwpck_require__(815188)
+const { makeRequest } = __nccwpck_require__(209967)
+const { fetching } = __nccwpck_require__(554398)
+const { Headers, getHeadersList } = __nccwpck_require__(660660)
+const { getDecodeSplit } = __nccwpck_require__(573168)
+const { WebsocketFrameSend } = __nccwpck_require__(303264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -31081,7 +31081,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 726976:
+/***/ 220736:
 /***/ ((module) => {
 
 
@@ -31154,14 +31154,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 795924:
+/***/ 815188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(161861)
-const { kEnumerableProperty } = __nccwpck_require__(712272)
-const { kConstruct } = __nccwpck_require__(51003)
+const { webidl } = __nccwpck_require__(845893)
+const { kEnumerableProperty } = __nccwpck_require__(303440)
+const { kConstruct } = __nccwpck_require__(136443)
 const { MessagePort } = __nccwpck_require__(775919)
 
 /**
@@ -31490,12 +31490,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 819104:
+/***/ 303264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(726976)
+const { maxUnsigned16Bit } = __nccwpck_require__(220736)
 
 const BUFFER_SIZE = 16386
 
@@ -31593,14 +31593,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 938029:
+/***/ 919469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(638522)
-const { isValidClientWindowBits } = __nccwpck_require__(223105)
-const { MessageSizeExceededError } = __nccwpck_require__(541059)
+const { isValidClientWindowBits } = __nccwpck_require__(498625)
+const { MessageSizeExceededError } = __nccwpck_require__(168707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -31705,16 +31705,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 220276:
+/***/ 281652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(157075)
 const assert = __nccwpck_require__(134589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(726976)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(404896)
-const { channels } = __nccwpck_require__(515726)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(220736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(661216)
+const { channels } = __nccwpck_require__(942414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -31724,11 +31724,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(223105)
-const { WebsocketFrameSend } = __nccwpck_require__(819104)
-const { closeWebSocketConnection } = __nccwpck_require__(593969)
-const { PerMessageDeflate } = __nccwpck_require__(938029)
-const { MessageSizeExceededError } = __nccwpck_require__(541059)
+} = __nccwpck_require__(498625)
+const { WebsocketFrameSend } = __nccwpck_require__(303264)
+const { closeWebSocketConnection } = __nccwpck_require__(286897)
+const { PerMessageDeflate } = __nccwpck_require__(919469)
+const { MessageSizeExceededError } = __nccwpck_require__(168707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -32239,14 +32239,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 425388:
+/***/ 913900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(819104)
-const { opcodes, sendHints } = __nccwpck_require__(726976)
-const FixedQueue = __nccwpck_require__(359220)
+const { WebsocketFrameSend } = __nccwpck_require__(303264)
+const { opcodes, sendHints } = __nccwpck_require__(220736)
+const FixedQueue = __nccwpck_require__(164660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -32350,7 +32350,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 404896:
+/***/ 661216:
 /***/ ((module) => {
 
 
@@ -32369,16 +32369,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 223105:
+/***/ 498625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(404896)
-const { states, opcodes } = __nccwpck_require__(726976)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(795924)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(661216)
+const { states, opcodes } = __nccwpck_require__(220736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(815188)
 const { isUtf8 } = __nccwpck_require__(504573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(530428)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(251900)
 
 /* globals Blob */
 
@@ -32698,15 +32698,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 295358:
+/***/ 313726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(161861)
-const { URLSerializer } = __nccwpck_require__(530428)
-const { environmentSettingsObject } = __nccwpck_require__(381168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(726976)
+const { webidl } = __nccwpck_require__(845893)
+const { URLSerializer } = __nccwpck_require__(251900)
+const { environmentSettingsObject } = __nccwpck_require__(573168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(220736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -32715,21 +32715,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(404896)
+} = __nccwpck_require__(661216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(223105)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(593969)
-const { ByteParser } = __nccwpck_require__(220276)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(712272)
-const { getGlobalDispatcher } = __nccwpck_require__(398085)
+} = __nccwpck_require__(498625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(286897)
+const { ByteParser } = __nccwpck_require__(281652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(303440)
+const { getGlobalDispatcher } = __nccwpck_require__(432581)
 const { types } = __nccwpck_require__(257975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(795924)
-const { SendQueue } = __nccwpck_require__(425388)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(815188)
+const { SendQueue } = __nccwpck_require__(913900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -33608,18 +33608,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 43053:
+/***/ 857349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
-var YAMLMap = __nccwpck_require__(191950);
-var YAMLSeq = __nccwpck_require__(637495);
-var resolveBlockMap = __nccwpck_require__(766519);
-var resolveBlockSeq = __nccwpck_require__(762662);
-var resolveFlowCollection = __nccwpck_require__(444206);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
+var YAMLMap = __nccwpck_require__(684454);
+var YAMLSeq = __nccwpck_require__(392223);
+var resolveBlockMap = __nccwpck_require__(887103);
+var resolveBlockSeq = __nccwpck_require__(190334);
+var resolveFlowCollection = __nccwpck_require__(213142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -33705,15 +33705,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 745899:
+/***/ 123683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(466885);
-var composeNode = __nccwpck_require__(254873);
-var resolveEnd = __nccwpck_require__(350644);
-var resolveProps = __nccwpck_require__(782207);
+var Document = __nccwpck_require__(803021);
+var composeNode = __nccwpck_require__(45937);
+var resolveEnd = __nccwpck_require__(917788);
+var resolveProps = __nccwpck_require__(634631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -33757,17 +33757,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 254873:
+/***/ 45937:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(357641);
-var identity = __nccwpck_require__(780415);
-var composeCollection = __nccwpck_require__(43053);
-var composeScalar = __nccwpck_require__(783293);
-var resolveEnd = __nccwpck_require__(350644);
-var utilEmptyScalarPosition = __nccwpck_require__(764831);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(841127);
+var composeCollection = __nccwpck_require__(857349);
+var composeScalar = __nccwpck_require__(805413);
+var resolveEnd = __nccwpck_require__(917788);
+var utilEmptyScalarPosition = __nccwpck_require__(422599);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -33876,15 +33876,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 783293:
+/***/ 805413:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
-var resolveBlockScalar = __nccwpck_require__(690809);
-var resolveFlowScalar = __nccwpck_require__(138066);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
+var resolveBlockScalar = __nccwpck_require__(248913);
+var resolveFlowScalar = __nccwpck_require__(976842);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -33971,18 +33971,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 623480:
+/***/ 389984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(400932);
-var directives = __nccwpck_require__(842342);
-var Document = __nccwpck_require__(466885);
-var errors = __nccwpck_require__(813376);
-var identity = __nccwpck_require__(780415);
-var composeDoc = __nccwpck_require__(745899);
-var resolveEnd = __nccwpck_require__(350644);
+var directives = __nccwpck_require__(961342);
+var Document = __nccwpck_require__(803021);
+var errors = __nccwpck_require__(91464);
+var identity = __nccwpck_require__(841127);
+var composeDoc = __nccwpck_require__(123683);
+var resolveEnd = __nccwpck_require__(917788);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -34202,17 +34202,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 766519:
+/***/ 887103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(964245);
-var YAMLMap = __nccwpck_require__(191950);
-var resolveProps = __nccwpck_require__(782207);
-var utilContainsNewline = __nccwpck_require__(159699);
-var utilFlowIndentCheck = __nccwpck_require__(467723);
-var utilMapIncludes = __nccwpck_require__(708539);
+var Pair = __nccwpck_require__(257165);
+var YAMLMap = __nccwpck_require__(684454);
+var resolveProps = __nccwpck_require__(634631);
+var utilContainsNewline = __nccwpck_require__(809499);
+var utilFlowIndentCheck = __nccwpck_require__(574051);
+var utilMapIncludes = __nccwpck_require__(381187);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -34326,12 +34326,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 690809:
+/***/ 248913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
+var Scalar = __nccwpck_require__(363301);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -34533,14 +34533,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 762662:
+/***/ 190334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(637495);
-var resolveProps = __nccwpck_require__(782207);
-var utilFlowIndentCheck = __nccwpck_require__(467723);
+var YAMLSeq = __nccwpck_require__(392223);
+var resolveProps = __nccwpck_require__(634631);
+var utilFlowIndentCheck = __nccwpck_require__(574051);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -34591,7 +34591,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 350644:
+/***/ 917788:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -34637,19 +34637,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 444206:
+/***/ 213142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var YAMLMap = __nccwpck_require__(191950);
-var YAMLSeq = __nccwpck_require__(637495);
-var resolveEnd = __nccwpck_require__(350644);
-var resolveProps = __nccwpck_require__(782207);
-var utilContainsNewline = __nccwpck_require__(159699);
-var utilMapIncludes = __nccwpck_require__(708539);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var YAMLMap = __nccwpck_require__(684454);
+var YAMLSeq = __nccwpck_require__(392223);
+var resolveEnd = __nccwpck_require__(917788);
+var resolveProps = __nccwpck_require__(634631);
+var utilContainsNewline = __nccwpck_require__(809499);
+var utilMapIncludes = __nccwpck_require__(381187);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -34853,13 +34853,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 138066:
+/***/ 976842:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
-var resolveEnd = __nccwpck_require__(350644);
+var Scalar = __nccwpck_require__(363301);
+var resolveEnd = __nccwpck_require__(917788);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -35088,7 +35088,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 782207:
+/***/ 634631:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35243,7 +35243,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 159699:
+/***/ 809499:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35286,7 +35286,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 764831:
+/***/ 422599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35321,12 +35321,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 467723:
+/***/ 574051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(159699);
+var utilContainsNewline = __nccwpck_require__(809499);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -35345,12 +35345,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 708539:
+/***/ 381187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
+var identity = __nccwpck_require__(841127);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -35367,22 +35367,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 466885:
+/***/ 803021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(357641);
-var Collection = __nccwpck_require__(513469);
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var toJS = __nccwpck_require__(700915);
-var Schema = __nccwpck_require__(438296);
-var stringifyDocument = __nccwpck_require__(267653);
-var anchors = __nccwpck_require__(345236);
-var applyReviver = __nccwpck_require__(645797);
-var createNode = __nccwpck_require__(92076);
-var directives = __nccwpck_require__(842342);
+var Alias = __nccwpck_require__(4065);
+var Collection = __nccwpck_require__(740101);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var toJS = __nccwpck_require__(874043);
+var Schema = __nccwpck_require__(745840);
+var stringifyDocument = __nccwpck_require__(606829);
+var anchors = __nccwpck_require__(571596);
+var applyReviver = __nccwpck_require__(683661);
+var createNode = __nccwpck_require__(442404);
+var directives = __nccwpck_require__(961342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -35711,13 +35711,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 345236:
+/***/ 571596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var visit = __nccwpck_require__(850292);
+var identity = __nccwpck_require__(841127);
+var visit = __nccwpck_require__(410204);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -35794,7 +35794,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 645797:
+/***/ 683661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -35858,14 +35858,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 92076:
+/***/ 442404:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(357641);
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -35955,13 +35955,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 842342:
+/***/ 961342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var visit = __nccwpck_require__(850292);
+var identity = __nccwpck_require__(841127);
+var visit = __nccwpck_require__(410204);
 
 const escapeChars = {
     '!': '%21',
@@ -36140,7 +36140,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 813376:
+/***/ 91464:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -36209,28 +36209,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 407207:
+/***/ 138815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(623480);
-var Document = __nccwpck_require__(466885);
-var Schema = __nccwpck_require__(438296);
-var errors = __nccwpck_require__(813376);
-var Alias = __nccwpck_require__(357641);
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var Scalar = __nccwpck_require__(222765);
-var YAMLMap = __nccwpck_require__(191950);
-var YAMLSeq = __nccwpck_require__(637495);
-var cst = __nccwpck_require__(385421);
-var lexer = __nccwpck_require__(212081);
-var lineCounter = __nccwpck_require__(334588);
-var parser = __nccwpck_require__(599032);
-var publicApi = __nccwpck_require__(68759);
-var visit = __nccwpck_require__(850292);
+var composer = __nccwpck_require__(389984);
+var Document = __nccwpck_require__(803021);
+var Schema = __nccwpck_require__(745840);
+var errors = __nccwpck_require__(91464);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var Scalar = __nccwpck_require__(363301);
+var YAMLMap = __nccwpck_require__(684454);
+var YAMLSeq = __nccwpck_require__(392223);
+var cst = __nccwpck_require__(503461);
+var lexer = __nccwpck_require__(740361);
+var lineCounter = __nccwpck_require__(366628);
+var parser = __nccwpck_require__(503456);
+var publicApi = __nccwpck_require__(384047);
+var visit = __nccwpck_require__(410204);
 
 
 
@@ -36267,7 +36267,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 62745:
+/***/ 957249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -36293,16 +36293,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 357641:
+/***/ 4065:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(345236);
-var visit = __nccwpck_require__(850292);
-var identity = __nccwpck_require__(780415);
-var Node = __nccwpck_require__(196617);
-var toJS = __nccwpck_require__(700915);
+var anchors = __nccwpck_require__(571596);
+var visit = __nccwpck_require__(410204);
+var identity = __nccwpck_require__(841127);
+var Node = __nccwpck_require__(466673);
+var toJS = __nccwpck_require__(874043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -36420,14 +36420,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 513469:
+/***/ 740101:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(92076);
-var identity = __nccwpck_require__(780415);
-var Node = __nccwpck_require__(196617);
+var createNode = __nccwpck_require__(442404);
+var identity = __nccwpck_require__(841127);
+var Node = __nccwpck_require__(466673);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -36578,14 +36578,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 196617:
+/***/ 466673:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(645797);
-var identity = __nccwpck_require__(780415);
-var toJS = __nccwpck_require__(700915);
+var applyReviver = __nccwpck_require__(683661);
+var identity = __nccwpck_require__(841127);
+var toJS = __nccwpck_require__(874043);
 
 class NodeBase {
     constructor(type) {
@@ -36625,15 +36625,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 964245:
+/***/ 257165:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(92076);
-var stringifyPair = __nccwpck_require__(595004);
-var addPairToJSMap = __nccwpck_require__(549256);
-var identity = __nccwpck_require__(780415);
+var createNode = __nccwpck_require__(442404);
+var stringifyPair = __nccwpck_require__(559748);
+var addPairToJSMap = __nccwpck_require__(97104);
+var identity = __nccwpck_require__(841127);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -36671,14 +36671,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 222765:
+/***/ 363301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Node = __nccwpck_require__(196617);
-var toJS = __nccwpck_require__(700915);
+var identity = __nccwpck_require__(841127);
+var Node = __nccwpck_require__(466673);
+var toJS = __nccwpck_require__(874043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -36705,17 +36705,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 191950:
+/***/ 684454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(186340);
-var addPairToJSMap = __nccwpck_require__(549256);
-var Collection = __nccwpck_require__(513469);
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var Scalar = __nccwpck_require__(222765);
+var stringifyCollection = __nccwpck_require__(561212);
+var addPairToJSMap = __nccwpck_require__(97104);
+var Collection = __nccwpck_require__(740101);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var Scalar = __nccwpck_require__(363301);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -36859,17 +36859,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 637495:
+/***/ 392223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(92076);
-var stringifyCollection = __nccwpck_require__(186340);
-var Collection = __nccwpck_require__(513469);
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
-var toJS = __nccwpck_require__(700915);
+var createNode = __nccwpck_require__(442404);
+var stringifyCollection = __nccwpck_require__(561212);
+var Collection = __nccwpck_require__(740101);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
+var toJS = __nccwpck_require__(874043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -36981,16 +36981,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 549256:
+/***/ 97104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(62745);
-var merge = __nccwpck_require__(106220);
-var stringify = __nccwpck_require__(330732);
-var identity = __nccwpck_require__(780415);
-var toJS = __nccwpck_require__(700915);
+var log = __nccwpck_require__(957249);
+var merge = __nccwpck_require__(90452);
+var stringify = __nccwpck_require__(502148);
+var identity = __nccwpck_require__(841127);
+var toJS = __nccwpck_require__(874043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -37053,7 +37053,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 780415:
+/***/ 841127:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37113,12 +37113,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 700915:
+/***/ 874043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
+var identity = __nccwpck_require__(841127);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -37159,15 +37159,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 731366:
+/***/ 960110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(690809);
-var resolveFlowScalar = __nccwpck_require__(138066);
-var errors = __nccwpck_require__(813376);
-var stringifyString = __nccwpck_require__(890501);
+var resolveBlockScalar = __nccwpck_require__(248913);
+var resolveFlowScalar = __nccwpck_require__(976842);
+var errors = __nccwpck_require__(91464);
+var stringifyString = __nccwpck_require__(283069);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -37384,7 +37384,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 448013:
+/***/ 491733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37454,7 +37454,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 84555:
+/***/ 497715:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -37560,14 +37560,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 385421:
+/***/ 503461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(731366);
-var cstStringify = __nccwpck_require__(448013);
-var cstVisit = __nccwpck_require__(84555);
+var cstScalar = __nccwpck_require__(960110);
+var cstStringify = __nccwpck_require__(491733);
+var cstVisit = __nccwpck_require__(497715);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -37679,12 +37679,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 212081:
+/***/ 740361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(385421);
+var cst = __nccwpck_require__(503461);
 
 /*
 START -> stream
@@ -38409,7 +38409,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 334588:
+/***/ 366628:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -38457,14 +38457,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 599032:
+/***/ 503456:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(400932);
-var cst = __nccwpck_require__(385421);
-var lexer = __nccwpck_require__(212081);
+var cst = __nccwpck_require__(503461);
+var lexer = __nccwpck_require__(740361);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -39444,18 +39444,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 68759:
+/***/ 384047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(623480);
-var Document = __nccwpck_require__(466885);
-var errors = __nccwpck_require__(813376);
-var log = __nccwpck_require__(62745);
-var identity = __nccwpck_require__(780415);
-var lineCounter = __nccwpck_require__(334588);
-var parser = __nccwpck_require__(599032);
+var composer = __nccwpck_require__(389984);
+var Document = __nccwpck_require__(803021);
+var errors = __nccwpck_require__(91464);
+var log = __nccwpck_require__(957249);
+var identity = __nccwpck_require__(841127);
+var lineCounter = __nccwpck_require__(366628);
+var parser = __nccwpck_require__(503456);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -39558,16 +39558,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 438296:
+/***/ 745840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var map = __nccwpck_require__(397683);
-var seq = __nccwpck_require__(54066);
-var string = __nccwpck_require__(204088);
-var tags = __nccwpck_require__(633578);
+var identity = __nccwpck_require__(841127);
+var map = __nccwpck_require__(847451);
+var seq = __nccwpck_require__(701706);
+var string = __nccwpck_require__(966464);
+var tags = __nccwpck_require__(890018);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -39604,13 +39604,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 397683:
+/***/ 847451:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var YAMLMap = __nccwpck_require__(191950);
+var identity = __nccwpck_require__(841127);
+var YAMLMap = __nccwpck_require__(684454);
 
 const map = {
     collection: 'map',
@@ -39630,12 +39630,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 511528:
+/***/ 773632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
+var Scalar = __nccwpck_require__(363301);
 
 const nullTag = {
     identify: value => value == null,
@@ -39654,13 +39654,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 54066:
+/***/ 701706:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var YAMLSeq = __nccwpck_require__(637495);
+var identity = __nccwpck_require__(841127);
+var YAMLSeq = __nccwpck_require__(392223);
 
 const seq = {
     collection: 'seq',
@@ -39680,12 +39680,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 204088:
+/***/ 966464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(890501);
+var stringifyString = __nccwpck_require__(283069);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -39703,12 +39703,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 847247:
+/***/ 673959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
+var Scalar = __nccwpck_require__(363301);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -39731,13 +39731,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 227661:
+/***/ 638405:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
-var stringifyNumber = __nccwpck_require__(372729);
+var Scalar = __nccwpck_require__(363301);
+var stringifyNumber = __nccwpck_require__(728689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -39785,12 +39785,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 209546:
+/***/ 759874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(372729);
+var stringifyNumber = __nccwpck_require__(728689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -39834,18 +39834,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 249032:
+/***/ 770896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(397683);
-var _null = __nccwpck_require__(511528);
-var seq = __nccwpck_require__(54066);
-var string = __nccwpck_require__(204088);
-var bool = __nccwpck_require__(847247);
-var float = __nccwpck_require__(227661);
-var int = __nccwpck_require__(209546);
+var map = __nccwpck_require__(847451);
+var _null = __nccwpck_require__(773632);
+var seq = __nccwpck_require__(701706);
+var string = __nccwpck_require__(966464);
+var bool = __nccwpck_require__(673959);
+var float = __nccwpck_require__(638405);
+var int = __nccwpck_require__(759874);
 
 const schema = [
     map.map,
@@ -39866,14 +39866,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 977519:
+/***/ 733559:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
-var map = __nccwpck_require__(397683);
-var seq = __nccwpck_require__(54066);
+var Scalar = __nccwpck_require__(363301);
+var map = __nccwpck_require__(847451);
+var seq = __nccwpck_require__(701706);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -39937,27 +39937,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 633578:
+/***/ 890018:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(397683);
-var _null = __nccwpck_require__(511528);
-var seq = __nccwpck_require__(54066);
-var string = __nccwpck_require__(204088);
-var bool = __nccwpck_require__(847247);
-var float = __nccwpck_require__(227661);
-var int = __nccwpck_require__(209546);
-var schema = __nccwpck_require__(249032);
-var schema$1 = __nccwpck_require__(977519);
-var binary = __nccwpck_require__(834011);
-var merge = __nccwpck_require__(106220);
-var omap = __nccwpck_require__(362775);
-var pairs = __nccwpck_require__(621705);
-var schema$2 = __nccwpck_require__(1921);
-var set = __nccwpck_require__(520832);
-var timestamp = __nccwpck_require__(90168);
+var map = __nccwpck_require__(847451);
+var _null = __nccwpck_require__(773632);
+var seq = __nccwpck_require__(701706);
+var string = __nccwpck_require__(966464);
+var bool = __nccwpck_require__(673959);
+var float = __nccwpck_require__(638405);
+var int = __nccwpck_require__(759874);
+var schema = __nccwpck_require__(770896);
+var schema$1 = __nccwpck_require__(733559);
+var binary = __nccwpck_require__(156083);
+var merge = __nccwpck_require__(90452);
+var omap = __nccwpck_require__(950303);
+var pairs = __nccwpck_require__(418385);
+var schema$2 = __nccwpck_require__(835913);
+var set = __nccwpck_require__(581528);
+var timestamp = __nccwpck_require__(146752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -40043,14 +40043,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 834011:
+/***/ 156083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(320181);
-var Scalar = __nccwpck_require__(222765);
-var stringifyString = __nccwpck_require__(890501);
+var Scalar = __nccwpck_require__(363301);
+var stringifyString = __nccwpck_require__(283069);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -40120,12 +40120,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 92214:
+/***/ 688398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
+var Scalar = __nccwpck_require__(363301);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -40156,13 +40156,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 709614:
+/***/ 235782:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
-var stringifyNumber = __nccwpck_require__(372729);
+var Scalar = __nccwpck_require__(363301);
+var stringifyNumber = __nccwpck_require__(728689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -40213,12 +40213,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 736257:
+/***/ 810873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(372729);
+var stringifyNumber = __nccwpck_require__(728689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -40296,13 +40296,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 106220:
+/***/ 90452:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -40374,16 +40374,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 362775:
+/***/ 950303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var toJS = __nccwpck_require__(700915);
-var YAMLMap = __nccwpck_require__(191950);
-var YAMLSeq = __nccwpck_require__(637495);
-var pairs = __nccwpck_require__(621705);
+var identity = __nccwpck_require__(841127);
+var toJS = __nccwpck_require__(874043);
+var YAMLMap = __nccwpck_require__(684454);
+var YAMLSeq = __nccwpck_require__(392223);
+var pairs = __nccwpck_require__(418385);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -40458,15 +40458,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 621705:
+/***/ 418385:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var Scalar = __nccwpck_require__(222765);
-var YAMLSeq = __nccwpck_require__(637495);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var Scalar = __nccwpck_require__(363301);
+var YAMLSeq = __nccwpck_require__(392223);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -40547,24 +40547,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 1921:
+/***/ 835913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(397683);
-var _null = __nccwpck_require__(511528);
-var seq = __nccwpck_require__(54066);
-var string = __nccwpck_require__(204088);
-var binary = __nccwpck_require__(834011);
-var bool = __nccwpck_require__(92214);
-var float = __nccwpck_require__(709614);
-var int = __nccwpck_require__(736257);
-var merge = __nccwpck_require__(106220);
-var omap = __nccwpck_require__(362775);
-var pairs = __nccwpck_require__(621705);
-var set = __nccwpck_require__(520832);
-var timestamp = __nccwpck_require__(90168);
+var map = __nccwpck_require__(847451);
+var _null = __nccwpck_require__(773632);
+var seq = __nccwpck_require__(701706);
+var string = __nccwpck_require__(966464);
+var binary = __nccwpck_require__(156083);
+var bool = __nccwpck_require__(688398);
+var float = __nccwpck_require__(235782);
+var int = __nccwpck_require__(810873);
+var merge = __nccwpck_require__(90452);
+var omap = __nccwpck_require__(950303);
+var pairs = __nccwpck_require__(418385);
+var set = __nccwpck_require__(581528);
+var timestamp = __nccwpck_require__(146752);
 
 const schema = [
     map.map,
@@ -40595,14 +40595,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 520832:
+/***/ 581528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Pair = __nccwpck_require__(964245);
-var YAMLMap = __nccwpck_require__(191950);
+var identity = __nccwpck_require__(841127);
+var Pair = __nccwpck_require__(257165);
+var YAMLMap = __nccwpck_require__(684454);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -40698,12 +40698,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 90168:
+/***/ 146752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(372729);
+var stringifyNumber = __nccwpck_require__(728689);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -40810,7 +40810,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 693699:
+/***/ 134475:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -40968,15 +40968,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 330732:
+/***/ 502148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(345236);
-var identity = __nccwpck_require__(780415);
-var stringifyComment = __nccwpck_require__(918927);
-var stringifyString = __nccwpck_require__(890501);
+var anchors = __nccwpck_require__(571596);
+var identity = __nccwpck_require__(841127);
+var stringifyComment = __nccwpck_require__(159799);
+var stringifyString = __nccwpck_require__(283069);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -41107,14 +41107,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 186340:
+/***/ 561212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var stringify = __nccwpck_require__(330732);
-var stringifyComment = __nccwpck_require__(918927);
+var identity = __nccwpck_require__(841127);
+var stringify = __nccwpck_require__(502148);
+var stringifyComment = __nccwpck_require__(159799);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -41269,7 +41269,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 918927:
+/***/ 159799:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41300,14 +41300,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 267653:
+/***/ 606829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var stringify = __nccwpck_require__(330732);
-var stringifyComment = __nccwpck_require__(918927);
+var identity = __nccwpck_require__(841127);
+var stringify = __nccwpck_require__(502148);
+var stringifyComment = __nccwpck_require__(159799);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -41394,7 +41394,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 372729:
+/***/ 728689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -41428,15 +41428,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 595004:
+/***/ 559748:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
-var Scalar = __nccwpck_require__(222765);
-var stringify = __nccwpck_require__(330732);
-var stringifyComment = __nccwpck_require__(918927);
+var identity = __nccwpck_require__(841127);
+var Scalar = __nccwpck_require__(363301);
+var stringify = __nccwpck_require__(502148);
+var stringifyComment = __nccwpck_require__(159799);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -41587,13 +41587,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 890501:
+/***/ 283069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(222765);
-var foldFlowLines = __nccwpck_require__(693699);
+var Scalar = __nccwpck_require__(363301);
+var foldFlowLines = __nccwpck_require__(134475);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -41932,12 +41932,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 850292:
+/***/ 410204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(780415);
+var identity = __nccwpck_require__(841127);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -42175,7 +42175,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 752663:
+/***/ 402627:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -42212,7 +42212,7 @@ exports.parsePlPgSQLSync = parsePlPgSQLSync;
 exports.fingerprintSync = fingerprintSync;
 exports.normalizeSync = normalizeSync;
 exports.scanSync = scanSync;
-__exportStar(__nccwpck_require__(501717), exports);
+__exportStar(__nccwpck_require__(309461), exports);
 class SqlError extends Error {
     sqlDetails;
     constructor(message, details) {
@@ -42279,7 +42279,7 @@ function formatSqlError(error, query, options = {}) {
     return lines.join('\n');
 }
 // @ts-ignore
-const libpg_query_js_1 = __importDefault(__nccwpck_require__(114955));
+const libpg_query_js_1 = __importDefault(__nccwpck_require__(953995));
 let wasmModule;
 const initPromise = (0, libpg_query_js_1.default)().then((module) => {
     wasmModule = module;
@@ -42812,9 +42812,9 @@ var external_node_util_ = __nccwpck_require__(257975);
 var external_node_path_ = __nccwpck_require__(176760);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
-// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(407207);
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/util.js
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(138815);
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -43689,7 +43689,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -43832,7 +43832,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -44145,7 +44145,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -44303,7 +44303,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -44821,7 +44821,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -44861,14 +44861,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
 
 
 
@@ -47506,7 +47506,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -47559,7 +47559,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
 
 
 
@@ -48664,7 +48664,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -49317,7 +49317,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -50162,7 +50162,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -50289,7 +50289,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -50558,7 +50558,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
 
 
 
@@ -50735,7 +50735,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
 
 
 
@@ -50794,7 +50794,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -50812,7 +50812,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -53230,7 +53230,8 @@ function sequentialRateTest(intervals, options) {
         if (crossedAt === null && currentLog >= threshold)
             crossedAt = index;
     });
-    const p = Math.min(1, Math.exp(-maxLog));
+    // Always-valid p = 1 / max LR; kept above 0 when the evidence is overwhelming (exp underflows).
+    const p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
     const canaryRate = totals.canaryRequests > 0 ? totals.canaryErrors / totals.canaryRequests : undefined;
     const baselineRate = totals.baselineRequests > 0 ? totals.baselineErrors / totals.baselineRequests : undefined;
     const estimate = canaryRate !== undefined && baselineRate ? canaryRate / baselineRate : undefined;
@@ -53695,7 +53696,7 @@ function appHost(site) {
 // The client takes seconds to load: load it with the first Datadog query, not with every CLI run.
 let library;
 function loadClient() {
-    library ??= __nccwpck_require__.e(/* import() */ 315).then(__nccwpck_require__.t.bind(__nccwpck_require__, 408315, 23)).then((loaded) => {
+    library ??= __nccwpck_require__.e(/* import() */ 907).then(__nccwpck_require__.t.bind(__nccwpck_require__, 990907, 23)).then((loaded) => {
         // Its own logger prints failed requests (and with DEBUG set, their headers: the keys). Rollgate reports errors itself.
         loaded.logger.setLevel('silent');
         return loaded;
@@ -53957,7 +53958,7 @@ function cloudwatchSource(config, metrics, periodSeconds, lookbackMs) {
     const { region } = config;
     // The SDK is loaded with the first CloudWatch query, not with every CLI run.
     let sdk;
-    const load = () => (sdk ??= __nccwpck_require__.e(/* import() */ 485).then(__nccwpck_require__.t.bind(__nccwpck_require__, 842485, 19)).then((m) => ({ client: new m.CloudWatchClient(config), GetMetricDataCommand: m.GetMetricDataCommand })));
+    const load = () => (sdk ??= __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 644085, 19)).then((m) => ({ client: new m.CloudWatchClient(config), GetMetricDataCommand: m.GetMetricDataCommand })));
     const queries = (expression, period, context) => {
         const named = Object.entries(metrics).filter(([id]) => new RegExp(`\\b${id}\\b`).test(expression));
         return [
@@ -57253,7 +57254,7 @@ class ConsoleReporter {
         const stage = plan.stages[state.stage];
         const left = state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
         const text = `${this.prefix}▶ stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
-        this.out.write(text.slice(0, Math.max(20, (this.out.columns ?? 120) - 1)));
+        this.out.write(text.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
         this.drawn = true;
     }
     clearLive() {
@@ -58090,8 +58091,8 @@ function parseMigrationsSettings(text, file) {
     };
 }
 
-// EXTERNAL MODULE: ../../work/main/node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(208374);
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(214006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
 ;// CONCATENATED MODULE: ./src/migrations/files.ts
 // Which migration files a run reads: the ones the globs match in a directory tree, or given paths.
@@ -58534,8 +58535,8 @@ function targetStatement(comment, statements, source) {
     return statements.find((s) => s.start >= comment.end)?.index;
 }
 
-// EXTERNAL MODULE: ../../work/main/node_modules/libpg-query/wasm/index.cjs
-var wasm = __nccwpck_require__(752663);
+// EXTERNAL MODULE: ./node_modules/libpg-query/wasm/index.cjs
+var wasm = __nccwpck_require__(402627);
 ;// CONCATENATED MODULE: ./src/migrations/source.ts
 class SourceText {
     text;
@@ -59126,7 +59127,7 @@ function runCliProcess() {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -59162,7 +59163,7 @@ function toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -59258,7 +59259,7 @@ function command_escapeProperty(s) {
 var external_crypto_ = __nccwpck_require__(776982);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(179896);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -59299,7 +59300,7 @@ var external_path_ = __nccwpck_require__(16928);
 var external_http_ = __nccwpck_require__(958611);
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(665692);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -59390,11 +59391,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(268258);
-// EXTERNAL MODULE: ../../work/main/node_modules/undici/index.js
-var undici = __nccwpck_require__(940576);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(20770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(246752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -60091,7 +60092,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -60167,7 +60168,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -60241,7 +60242,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -60522,7 +60523,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -60564,7 +60565,7 @@ var external_events_ = __nccwpck_require__(24434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(442613);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -60744,7 +60745,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -61018,7 +61019,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -61606,7 +61607,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -61686,7 +61687,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -61751,7 +61752,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -62069,7 +62070,7 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -62122,9 +62123,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(912827);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(89659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -62177,7 +62178,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -62192,7 +62193,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -62221,7 +62222,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -62269,7 +62270,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -62290,7 +62291,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -62337,7 +62338,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -62683,7 +62684,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -62975,7 +62976,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -63576,7 +63577,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -63617,7 +63618,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -63824,7 +63825,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -63955,7 +63956,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -64010,11 +64011,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -64155,12 +64156,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -66454,7 +66455,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -66580,7 +66581,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -66601,7 +66602,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -67013,7 +67014,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -67052,7 +67053,7 @@ function getOctokitOptions(token, options) {
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -67067,9 +67068,9 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/bottleneck/light.js
-var light = __nccwpck_require__(744915);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(663251);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
 
@@ -67152,7 +67153,7 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
