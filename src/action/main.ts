@@ -17,6 +17,7 @@ import { createGitHubClient, type GitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import { environmentPageUrl, runContextFrom, type RunContext } from '../github/context.js';
 import { DeploymentStore } from '../github/deployments.js';
+import { MissingPermissionError } from '../github/permissions.js';
 import { findPullRequest } from '../github/pull-request.js';
 import { GitHubReporter } from '../github/reporter.js';
 import { failureLine, readStatus } from '../github/status-text.js';
@@ -50,7 +51,14 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   core.saveState('record', files.record);
   if (spec.notify.summary) core.saveState('summary', 'true');
 
-  const pullRequest = spec.notify.pullRequest ? await findPullRequest(github, runContext) : undefined;
+  // Traffic matters more than the comment: a token that may not read pull requests costs the comment only.
+  const pullRequest = spec.notify.pullRequest
+    ? await findPullRequest(github, runContext).catch((error: unknown) => {
+        if (!(error instanceof MissingPermissionError)) throw error;
+        log.warn(`${error.message} Going on without the pull request comment.`);
+        return undefined;
+      })
+    : undefined;
   log.info(pullRequest ? `reporting on pull request #${pullRequest.number}` : 'no pull request for this commit: no comment');
   if (pullRequest) core.saveState('pull-request', pullRequest.number);
   const comment = pullRequest

@@ -9,6 +9,7 @@ import { runStep, startStep, until, type StepResult } from './runner.js';
 
 const TOKEN = 'ghs_e2eJobToken4f1d2c3b4a5968778695a4b3';
 const READ_ONLY = 'ghs_e2eReadOnlyToken00112233445566778899';
+const DEPLOY_ONLY = 'ghs_e2eDeployOnlyToken0011223344556677';
 const CONFIG = { config: '.github/rollout.yml', 'github-token': TOKEN };
 const LIMIT = 8 + 2 * STAGES;
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
   gh = await startGitHubHarness();
   gh.fake.addToken(TOKEN);
   gh.fake.addToken(READ_ONLY, { permissions: { deployments: 'read', 'pull-requests': 'write', contents: 'read' } });
+  gh.fake.addToken(DEPLOY_ONLY, { permissions: { deployments: 'write', contents: 'read' } });
 }, 90_000);
 
 afterAll(async () => {
@@ -242,6 +244,18 @@ describe.concurrent('the action, as the runner runs it', () => {
     expect(main.stdout).toContain(`::add-mask::${READ_ONLY}`);
     expect(shown(main) + shown(post)).not.toContain(READ_ONLY);
     clean(expect, s.repo, main, post);
+  });
+
+  it('without pull-requests permission: a warning naming it, no comment, the rollout runs', async ({ expect }) => {
+    const s = scenario();
+    gh.fake.addPullRequest(s.repo, { number: 48, headSha: sha(910), headRef: 'footer', baseRef: 'main', mergeCommitSha: s.sha });
+    const { main } = await runStep(s.push({ token: DEPLOY_ONLY }), { ...CONFIG, 'github-token': DEPLOY_ONLY });
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    expect(main.outputs.outcome).toBe('promoted');
+    expect(main.stdout).toContain(`::warning::GitHub refused GET /repos/${s.repo}/commits/${s.sha}/pulls: the token lacks a permission. Add \`pull-requests: read\``);
+    expect(s.state().comments).toEqual([]);
+    expect(s.checkout.weights()).toEqual([10, 50, 100]);
+    clean(expect, s.repo, main);
   });
 
   it('a push with no pull request: no comment, no error, the rollout runs', async ({ expect }) => {
