@@ -68190,6 +68190,7 @@ async function publishReport(path, markdown, summary) {
 
 
 
+
 async function main_run() {
     try {
         const inputs = readInputs();
@@ -68217,7 +68218,15 @@ async function rollout(inputs, github, spec, plan, runContext) {
     saveState('record', files.record);
     if (spec.notify.summary)
         saveState('summary', 'true');
-    const pullRequest = spec.notify.pullRequest ? await findPullRequest(github, runContext) : undefined;
+    // Traffic matters more than the comment: a token that may not read pull requests costs the comment only.
+    const pullRequest = spec.notify.pullRequest
+        ? await findPullRequest(github, runContext).catch((error) => {
+            if (!(error instanceof MissingPermissionError))
+                throw error;
+            actionsLogger.warn(`${error.message} Going on without the pull request comment.`);
+            return undefined;
+        })
+        : undefined;
     actionsLogger.info(pullRequest ? `reporting on pull request #${pullRequest.number}` : 'no pull request for this commit: no comment');
     if (pullRequest)
         saveState('pull-request', pullRequest.number);
