@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import type { Outcome } from '../engine/types.js';
 
-export const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status'] as const;
+export const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'lint-migrations'] as const;
 export type ActionCommand = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -10,6 +10,9 @@ export interface ActionInputs {
   command: ActionCommand;
   environment?: string;
   token: string;
+  /** lint-migrations: the refs to compare (default: the pull request's base and head). */
+  base?: string;
+  head?: string;
 }
 
 export function readInputs(): ActionInputs {
@@ -20,7 +23,16 @@ export function readInputs(): ActionInputs {
   const token = core.getInput('github-token');
   if (!token) throw new Error('input github-token is empty: leave it unset (the job token) or pass a token');
   const environment = core.getInput('environment');
-  return { config: core.getInput('config') || '.github/rollout.yml', command: command as ActionCommand, token, ...(environment ? { environment } : {}) };
+  const base = core.getInput('base');
+  const head = core.getInput('head');
+  return {
+    config: core.getInput('config') || '.github/rollout.yml',
+    command: command as ActionCommand,
+    token,
+    ...(environment ? { environment } : {}),
+    ...(base ? { base } : {}),
+    ...(head ? { head } : {}),
+  };
 }
 
 export interface ActionOutputs {

@@ -25,11 +25,16 @@ import { OneStageStore, stopAfterStage } from './advance.js';
 import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import { actionsLogger as log, LogGroupReporter } from './log.js';
 import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
+import { lintMigrationsStep } from './migrations.js';
 import type { Spec } from '../spec/schema.js';
 
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
+    // The migration gate needs no rollout spec beyond its `migrations:` settings.
+    if (inputs.command === 'lint-migrations') {
+      return await lintMigrationsStep(inputs, createGitHubClient({ token: inputs.token, log }), runContextFrom(context));
+    }
     const spec = await loadActionSpec(inputs.config, inputs.environment);
     if (!spec) return;
     const plan = compilePlan(spec);
@@ -83,7 +88,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   if (inputs.command === 'promote' && !active) throw new Error(`no rollout in progress in ${plan.environment} to promote`);
   const { drivePlan, driveStore } = forCommand(inputs.command, plan, store, active);
 
-  const { router, gates } = buildProviders(spec, { env: process.env, log, cwd: workspace() });
+  const { router, gates, hooks } = buildProviders(spec, { env: process.env, log, cwd: workspace() });
   const groups = new LogGroupReporter();
   const githubReporter = new GitHubReporter({
     ...(deployments ? { deployments } : {}),
@@ -96,7 +101,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   let result: DriveResult;
   try {
     result = await drive(
-      { router, gates, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log },
+      { router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log },
       { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) },
     );
   } finally {

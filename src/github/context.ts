@@ -16,7 +16,7 @@ export interface EventPullRequest {
   html_url: string;
   merged?: boolean;
   merged_at?: string | null;
-  base: { ref: string };
+  base: { ref: string; sha?: string };
   head: { sha: string; ref: string };
 }
 

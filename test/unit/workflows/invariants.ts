@@ -17,7 +17,9 @@ export interface Finding {
 type Node = Record<string, unknown>;
 type Level = 'none' | 'read' | 'write';
 
-const ACTION_COMMANDS = ['run', 'advance', 'promote', 'abort', 'status'];
+const ACTION_COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'lint-migrations'];
+/** Commands that read and report but never move traffic. */
+const READ_ONLY_COMMANDS = ['status', 'lint-migrations'];
 const INPUT_TYPES = ['string', 'boolean', 'number'];
 const DISPATCH_INPUT_TYPES = ['string', 'boolean', 'number', 'choice', 'environment'];
 const LEVELS: Level[] = ['none', 'read', 'write'];
@@ -174,7 +176,7 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
       }
     }
 
-    const deploying = rollgateSteps.some((step) => nodeOf(step.with).command !== 'status');
+    const deploying = rollgateSteps.some((step) => !READ_ONLY_COMMANDS.includes(String(nodeOf(step.with).command)));
     if (deploying) {
       const concurrency = jobConcurrency ?? workflowConcurrency;
       if (!concurrency?.group) report(where, 'moves traffic outside any concurrency group');
