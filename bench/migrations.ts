@@ -1,7 +1,7 @@
 // Rollgate's migration gate vs squawk (npm squawk-cli) on the same corpus: which findings both make,
 // which only one makes (each explained by the rule mapping), and files per second for both.
 // Run: npx tsx bench/migrations.ts
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +15,8 @@ import { migrationsSchema } from '../src/migrations/settings.js';
 const ROOT = join(import.meta.dirname, '..');
 const CORPUS = join(ROOT, 'test/fixtures/migrations/corpus');
 const SQUAWK = join(ROOT, 'node_modules/.bin/squawk');
+/** e.g. "squawk 2.61.0", as the binary says. */
+const SQUAWK_VERSION = execFileSync(SQUAWK, ['--version'], { encoding: 'utf8' }).trim();
 const RUNS = { rollgate: 20, squawk: 10 };
 // Both tools told the same thing: PostgreSQL 15, each file wrapped in a transaction by the runner.
 const settings = migrationsSchema.parse({ postgresVersion: 15, transactionPerFile: true, paths: ['*.sql'] });
@@ -33,7 +35,7 @@ const ONLY_ROLLGATE: Record<string, string> = {
   'unbatched-write': 'squawk has no rule for data migrations; Rollgate flags an UPDATE / DELETE without a LIMIT batch or a bounded key range',
   'json-column': 'squawk has no json → jsonb rule',
   'missing-lock-timeout': 'squawk asks once per file at the first statement it deems slow (even CREATE EXTENSION / TYPE / FUNCTION); Rollgate at the first statement that takes a write-blocking lock on a live table (CREATE INDEX, CREATE TRIGGER, a foreign key\'s target, LOCK TABLE), so they often point at different statements',
-  'vacuum-full-cluster': 'squawk 2.66 flags neither VACUUM FULL nor CLUSTER',
+  'vacuum-full-cluster': 'squawk flags neither VACUUM FULL nor CLUSTER',
   'concurrently-in-transaction': 'squawk\'s rule covers CREATE INDEX CONCURRENTLY only; PostgreSQL refuses DROP INDEX CONCURRENTLY in a transaction too',
 };
 
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
 
   const out: string[] = [];
   out.push(`Corpus: ${files.length} files, ${statements} statements (test/fixtures/migrations/corpus). Both tools: PostgreSQL 15, each file in a transaction.`, '');
-  out.push('| | Rollgate | squawk 2.66 |', '|---|---:|---:|');
+  out.push(`| | Rollgate | ${SQUAWK_VERSION} |`, '|---|---:|---:|');
   out.push(`| findings | ${ours.length} | ${theirs.length} |`);
   out.push(`| files/s (median of ${RUNS.rollgate} / ${RUNS.squawk} runs) | ${rate(median(rollgateTimes))} | ${rate(median(squawkTimes))} |`);
   out.push(`| corpus time, median | ${median(rollgateTimes).toFixed(1)} ms | ${median(squawkTimes).toFixed(1)} ms |`, '');
