@@ -188,7 +188,10 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
       // The side that loses share changes first, so the way back (to 0 %) never overshoots. A weight
       // already in force is left alone: every change moves HAProxy's round-robin positions.
       const rising = weight * (stableNow + canaryNow) > 100 * canaryNow;
-      const commands = rising ? [...stable, ...canary] : [...canary, ...stable];
+      // Except for a switch between 0 % and 100 % (blue-green): there the gaining side goes first, or
+      // for a moment both weights are 0 and HAProxy answers 503 (measured under load).
+      const switching = rising ? canaryNow === 0 && split.stable === 0 : stableNow === 0 && split.canary === 0;
+      const commands = rising !== switching ? [...stable, ...canary] : [...canary, ...stable];
       if (commands.length) await api.execute(commands);
     },
     async getWeight() {

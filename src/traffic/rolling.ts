@@ -1,6 +1,7 @@
 // Strategy rolling, as a TrafficRouter: the "weight" is the share of servers on the new version.
 // Raising it updates the next servers a batch at a time — drain (no new requests), wait for the
-// in-flight ones, deploy, wait until ready, put back — and lowering it rolls them back the same way.
+// in-flight ones, deploy, wait until ready, put back — and lowering it rolls them back the same way,
+// including a server whose update failed half-way.
 import type { Clock, Logger, RouteContext, TrafficRouter } from '../ports.js';
 import type { Rolling } from '../spec/strategies.js';
 import { parseDuration } from '../spec/duration.js';
@@ -20,6 +21,8 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
   const targets = rolling.targets;
   const n = targets.length;
   let updated: number | undefined;
+  /** Targets whose update has begun in this process: a failed batch leaves some drained or half-deployed. */
+  let touched = 0;
   const countFor = (weight: number) => Math.round((weight * n) / 100);
 
   const addressOf = async (name: string): Promise<FleetServer> => {
@@ -28,21 +31,32 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
     return server;
   };
 
-  const waitReady = async (server: FleetServer) => {
+  const waitReady = async (server: FleetServer, isReady: () => Promise<boolean>) => {
     const timeoutMs = ms(rolling.readiness?.timeout ?? '60s');
     const started = options.clock.now();
     for (;;) {
-      if (rolling.readiness) {
-        const url = rolling.readiness.url.replaceAll('{{target}}', server.name).replaceAll('{{address}}', server.address);
-        const ok = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
-        if (ok) return;
-      } else {
-        // Without a readiness URL the router's own health check decides, where it has one.
-        const health = (await addressOf(server.name)).health;
-        if (health !== 'down') return;
-      }
+      if (await isReady()) return;
       if (options.clock.now() - started >= timeoutMs) throw new Error(`${server.name} not ready after ${rolling.readiness?.timeout ?? '60s'}`);
       await options.clock.sleep(ms(rolling.readiness?.interval ?? '1s'));
+    }
+  };
+
+  /** Back in rotation once it answers. A deploy command often returns before the service listens. */
+  const putBack = async (server: FleetServer) => {
+    if (rolling.readiness) {
+      // Probed directly while still out of rotation, so no request meets a server still starting.
+      const url = rolling.readiness.url.replaceAll('{{target}}', server.name).replaceAll('{{address}}', server.address);
+      const probe = async () => {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        await response?.body?.cancel();
+        return response?.ok === true;
+      };
+      await waitReady(server, probe);
+      await fleet.setServerState(server.name, 'ready');
+    } else {
+      // Without a readiness URL the router's own health check decides, where it has one.
+      await fleet.setServerState(server.name, 'ready');
+      await waitReady(server, async () => (await addressOf(server.name)).health !== 'down');
     }
   };
 
@@ -58,14 +72,15 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
       env: { ...options.env, ...rolling.env, ROLLGATE_TARGET: name, ROLLGATE_TARGET_ADDRESS: server.address, ROLLGATE_VERSION: version },
     });
     if (result.code !== 0) throw new Error(`deploy of ${version} to ${name} failed: exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`);
-    await fleet.setServerState(name, 'ready');
-    await waitReady(server);
+    await putBack(server);
     options.log.info(`${name}: ${version} in rotation (drained in ${drain.waitedMs} ms)`);
   };
 
   const inBatches = async (names: string[], version: 'canary' | 'stable') => {
     for (let i = 0; i < names.length; i += rolling.maxUnavailable) {
-      await Promise.all(names.slice(i, i + rolling.maxUnavailable).map((name) => replace(name, version)));
+      const batch = names.slice(i, i + rolling.maxUnavailable);
+      if (version === 'canary') touched = Math.max(touched, targets.indexOf(batch[batch.length - 1]!) + 1);
+      await Promise.all(batch.map((name) => replace(name, version)));
     }
   };
 
@@ -90,11 +105,13 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
         if (from === 0) await setSurge(true);
         await inBatches(targets.slice(from, to), 'canary');
         if (to === n) await setSurge(false);
-      } else if (to < from) {
-        await inBatches(targets.slice(to, from).reverse(), 'stable');
+      } else if (to < Math.max(from, touched)) {
+        // The way back also covers the servers of a batch that failed before the router confirmed it.
+        await inBatches(targets.slice(to, Math.max(from, touched)).reverse(), 'stable');
         if (to === 0) await setSurge(false);
       }
       updated = to;
+      touched = to;
     },
     async getWeight() {
       return Math.round((100 * (updated ?? 0)) / n);

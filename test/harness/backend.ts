@@ -28,6 +28,8 @@ export interface BackendOptions {
   quietMs?: number;
   /** Upper bound on waiting for the router and for in-flight requests (default 10 s). */
   maxDrainMs?: number;
+  /** Listen on this port (a new version taking over its predecessor's address); default a free one. */
+  port?: number;
 }
 
 export interface Backend {
@@ -51,6 +53,7 @@ export async function startBackend(version: string, options: BackendOptions = {}
       BACKEND_VERSION: version,
       BACKEND_QUIET_MS: String(options.quietMs ?? 500),
       BACKEND_MAX_DRAIN_MS: String(options.maxDrainMs ?? 10_000),
+      BACKEND_PORT: String(options.port ?? 0),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -125,7 +128,7 @@ function killChild(child: ChildProcess) {
 
 // ---------------------------------------------------------------- the backend process itself
 
-function runBackend(version: string, quietMs: number, maxDrainMs: number) {
+function runBackend(version: string, quietMs: number, maxDrainMs: number, port: number) {
   const emit = (event: BackendEvent) => process.stdout.write(`${JSON.stringify(event)}\n`);
   let ready = true;
   let closing = false;
@@ -187,7 +190,7 @@ function runBackend(version: string, quietMs: number, maxDrainMs: number) {
     })();
   });
 
-  server.listen(0, '127.0.0.1', () => {
+  server.listen(port, '127.0.0.1', () => {
     const address = server.address();
     emit({ event: 'listening', port: typeof address === 'object' && address ? address.port : 0, pid: process.pid });
   });
@@ -196,5 +199,10 @@ function runBackend(version: string, quietMs: number, maxDrainMs: number) {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 if (process.argv[1] === THIS_FILE && process.env.BACKEND_VERSION) {
-  runBackend(process.env.BACKEND_VERSION, Number(process.env.BACKEND_QUIET_MS ?? 500), Number(process.env.BACKEND_MAX_DRAIN_MS ?? 10_000));
+  runBackend(
+    process.env.BACKEND_VERSION,
+    Number(process.env.BACKEND_QUIET_MS ?? 500),
+    Number(process.env.BACKEND_MAX_DRAIN_MS ?? 10_000),
+    Number(process.env.BACKEND_PORT ?? 0),
+  );
 }

@@ -1,18 +1,21 @@
 // Runs a real rollout (spec → plan → driver) through a real router while real load flows, and cuts
 // the load into one segment per weight the router confirmed, to measure the split of each stage.
+// The providers are built as the CLI builds them: a rolling spec gets the rolling fleet router, and
+// commands (blue-green deploy/retire) run through `sh -c`.
 import { drive, type DriveResult } from '../../../src/driver/driver.js';
 import { systemClock } from '../../../src/driver/clock.js';
 import { compilePlan } from '../../../src/engine/plan.js';
-import { createGate } from '../../../src/gates/registry.js';
+import { buildProviders } from '../../../src/driver/providers.js';
 import { parseSpec } from '../../../src/spec/load.js';
 import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../../src/ports.js';
-import { createRouter } from '../../../src/traffic/registry.js';
 import { between, type Load, type LoadCounts } from '../../harness/load.js';
 
 export interface Segment {
   /** The canary weight the router confirmed at the start of the segment. */
   weight: number;
   rollback: boolean;
+  /** performance.now() when the router confirmed the weight. */
+  startedAt: number;
   counts: LoadCounts;
 }
 
@@ -22,6 +25,8 @@ export interface RolloutRun {
   /** With tailMs: the load after the rollout ended, at the weight the router reads then. */
   tail?: Segment;
   router: TrafficRouter;
+  /** What the rollout logged (e.g. the rolling router's "drained in … ms" per server). */
+  infos: string[];
   warnings: string[];
   /** ms from the failing measurement (the rollback verdict) until the router confirmed 0 %. */
   rollbackMs?: number;
@@ -31,15 +36,17 @@ export interface RolloutRun {
 export async function runRollout(specText: string, load: Load, options: { tailMs?: number } = {}): Promise<RolloutRun> {
   const parsed = parseSpec(specText);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
+  const infos: string[] = [];
   const warnings: string[] = [];
-  const log: Logger = { info: () => undefined, debug: () => undefined, warn: (m) => warnings.push(m), mask: () => undefined };
+  const log: Logger = { info: (m) => infos.push(m), debug: () => undefined, warn: (m) => warnings.push(m), mask: () => undefined };
   const env = { env: process.env, log, cwd: process.cwd() };
-  const router = createRouter(parsed.spec.traffic, env);
+  const providers = buildProviders(parsed.spec, env, systemClock);
+  const router = providers.router;
 
   const segments: Segment[] = [];
-  let open: { weight: number; rollback: boolean; start: LoadCounts } | undefined;
+  let open: { weight: number; rollback: boolean; startedAt: number; start: LoadCounts } | undefined;
   const close = () => {
-    if (open) segments.push({ weight: open.weight, rollback: open.rollback, counts: between(open.start, load.counts()) });
+    if (open) segments.push({ weight: open.weight, rollback: open.rollback, startedAt: open.startedAt, counts: between(open.start, load.counts()) });
     open = undefined;
   };
   let verdictAt: number | undefined;
@@ -57,14 +64,13 @@ export async function runRollout(specText: string, load: Load, options: { tailMs
       const ok = await router.verify(weight);
       if (ok) {
         if (rollingBack && verdictAt !== undefined && rollbackMs === undefined) rollbackMs = performance.now() - verdictAt;
-        open = { weight, rollback: rollingBack, start: load.counts() };
+        open = { weight, rollback: rollingBack, startedAt: performance.now(), start: load.counts() };
       }
       return ok;
     },
   };
   const gates: Record<string, Gate> = {};
-  for (const [name, gate] of Object.entries(parsed.spec.gates)) {
-    const real = createGate(name, gate, env);
+  for (const [name, real] of Object.entries(providers.gates)) {
     gates[name] = {
       name,
       provider: real.provider,
@@ -84,15 +90,16 @@ export async function runRollout(specText: string, load: Load, options: { tailMs
       reporters: [],
       clock: systemClock,
       log,
+      hooks: providers.hooks,
     },
     { plan: compilePlan(parsed.spec), id: 'integration', routerAttempts: 1 },
   );
   close();
   let tail: Segment | undefined;
   if (options.tailMs) {
-    const start = load.counts();
+    const [start, startedAt] = [load.counts(), performance.now()];
     await new Promise((resolve) => setTimeout(resolve, options.tailMs));
-    tail = { weight: await router.getWeight(), rollback: false, counts: between(start, load.counts()) };
+    tail = { weight: await router.getWeight(), rollback: false, startedAt, counts: between(start, load.counts()) };
   }
-  return { result, segments, router, warnings, ...(tail ? { tail } : {}), ...(rollbackMs !== undefined ? { rollbackMs } : {}) };
+  return { result, segments, router, infos, warnings, ...(tail ? { tail } : {}), ...(rollbackMs !== undefined ? { rollbackMs } : {}) };
 }
