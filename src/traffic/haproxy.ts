@@ -180,6 +180,12 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
     async setWeight(weight) {
       if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
       const state = await servers();
+      // Never send traffic to a server HAProxy's own health check holds DOWN: the canary would
+      // answer 503s (measured: a deploy that returned before its check passed). The way back to
+      // the stable server is not refused — it is the safest place traffic can go.
+      if (weight > 0 && server(state, spec.canary).operational === 0) {
+        throw new Error(`HAProxy's health check holds ${spec.backend}/${spec.canary} DOWN: not sending it ${weight}% of the traffic`);
+      }
       const split = splitWeights(weight, 1, 1);
       const [stableNow, canaryNow] = [server(state, spec.stable).weight, server(state, spec.canary).weight];
       const change = (name: string, from: number, to: number) => (from === to ? [] : [`set weight ${spec.backend}/${name} ${to}`]);

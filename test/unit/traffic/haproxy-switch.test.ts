@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 /** Answers `show servers state web` from `weights` and records every `set weight` line. */
-async function fakeRuntimeApi(weights: Record<string, number>): Promise<{ socket: string; lines: string[] }> {
+async function fakeRuntimeApi(weights: Record<string, number>, down: string[] = []): Promise<{ socket: string; lines: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'rollgate-haproxy-api-'));
   const socket = join(dir, 'admin.sock');
   const lines: string[] = [];
@@ -29,7 +29,7 @@ async function fakeRuntimeApi(weights: Record<string, number>): Promise<{ socket
           weights[set[1]!] = Number(set[2]);
         } else if (command === 'show servers state web') {
           answer += '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n';
-          answer += Object.entries(weights).map(([name, weight], i) => `3 web ${i + 1} ${name} 127.0.0.1 2 0 ${weight}\n`).join('');
+          answer += Object.entries(weights).map(([name, weight], i) => `3 web ${i + 1} ${name} 127.0.0.1 ${down.includes(name) ? 0 : 2} 0 ${weight}\n`).join('');
         } else answer += `Unknown command: ${command}\n`;
       }
       connection.end(answer);
@@ -57,5 +57,14 @@ describe('haproxy router weight changes', () => {
     await router.setWeight(25, context);
     await router.setWeight(0, { ...context, rollback: true });
     expect(api.lines).toEqual(['set weight web/stable 3', 'set weight web/canary 1', 'set weight web/canary 0', 'set weight web/stable 1']);
+  });
+
+  it("refuses to send traffic to a canary HAProxy's health check holds DOWN, and changes nothing", async () => {
+    const api = await fakeRuntimeApi({ blue: 1, green: 0 }, ['green']);
+    const router = createHaproxyRouter({ provider: 'haproxy', socket: api.socket, backend: 'web', stable: 'blue', canary: 'green', timeout: '5s' });
+    await expect(router.setWeight(100, context)).rejects.toThrow("HAProxy's health check holds web/green DOWN: not sending it 100% of the traffic");
+    expect(api.lines).toEqual([]);
+    // The way back to stable is never refused.
+    await router.setWeight(0, { ...context, rollback: true });
   });
 });
