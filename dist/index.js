@@ -54391,6 +54391,12 @@ function createHaproxyRouter(spec) {
             if (!Number.isInteger(weight) || weight < 0 || weight > 100)
                 throw new Error(`canary weight must be 0..100 (got ${weight})`);
             const state = await servers();
+            // Never send traffic to a server HAProxy's own health check holds DOWN: the canary would
+            // answer 503s (measured: a deploy that returned before its check passed). The way back to
+            // the stable server is not refused — it is the safest place traffic can go.
+            if (weight > 0 && server(state, spec.canary).operational === 0) {
+                throw new Error(`HAProxy's health check holds ${spec.backend}/${spec.canary} DOWN: not sending it ${weight}% of the traffic`);
+            }
             const split = splitWeights(weight, 1, 1);
             const [stableNow, canaryNow] = [server(state, spec.stable).weight, server(state, spec.canary).weight];
             const change = (name, from, to) => (from === to ? [] : [`set weight ${spec.backend}/${name} ${to}`]);
@@ -54399,7 +54405,10 @@ function createHaproxyRouter(spec) {
             // The side that loses share changes first, so the way back (to 0 %) never overshoots. A weight
             // already in force is left alone: every change moves HAProxy's round-robin positions.
             const rising = weight * (stableNow + canaryNow) > 100 * canaryNow;
-            const commands = rising ? [...stable, ...canary] : [...canary, ...stable];
+            // Except for a switch between 0 % and 100 % (blue-green): there the gaining side goes first, or
+            // for a moment both weights are 0 and HAProxy answers 503 (measured under load).
+            const switching = rising ? canaryNow === 0 && split.stable === 0 : stableNow === 0 && split.canary === 0;
+            const commands = rising !== switching ? [...stable, ...canary] : [...canary, ...stable];
             if (commands.length)
                 await api.execute(commands);
         },
@@ -56732,6 +56741,8 @@ function createRollingRouter(fleet, rolling, options) {
     const targets = rolling.targets;
     const n = targets.length;
     let updated;
+    /** Targets whose update has begun in this process: a failed batch leaves some drained or half-deployed. */
+    let touched = 0;
     const countFor = (weight) => Math.round((weight * n) / 100);
     const addressOf = async (name) => {
         const server = (await fleet.servers()).find((s) => s.name === name);
@@ -56739,25 +56750,34 @@ function createRollingRouter(fleet, rolling, options) {
             throw new Error(`${fleet.type} has no server "${name}" (rolling.targets)`);
         return server;
     };
-    const waitReady = async (server) => {
+    const waitReady = async (server, isReady) => {
         const timeoutMs = rolling_ms(rolling.readiness?.timeout ?? '60s');
         const started = options.clock.now();
         for (;;) {
-            if (rolling.readiness) {
-                const url = rolling.readiness.url.replaceAll('{{target}}', server.name).replaceAll('{{address}}', server.address);
-                const ok = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
-                if (ok)
-                    return;
-            }
-            else {
-                // Without a readiness URL the router's own health check decides, where it has one.
-                const health = (await addressOf(server.name)).health;
-                if (health !== 'down')
-                    return;
-            }
+            if (await isReady())
+                return;
             if (options.clock.now() - started >= timeoutMs)
                 throw new Error(`${server.name} not ready after ${rolling.readiness?.timeout ?? '60s'}`);
             await options.clock.sleep(rolling_ms(rolling.readiness?.interval ?? '1s'));
+        }
+    };
+    /** Back in rotation once it answers. A deploy command often returns before the service listens. */
+    const putBack = async (server) => {
+        if (rolling.readiness) {
+            // Probed directly while still out of rotation, so no request meets a server still starting.
+            const url = rolling.readiness.url.replaceAll('{{target}}', server.name).replaceAll('{{address}}', server.address);
+            const probe = async () => {
+                const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+                await response?.body?.cancel();
+                return response?.ok === true;
+            };
+            await waitReady(server, probe);
+            await fleet.setServerState(server.name, 'ready');
+        }
+        else {
+            // Without a readiness URL the router's own health check decides, where it has one.
+            await fleet.setServerState(server.name, 'ready');
+            await waitReady(server, async () => (await addressOf(server.name)).health !== 'down');
         }
     };
     /** One server to a version: out of rotation without cutting anyone off, deployed, back in. */
@@ -56774,13 +56794,15 @@ function createRollingRouter(fleet, rolling, options) {
         });
         if (result.code !== 0)
             throw new Error(`deploy of ${version} to ${name} failed: exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`);
-        await fleet.setServerState(name, 'ready');
-        await waitReady(server);
+        await putBack(server);
         options.log.info(`${name}: ${version} in rotation (drained in ${drain.waitedMs} ms)`);
     };
     const inBatches = async (names, version) => {
         for (let i = 0; i < names.length; i += rolling.maxUnavailable) {
-            await Promise.all(names.slice(i, i + rolling.maxUnavailable).map((name) => replace(name, version)));
+            const batch = names.slice(i, i + rolling.maxUnavailable);
+            if (version === 'canary')
+                touched = Math.max(touched, targets.indexOf(batch[batch.length - 1]) + 1);
+            await Promise.all(batch.map((name) => replace(name, version)));
         }
     };
     /** Spare servers carry extra capacity while the fleet is mixed, so a batch never lowers it. */
@@ -56807,12 +56829,14 @@ function createRollingRouter(fleet, rolling, options) {
                 if (to === n)
                     await setSurge(false);
             }
-            else if (to < from) {
-                await inBatches(targets.slice(to, from).reverse(), 'stable');
+            else if (to < Math.max(from, touched)) {
+                // The way back also covers the servers of a batch that failed before the router confirmed it.
+                await inBatches(targets.slice(to, Math.max(from, touched)).reverse(), 'stable');
                 if (to === 0)
                     await setSurge(false);
             }
             updated = to;
+            touched = to;
         },
         async getWeight() {
             return Math.round((100 * (updated ?? 0)) / n);
@@ -68052,7 +68076,7 @@ class OneStageStore {
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
 // The action's inputs (action.yml) and outputs, read and written through @actions/core.
 
-const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status'];
+const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'lint-migrations'];
 function readInputs() {
     const command = getInput('command') || 'run';
     if (!COMMANDS.includes(command)) {
@@ -68062,7 +68086,16 @@ function readInputs() {
     if (!token)
         throw new Error('input github-token is empty: leave it unset (the job token) or pass a token');
     const environment = getInput('environment');
-    return { config: getInput('config') || '.github/rollout.yml', command: command, token, ...(environment ? { environment } : {}) };
+    const base = getInput('base');
+    const head = getInput('head');
+    return {
+        config: getInput('config') || '.github/rollout.yml',
+        command: command,
+        token,
+        ...(environment ? { environment } : {}),
+        ...(base ? { base } : {}),
+        ...(head ? { head } : {}),
+    };
 }
 function setOutputs(outputs) {
     if (outputs.outcome)
@@ -68164,6 +68197,58 @@ async function publishReport(path, markdown, summary) {
         await summary_summary.addRaw(markdown, true).write();
 }
 
+;// CONCATENATED MODULE: ./src/action/migrations.ts
+// `command: lint-migrations`: the migration safety gate in a pull request. Findings become
+// annotations on the diff, the job summary, and a sticky comment of their own; an error finding
+// fails the step.
+
+
+
+
+
+
+
+
+
+
+/** The sticky comment's key: not an environment name GitHub allows (no "#"), so it never collides. */
+const COMMENT_KEY = '#migrations';
+async function lintMigrationsStep(inputs, github, runContext) {
+    const cwd = workspace();
+    const settings = await loadMigrationsSettings((0,external_node_path_.resolve)(cwd, inputs.config), inputs.config, false);
+    if (!settings.ok) {
+        for (const error of settings.errors)
+            core_error(formatSpecError(error), { file: inputs.config, startLine: error.line, startColumn: error.column });
+        setFailed(`${inputs.config} is not valid`);
+        return;
+    }
+    // In a pull request, only what it changes, judged against the history of its base.
+    const base = inputs.base ?? runContext.pullRequest?.base.sha;
+    const head = inputs.head ?? (base ? runContext.sha : undefined);
+    const report = await lintMigrations({ cwd, settings: settings.settings, paths: [], base, head });
+    for (const finding of report.findings) {
+        const annotate = finding.severity === 'error' ? core_error : finding.severity === 'warning' ? warning : notice;
+        annotate(finding.message, { title: `rollgate: ${finding.rule}`, file: finding.file, startLine: finding.line, startColumn: finding.column });
+    }
+    const markdown = renderMigrationsMarkdown(report);
+    await summary_summary.addRaw(markdown).addEOL().write();
+    if (runContext.pullRequest) {
+        const comment = new StickyComment(github, runContext.repo, runContext.pullRequest.number, COMMENT_KEY, actionsLogger);
+        await comment.write(markdown).catch((error) => {
+            if (!(error instanceof MissingPermissionError))
+                throw error;
+            actionsLogger.warn(`${error.message} The findings are in the annotations and the job summary.`);
+        });
+    }
+    const errors = report.findings.filter((f) => f.severity === 'error').length;
+    setOutput('findings', report.findings.length);
+    setOutput('outcome', hasErrors(report) ? 'failed' : 'passed');
+    if (hasErrors(report))
+        setFailed(`${errors} migration finding${errors === 1 ? '' : 's'} would break a zero-downtime deploy`);
+    else
+        actionsLogger.info(`${report.findings.length} finding(s), none blocking`);
+}
+
 ;// CONCATENATED MODULE: ./src/action/main.ts
 // The action's main step: reads the inputs and the spec (nothing moves before both are valid),
 // builds the ports (router and gates from the spec; GitHub Deployment, sticky comment, job log),
@@ -68191,9 +68276,14 @@ async function publishReport(path, markdown, summary) {
 
 
 
+
 async function main_run() {
     try {
         const inputs = readInputs();
+        // The migration gate needs no rollout spec beyond its `migrations:` settings.
+        if (inputs.command === 'lint-migrations') {
+            return await lintMigrationsStep(inputs, createGitHubClient({ token: inputs.token, log: actionsLogger }), runContextFrom(github_context));
+        }
         const spec = await loadActionSpec(inputs.config, inputs.environment);
         if (!spec)
             return;
@@ -68252,7 +68342,7 @@ async function rollout(inputs, github, spec, plan, runContext) {
     if (inputs.command === 'promote' && !active)
         throw new Error(`no rollout in progress in ${plan.environment} to promote`);
     const { drivePlan, driveStore } = forCommand(inputs.command, plan, store, active);
-    const { router, gates } = buildProviders(spec, { env: process.env, log: actionsLogger, cwd: workspace() });
+    const { router, gates, hooks } = buildProviders(spec, { env: process.env, log: actionsLogger, cwd: workspace() });
     const groups = new LogGroupReporter();
     const githubReporter = new GitHubReporter({
         ...(deployments ? { deployments } : {}),
@@ -68264,7 +68354,7 @@ async function rollout(inputs, github, spec, plan, runContext) {
     });
     let result;
     try {
-        result = await drive({ router, gates, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log: actionsLogger }, { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) });
+        result = await drive({ router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log: actionsLogger }, { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) });
     }
     finally {
         groups.close();
