@@ -56627,20 +56627,9 @@ async function drive(ports, options) {
                 case 'set-weight':
                     event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3);
                     break;
-                case 'run-hook': {
-                    const hook = plan.hooks[effect.hook];
-                    let answer = { ok: false, message: `no hook named ${effect.hook}` };
-                    if (hook && ports.hooks) {
-                        log.info(`running ${effect.hook}: ${hook.command}`);
-                        answer = await ports.hooks
-                            .run(effect.hook, hook, { stage: state.stage + 1, weight: state.weight, environment: plan.environment, stable: plan.stable, canary: plan.canary, ...(options.signal ? { signal: options.signal } : {}) })
-                            .catch((error) => ({ ok: false, message: error.message }));
-                    }
-                    else if (hook)
-                        answer.message = 'this driver cannot run commands';
-                    event = { type: 'hook-done', hook: effect.hook, ok: answer.ok, message: answer.message, at: clock.now() };
+                case 'run-hook':
+                    event = await runHook(ports, plan, state, effect.hook, options.signal);
                     break;
-                }
                 case 'measure':
                     event = { type: 'measured', results: await measure(ports, plan, state, effect.gates, options.signal), at: clock.now() };
                     break;
@@ -56704,6 +56693,18 @@ async function setWeight(ports, plan, state, weight, rollback, attempts) {
             await ports.clock.sleep(250 * 2 ** (attempt - 1)).catch(() => undefined);
     }
     return { type: 'provider-error', message: lastError, at: ports.clock.now() };
+}
+async function runHook(ports, plan, state, name, signal) {
+    const hook = plan.hooks[name];
+    const done = (ok, message) => ({ type: 'hook-done', hook: name, ok, message, at: ports.clock.now() });
+    if (!hook)
+        return done(false, `no hook named ${name}`);
+    if (!ports.hooks)
+        return done(false, 'this driver cannot run commands');
+    ports.log.info(`running ${name}: ${hook.command}`);
+    const context = { stage: state.stage + 1, weight: state.weight, environment: plan.environment, stable: plan.stable, canary: plan.canary, ...(signal ? { signal } : {}) };
+    const answer = await ports.hooks.run(name, hook, context).catch((error) => ({ ok: false, message: error.message }));
+    return done(answer.ok, answer.message);
 }
 async function measure(ports, plan, state, names, signal) {
     return Promise.all(names.map(async (name) => {
