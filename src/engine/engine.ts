@@ -105,7 +105,7 @@ function onStart(plan: Plan, state: RolloutState, stage: PlanStage, at: number):
         state,
         effects: [
           { type: 'report', kind: 'resumed' },
-          { type: 'set-weight', weight: state.phase === 'baking' ? state.weight : stage.weight, rollback: false },
+          { type: 'set-weight', weight: state.weight, rollback: false },
         ],
       };
   }
@@ -118,7 +118,7 @@ function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: numbe
   state.nextDueAt = {};
   delete state.stageStartedAt;
   for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
-  if (stage.approval && state.pause?.kind !== 'approval') {
+  if (stage.approval && state.approvedStage !== stage.index) {
     state.status = 'awaiting-approval';
     const reason = `approval needed before stage ${stage.index + 1}/${plan.stages.length} (${stage.weight}%)`;
     state.pause = { kind: 'approval', reason, at };
@@ -232,11 +232,12 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
     note(state, event.at, 'resumed', `full promotion approved${who}`);
     state.stage = last.index;
     state.hooksRun = [];
-    state.pause = { kind: 'approval', reason: 'full promotion', at: event.at };
-    const entered = enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
-    return entered;
+    state.approvedStage = last.index;
+    return enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
   }
   if (state.status === 'awaiting-approval') {
+    // Recorded, so a run that dies before the traffic change does not ask again.
+    state.approvedStage = stage.index;
     note(state, event.at, 'resumed', `stage ${stage.index + 1} approved${who}`);
     return enterStage(plan, state, stage, event.at, [{ type: 'report', kind: 'resumed' }]);
   }

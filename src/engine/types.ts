@@ -56,6 +56,8 @@ export interface RolloutState {
   measurements: RecordedMeasurement[];
   timeline: TimelineEntry[];
   pause?: { kind: 'approval' | 'inconclusive'; reason: string; at: number };
+  /** The approval stage a reviewer approved last (a resumed run does not ask twice). */
+  approvedStage?: number;
   failure?: { reason: string; gate?: string; evidence?: Evidence; at: number };
   startedAt: number;
   updatedAt: number;

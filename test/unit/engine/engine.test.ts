@@ -136,6 +136,33 @@ gates:
     expect(second.state.timeline.some((e) => e.message.includes('approved by alice'))).toBe(true);
   });
 
+  it('does not ask again for an approval given before the run died', async () => {
+    const plan = planFrom(`
+version: 1
+traffic: { provider: command, command: "true" }
+stages:
+  - { weight: 5, bake: 10m }
+  - { weight: 50, bake: 10m, approval: true }
+gates:
+  errors: { provider: command, command: "true", interval: 1m }
+`);
+    const w = world(plan);
+    expect((await w.run()).outcome).toBe('paused');
+    // The approved run dies between saving and moving traffic.
+    w.router.failOn = () => true;
+    const save = w.store.save.bind(w.store);
+    w.store.save = async (record) => {
+      await save(record);
+      if (record.state.approvedStage === 1) throw new Error('killed');
+    };
+    await expect(w.run({ command: { type: 'approve', by: 'alice' } })).rejects.toThrow('killed');
+    w.store.save = save;
+    w.router.failOn = undefined;
+    const resumed = await w.run();
+    expect(resumed.outcome).toBe('promoted');
+    expect(w.router.history).toEqual([5, 50, 100]);
+  });
+
   it('promotes at once on a full promotion and rolls back on an abort', async () => {
     const plan = planFrom(THREE_HOURS.replace('{ weight: 25, bake: 40m }', '{ weight: 25, bake: 40m, approval: true }'));
     const w = world(plan);
