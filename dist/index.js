@@ -56398,7 +56398,7 @@ function onStart(plan, state, stage, at) {
                 state,
                 effects: [
                     { type: 'report', kind: 'resumed' },
-                    { type: 'set-weight', weight: state.phase === 'baking' ? state.weight : stage.weight, rollback: false },
+                    { type: 'set-weight', weight: state.weight, rollback: false },
                 ],
             };
     }
@@ -56411,7 +56411,7 @@ function enterStage(plan, state, stage, at, before = []) {
     delete state.stageStartedAt;
     for (const counters of Object.values(state.counters))
         counters.inconclusive = 0;
-    if (stage.approval && state.pause?.kind !== 'approval') {
+    if (stage.approval && state.approvedStage !== stage.index) {
         state.status = 'awaiting-approval';
         const reason = `approval needed before stage ${stage.index + 1}/${plan.stages.length} (${stage.weight}%)`;
         state.pause = { kind: 'approval', reason, at };
@@ -56531,11 +56531,12 @@ function onApprove(plan, state, stage, event) {
         note(state, event.at, 'resumed', `full promotion approved${who}`);
         state.stage = last.index;
         state.hooksRun = [];
-        state.pause = { kind: 'approval', reason: 'full promotion', at: event.at };
-        const entered = enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
-        return entered;
+        state.approvedStage = last.index;
+        return enterStage(plan, state, { ...last, gates: [], bakeMs: 0 }, event.at);
     }
     if (state.status === 'awaiting-approval') {
+        // Recorded, so a run that dies before the traffic change does not ask again.
+        state.approvedStage = stage.index;
         note(state, event.at, 'resumed', `stage ${stage.index + 1} approved${who}`);
         return enterStage(plan, state, stage, event.at, [{ type: 'report', kind: 'resumed' }]);
     }
