@@ -1,17 +1,10 @@
 // The requests the datadog gate sends through @datadog/datadog-api-client (GET /api/v1/query) and
 // how it reads the documented MetricsQueryResponse, on a recording endpoint standing in for the API.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { datadogGate } from '../../../src/gates/datadog.js';
-import { measureContext, providerEnv, startRecorder, type Recorder } from './http-recorder.js';
+import { measureContext, providerEnv, useRecorder } from './http-recorder.js';
 
-let api: Recorder;
-beforeAll(async () => {
-  api = await startRecorder();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.requests.length = 0;
-});
+const api = useRecorder();
 
 const AT = Date.UTC(2026, 4, 1, 14, 0, 0);
 const KEYS = { DD_API_KEY: 'api-key-0123456789', DD_APP_KEY: 'app-key-0123456789' };

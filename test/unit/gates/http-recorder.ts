@@ -1,6 +1,7 @@
 // A local HTTP endpoint on 127.0.0.1 that records every request (method, path, query, headers, body)
 // and answers with what the test says: the stand-in for a metrics API whose requests a test checks.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Logger, ProviderEnv } from '../../../src/ports.js';
 
 export interface RecordedRequest {
@@ -49,6 +50,22 @@ export async function startRecorder(): Promise<Recorder> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * One recorder for a test file, started before its tests, its log cleared before each, closed after.
+ * The returned object is filled in once the recorder runs.
+ */
+export function useRecorder(): Recorder {
+  const api = {} as Recorder;
+  beforeAll(async () => {
+    Object.assign(api, await startRecorder());
+  });
+  afterAll(() => api.close());
+  beforeEach(() => {
+    api.requests.length = 0;
+  });
+  return api;
 }
 
 /** A ProviderEnv over the given variables whose logger remembers what it was asked to mask. */

@@ -1,19 +1,12 @@
 // The NerdGraph requests the newrelic gate sends (POST, API-Key header, the NRQL as a variable) and
 // how it reads the documented `results` of an NRQL query, on a recording endpoint.
 import { parse } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newrelicGate, NRQL_DOCUMENT } from '../../../src/gates/newrelic.js';
 import { parseSpec } from '../../../src/spec/load.js';
-import { measureContext, providerEnv, startRecorder, type Recorder } from './http-recorder.js';
+import { measureContext, providerEnv, useRecorder } from './http-recorder.js';
 
-let api: Recorder;
-beforeAll(async () => {
-  api = await startRecorder();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.requests.length = 0;
-});
+const api = useRecorder();
 
 const AT = Date.UTC(2026, 4, 1, 14, 0, 0);
 const KEY = { NEW_RELIC_API_KEY: 'NRAK-0123456789ABCDEF' };

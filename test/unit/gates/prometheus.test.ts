@@ -1,18 +1,11 @@
 // The requests the prometheus gate sends (HTTP API v1) and how it reads the API's documented
 // answers: vector, scalar, matrix, errors. The real server is in test/integration/prometheus/.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prometheusGate } from '../../../src/gates/prometheus.js';
 import { isReplayable } from '../../../src/gates/metric-gate.js';
-import { measureContext, providerEnv, startRecorder, type Recorder } from './http-recorder.js';
+import { measureContext, providerEnv, useRecorder } from './http-recorder.js';
 
-let api: Recorder;
-beforeAll(async () => {
-  api = await startRecorder();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.requests.length = 0;
-});
+const api = useRecorder();
 
 const AT = Date.UTC(2026, 4, 1, 14, 0, 0);
 const vector = (...values: string[]) => ({
