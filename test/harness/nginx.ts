@@ -99,6 +99,28 @@ http {
   return { url: `http://127.0.0.1:${port}`, port, dir, conf, pidFile, upstreamFile, extraFile, errorLog, pid: child.pid!, stop };
 }
 
+/** The `traffic:` block of a spec for the nginx router in front of this harness's NGINX. */
+export function nginxTrafficYaml(
+  nginx: Nginx,
+  servers: { stable: string[]; canary: string[] },
+  names: { stable: string; canary: string } = { stable: 'v1', canary: 'v2' },
+  extra = '',
+): string {
+  return `traffic:
+  provider: nginx
+  upstream: web
+  file: ${nginx.upstreamFile}
+  conf: ${nginx.conf}
+  nginx: ${NGINX_BINARY}
+  pid: ${nginx.pidFile}
+  stable: ${names.stable}
+  canary: ${names.canary}
+  servers:
+    stable: [${servers.stable.join(', ')}]
+    canary: [${servers.canary.join(', ')}]
+${extra ? `${extra}\n` : ''}`;
+}
+
 export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');

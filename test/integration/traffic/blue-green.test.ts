@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startBackend, type Backend } from '../../harness/backend.js';
 import { startDeployControl, type DeployCall, type DeployControl } from '../../harness/deploy.js';
 import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
-import { startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
+import { nginxTrafficYaml, startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
 import { failed, startLoad, type LoadCounts } from '../../harness/load.js';
 import { createHaproxyRouter } from '../../../src/traffic/haproxy.js';
 import { runRollout } from './rollout.js';
@@ -183,18 +183,7 @@ describe('strategy blue-green on a real NGINX', () => {
     const load = startLoad({ url: `${nginx.url}/`, rate: 1_200, maxRequests: 30_000, maxSeconds: 30, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000);
-    const traffic = `traffic:
-  provider: nginx
-  upstream: web
-  file: ${nginx.upstreamFile}
-  conf: ${nginx.conf}
-  nginx: /usr/sbin/nginx
-  pid: ${nginx.pidFile}
-  stable: blue
-  canary: green
-  servers:
-    stable: [${c.blue.address}]
-    canary: [127.0.0.1:${c.greenPort}]`;
+    const traffic = nginxTrafficYaml(nginx, { stable: [c.blue.address], canary: [`127.0.0.1:${c.greenPort}`] }, { stable: 'blue', canary: 'green' }).trimEnd();
     const run = await runRollout(spec(traffic, c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }), load, { tailMs: 1_500 });
     const total = await load.stop();
 

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../harness/backend.js';
-import { startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
+import { nginxTrafficYaml, startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
 import { between, failed, share, startLoad } from '../../harness/load.js';
 import { createNginxRouter, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
@@ -30,20 +30,8 @@ async function setUp(stableCount = 1): Promise<{ nginx: Nginx; stable: Backend[]
   return { nginx, stable, canary };
 }
 
-const trafficYaml = (nginx: Nginx, stable: Backend[], canary: Backend, extra = '') => `
-traffic:
-  provider: nginx
-  upstream: web
-  file: ${nginx.upstreamFile}
-  conf: ${nginx.conf}
-  nginx: /usr/sbin/nginx
-  pid: ${nginx.pidFile}
-  stable: v1
-  canary: v2
-  servers:
-    stable: [${stable.map((b) => b.address).join(', ')}]
-    canary: [${canary.address}]
-${extra ? `${extra}\n` : ''}`;
+const trafficYaml = (nginx: Nginx, stable: Backend[], canary: Backend, extra = '') =>
+  `\n${nginxTrafficYaml(nginx, { stable: stable.map((b) => b.address), canary: [canary.address] }, undefined, extra)}`;
 
 const stages = (bake: string) => [1, 5, 25, 50, 100].map((w) => `  - weight: ${w}\n    bake: ${bake}`).join('\n');
 
