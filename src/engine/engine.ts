@@ -10,6 +10,7 @@ import {
   type ReportKind,
   type RolloutState,
   type StepResult,
+  type TimelineEntry,
 } from './types.js';
 
 export function initialState(id: string, at: number): RolloutState {
@@ -142,7 +143,7 @@ function onHookDone(plan: Plan, state: RolloutState, stage: PlanStage, event: Ex
   if (!event.ok) {
     const reason = `${event.hook} failed: ${event.message}`;
     if (plan.hooks[event.hook]?.onFailure !== 'warn') return rollBack(state, event.at, { reason });
-    note(state, event.at, 'measured', `warning: ${reason}`);
+    note(state, event.at, 'warning', `warning: ${reason}`);
   }
   // A before-hook leads on to the traffic change, an after-hook to the next stage.
   return stage.before?.includes(event.hook) ? enterStage(plan, state, stage, event.at) : advance(plan, state, stage, event.at);
@@ -284,7 +285,7 @@ function copyForStep(previous: RolloutState): RolloutState {
   };
 }
 
-function note(state: RolloutState, at: number, kind: ReportKind, message: string) {
+function note(state: RolloutState, at: number, kind: TimelineEntry['kind'], message: string) {
   state.timeline = [...state.timeline, { at, stage: state.stage, weight: state.weight, kind, message }];
 }
 

@@ -27,7 +27,8 @@ export interface TimelineEntry {
   at: number;
   stage: number;
   weight: number;
-  kind: ReportKind;
+  /** A transition, or a warning that changed nothing (a cleanup hook that failed). */
+  kind: ReportKind | 'warning';
   message: string;
 }
 
