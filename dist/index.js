@@ -56437,7 +56437,7 @@ function onHookDone(plan, state, stage, event) {
         const reason = `${event.hook} failed: ${event.message}`;
         if (plan.hooks[event.hook]?.onFailure !== 'warn')
             return rollBack(state, event.at, { reason });
-        note(state, event.at, 'measured', `warning: ${reason}`);
+        note(state, event.at, 'warning', `warning: ${reason}`);
     }
     // A before-hook leads on to the traffic change, an after-hook to the next stage.
     return stage.before?.includes(event.hook) ? enterStage(plan, state, stage, event.at) : advance(plan, state, stage, event.at);
