@@ -156,7 +156,9 @@ let scenarioSeed = SEED * 1_000_003;
 console.log(`# Judges on simulated canaries (runs=${RUNS} per row, seed=${SEED})\n`);
 console.log(`${CHECKS} checks, one every 30 s (30-minute bake), 100 rps in all, alpha ${ALPHA}, direction increase, tolerance 0.\n`);
 console.log('## A/A: false rollback rate (canary as good as baseline)\n');
-console.log('| base error rate | canary share | sequential, every check | z-test, every check | Mann-Whitney, every check | z-test, once at 30 min | Mann-Whitney, once at 30 min |');
+console.log(
+  '| base error rate | canary share | sequential, every check | z-test, every check | Mann-Whitney, every check | z-test, once at 30 min | Mann-Whitney, once at 30 min |',
+);
 console.log('|---|---|---|---|---|---|---|');
 const aaRates: Record<string, number[]> = { sequential: [], zEvery: [], mwEvery: [] };
 for (const baseRate of baseRates) {
@@ -170,13 +172,19 @@ for (const baseRate of baseRates) {
     aaRates.mwEvery!.push(mwEvery / RUNS);
     const zEnd = outcomes.filter((o) => o.zAtEnd).length;
     const mwEnd = outcomes.filter((o) => o.mwAtEnd).length;
-    console.log(`| ${pct(baseRate)} | ${pct(share)} | ${rate(sequential)} | ${rate(zEvery)} | ${rate(mwEvery)} | ${rate(zEnd)} | ${rate(mwEnd)} |`);
+    console.log(
+      `| ${pct(baseRate)} | ${pct(share)} | ${rate(sequential)} | ${rate(zEvery)} | ${rate(mwEvery)} | ${rate(zEnd)} | ${rate(mwEnd)} |`,
+    );
   }
 }
 
 console.log('\n## Regressions: detection rate within the bake, and median checks until the rollback\n');
-console.log('The naive tests\' detection rates include their false alarms (see the A/A table); Mann-Whitney cannot judge before minSamples = 10 checks.\n');
-console.log('| base error rate | canary share | regression | sequential: detected | sequential: median checks | z-test every check: detected | z-test: median checks | Mann-Whitney every check: detected | Mann-Whitney: median checks |');
+console.log(
+  "The naive tests' detection rates include their false alarms (see the A/A table); Mann-Whitney cannot judge before minSamples = 10 checks.\n",
+);
+console.log(
+  '| base error rate | canary share | regression | sequential: detected | sequential: median checks | z-test every check: detected | z-test: median checks | Mann-Whitney every check: detected | Mann-Whitney: median checks |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 const goal: Record<string, number> = {};
 for (const baseRate of baseRates) {
@@ -198,7 +206,9 @@ const worst = (values: number[]) => Math.max(...values).toFixed(3);
 console.log('\n## Goals\n');
 console.log('| figure | value | naive peer |');
 console.log('|---|---|---|');
-console.log(`| worst A/A false rollback rate, sequential (goal ≤ 0.05) | ${worst(aaRates.sequential!)} | z-test every check ${worst(aaRates.zEvery!)}, Mann-Whitney every check ${worst(aaRates.mwEvery!)} |`);
+console.log(
+  `| worst A/A false rollback rate, sequential (goal ≤ 0.05) | ${worst(aaRates.sequential!)} | z-test every check ${worst(aaRates.zEvery!)}, Mann-Whitney every check ${worst(aaRates.mwEvery!)} |`,
+);
 for (const [base, detected] of Object.entries(goal)) {
   console.log(`| 2× regression at 25% share, base ${base}: detected by sequential (goal ≥ 0.95) | ${detected.toFixed(3)} | — |`);
 }

@@ -32,25 +32,34 @@ interface SquawkFinding {
 
 /** Why squawk has no finding where Rollgate has one, by Rollgate rule (checked against this corpus). */
 const ONLY_ROLLGATE: Record<string, string> = {
-  'unbatched-write': 'squawk has no rule for data migrations; Rollgate flags an UPDATE / DELETE without a LIMIT batch or a bounded key range',
+  'unbatched-write':
+    'squawk has no rule for data migrations; Rollgate flags an UPDATE / DELETE without a LIMIT batch or a bounded key range',
   'json-column': 'squawk has no json → jsonb rule',
-  'missing-lock-timeout': 'squawk asks once per file at the first statement it deems slow (even CREATE EXTENSION / TYPE / FUNCTION); Rollgate at the first statement that takes a write-blocking lock on a live table (CREATE INDEX, CREATE TRIGGER, a foreign key\'s target, LOCK TABLE), so they often point at different statements',
+  'missing-lock-timeout':
+    "squawk asks once per file at the first statement it deems slow (even CREATE EXTENSION / TYPE / FUNCTION); Rollgate at the first statement that takes a write-blocking lock on a live table (CREATE INDEX, CREATE TRIGGER, a foreign key's target, LOCK TABLE), so they often point at different statements",
   'vacuum-full-cluster': 'squawk flags neither VACUUM FULL nor CLUSTER',
-  'concurrently-in-transaction': 'squawk\'s rule covers CREATE INDEX CONCURRENTLY only; PostgreSQL refuses DROP INDEX CONCURRENTLY in a transaction too',
+  'concurrently-in-transaction':
+    "squawk's rule covers CREATE INDEX CONCURRENTLY only; PostgreSQL refuses DROP INDEX CONCURRENTLY in a transaction too",
 };
 
 /** Why Rollgate has no finding where squawk has one, by squawk rule (checked against this corpus). */
 const ONLY_SQUAWK: Record<string, string> = {
-  'require-statement-timeout': 'not a Rollgate rule: lock_timeout (missing-lock-timeout) bounds the wait that blocks others; a statement_timeout would abort long but harmless work',
-  'prefer-text-field': 'not a Rollgate rule: widening varchar(n) later, or making it text, is binary-coercible (no rewrite; alter-column-type allows it)',
-  'require-lock-timeout': 'squawk\'s once-per-file warning lands on a statement that locks no live table (CREATE EXTENSION / TYPE / FUNCTION / MATERIALIZED VIEW) or on a table created in the same file, which Rollgate exempts',
+  'require-statement-timeout':
+    'not a Rollgate rule: lock_timeout (missing-lock-timeout) bounds the wait that blocks others; a statement_timeout would abort long but harmless work',
+  'prefer-text-field':
+    'not a Rollgate rule: widening varchar(n) later, or making it text, is binary-coercible (no rewrite; alter-column-type allows it)',
+  'require-lock-timeout':
+    "squawk's once-per-file warning lands on a statement that locks no live table (CREATE EXTENSION / TYPE / FUNCTION / MATERIALIZED VIEW) or on a table created in the same file, which Rollgate exempts",
   'prefer-bigint-over-int': 'Rollgate asks for bigint on primary keys only (int-primary-key), not on every int column',
   'prefer-bigint-over-smallint': 'Rollgate asks for bigint on primary keys only (int-primary-key)',
-  'changing-column-type': 'binary-coercible changes (varchar(n) → varchar(m ≥ n), varchar → text) or a table created in the same file: no rewrite, as the real-PostgreSQL test shows',
-  'transaction-nesting': 'not a Rollgate rule: a BEGIN inside the runner\'s transaction only warns; Rollgate tracks it for concurrently-in-transaction',
-  'ban-concurrent-index-creation-in-transaction': 'the file opts out of the runner\'s transaction (-- migrate:up transaction:false), which Rollgate honours',
+  'changing-column-type':
+    'binary-coercible changes (varchar(n) → varchar(m ≥ n), varchar → text) or a table created in the same file: no rewrite, as the real-PostgreSQL test shows',
+  'transaction-nesting':
+    "not a Rollgate rule: a BEGIN inside the runner's transaction only warns; Rollgate tracks it for concurrently-in-transaction",
+  'ban-concurrent-index-creation-in-transaction':
+    "the file opts out of the runner's transaction (-- migrate:up transaction:false), which Rollgate honours",
   'prefer-identity': 'a bigserial key: Rollgate does not ask for identity over a 64-bit sequence',
-  'prefer-robust-stmts': 'not a Rollgate rule: idempotency (IF NOT EXISTS) is the runner\'s concern, not a zero-downtime one',
+  'prefer-robust-stmts': "not a Rollgate rule: idempotency (IF NOT EXISTS) is the runner's concern, not a zero-downtime one",
   'adding-not-nullable-field': 'the table was created in the same file: no running code uses it yet',
   'adding-field-with-default': 'the table was created in the same file: rewriting an empty table costs nothing',
   'require-concurrent-index-creation': 'the (materialized) view was created in the same file',
@@ -74,7 +83,9 @@ function squawk(files: string[]): Promise<{ findings: SquawkFinding[]; ms: numbe
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  const files = readdirSync(CORPUS).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(CORPUS)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const loadStart = performance.now();
   await loadParser();
   const parserMs = performance.now() - loadStart;
@@ -105,7 +116,9 @@ async function main(): Promise<void> {
     squawkFindings = run.findings;
   }
 
-  const ours = [...linted.values()].flatMap((f) => f.findings.map((finding) => ({ ...finding, stmt: finding.statement ?? statementAt(f.file, finding.line) })));
+  const ours = [...linted.values()].flatMap((f) =>
+    f.findings.map((finding) => ({ ...finding, stmt: finding.statement ?? statementAt(f.file, finding.line) })),
+  );
   const theirs = squawkFindings.map((f) => ({ ...f, line: f.line + 1, stmt: statementAt(f.file, f.line + 1), matched: false }));
   const mapping = new Map(RULES.map((r) => [r.name, r.squawk]));
 
@@ -135,27 +148,44 @@ async function main(): Promise<void> {
     entry.at.push(`${t.file}:${t.line}`);
     onlyTheirs.set(t.rule_name, entry);
   }
-  const sum = (m: Map<string, number | { count: number }>) => [...m.values()].reduce<number>((n, v) => n + (typeof v === 'number' ? v : v.count), 0);
+  const sum = (m: Map<string, number | { count: number }>) =>
+    [...m.values()].reduce<number>((n, v) => n + (typeof v === 'number' ? v : v.count), 0);
   const rate = (ms: number) => (files.length / (ms / 1000)).toFixed(0);
-  const sortDesc = <T extends { count: number }>(m: Map<string, T>) => [...m.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]));
+  const sortDesc = <T extends { count: number }>(m: Map<string, T>) =>
+    [...m.entries()].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]));
   const examples = (at: string[]) => at.slice(0, 2).join(', ') + (at.length > 2 ? ', …' : '');
 
   const out: string[] = [];
-  out.push(`Corpus: ${files.length} files, ${statements} statements (test/fixtures/migrations/corpus). Both tools: PostgreSQL 15, each file in a transaction.`, '');
+  out.push(
+    `Corpus: ${files.length} files, ${statements} statements (test/fixtures/migrations/corpus). Both tools: PostgreSQL 15, each file in a transaction.`,
+    '',
+  );
   out.push(`| | Rollgate | ${SQUAWK_VERSION} |`, '|---|---:|---:|');
   out.push(`| findings | ${ours.length} | ${theirs.length} |`);
-  out.push(`| files/s (median of ${RUNS.rollgate} / ${RUNS.squawk} runs) | ${rate(median(rollgateTimes))} | ${rate(median(squawkTimes))} |`);
+  out.push(
+    `| files/s (median of ${RUNS.rollgate} / ${RUNS.squawk} runs) | ${rate(median(rollgateTimes))} | ${rate(median(squawkTimes))} |`,
+  );
   out.push(`| corpus time, median | ${median(rollgateTimes).toFixed(1)} ms | ${median(squawkTimes).toFixed(1)} ms |`, '');
-  out.push(`Rollgate runs in process after a one-time ${parserMs.toFixed(0)} ms wasm parser load; squawk's time is one process over all files (its start-up included).`, '');
+  out.push(
+    `Rollgate runs in process after a one-time ${parserMs.toFixed(0)} ms wasm parser load; squawk's time is one process over all files (its start-up included).`,
+    '',
+  );
   out.push('| agreement | findings |', '|---|---:|');
   const absorbed = theirs.filter((t) => t.matched).length;
-  out.push(`| shared: Rollgate findings squawk also makes (same statement, mapped rule) | ${sum(shared)} (${absorbed} squawk findings) |`, `| only Rollgate | ${sum(onlyOurs)} |`, `| only squawk | ${sum(onlyTheirs)} |`, '');
+  out.push(
+    `| shared: Rollgate findings squawk also makes (same statement, mapped rule) | ${sum(shared)} (${absorbed} squawk findings) |`,
+    `| only Rollgate | ${sum(onlyOurs)} |`,
+    `| only squawk | ${sum(onlyTheirs)} |`,
+    '',
+  );
   out.push('Shared, by rule:', '', '| Rollgate ↔ squawk | count |', '|---|---:|');
   for (const [key, count] of [...shared.entries()].sort((a, b) => b[1] - a[1])) out.push(`| ${key} | ${count} |`);
   out.push('', 'Only Rollgate:', '', '| Rollgate rule | count | e.g. | why squawk has none |', '|---|---:|---|---|');
-  for (const [rule, entry] of sortDesc(onlyOurs)) out.push(`| ${rule} | ${entry.count} | ${examples(entry.at)} | ${ONLY_ROLLGATE[rule] ?? '—'} |`);
+  for (const [rule, entry] of sortDesc(onlyOurs))
+    out.push(`| ${rule} | ${entry.count} | ${examples(entry.at)} | ${ONLY_ROLLGATE[rule] ?? '—'} |`);
   out.push('', 'Only squawk:', '', '| squawk rule | count | e.g. | why Rollgate has none |', '|---|---:|---|---|');
-  for (const [rule, entry] of sortDesc(onlyTheirs)) out.push(`| ${rule} | ${entry.count} | ${examples(entry.at)} | ${ONLY_SQUAWK[rule] ?? '—'} |`);
+  for (const [rule, entry] of sortDesc(onlyTheirs))
+    out.push(`| ${rule} | ${entry.count} | ${examples(entry.at)} | ${ONLY_SQUAWK[rule] ?? '—'} |`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 

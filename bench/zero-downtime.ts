@@ -11,7 +11,9 @@ import { NGINX_BINARY, startNginx, waitUntil } from '../test/harness/nginx.js';
 import { failed, share, startLoad, type LoadCounts } from '../test/harness/load.js';
 import { runRollout, type Segment } from '../test/integration/traffic/rollout.js';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '1500' }, bake: { type: 'string', default: '2s' }, runs: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { rate: { type: 'string', default: '1500' }, bake: { type: 'string', default: '2s' }, runs: { type: 'string', default: '7' } },
+});
 const RATE = Number(values.rate);
 const RUNS = Number(values.runs);
 const CONNECTIONS = 10;
@@ -51,7 +53,9 @@ async function nginx(stable: Backend, canary: Backend): Promise<RouterUnderTest>
   const n = await startNginx({ upstream: `server ${stable.address};\n` });
   return {
     name: 'NGINX',
-    version: spawnSync(NGINX_BINARY, ['-v'], { encoding: 'utf8' }).stderr.replace(/^nginx version:\s*/, '').trim(),
+    version: spawnSync(NGINX_BINARY, ['-v'], { encoding: 'utf8' })
+      .stderr.replace(/^nginx version:\s*/, '')
+      .trim(),
     url: n.url,
     traffic: `traffic:
   provider: nginx
@@ -79,7 +83,8 @@ async function measure(start: (stable: Backend, canary: Backend) => Promise<Rout
       `version: 1\n${router.traffic}stages:\n${STAGES.map((w) => `  - weight: ${w}\n    bake: ${values.bake}`).join('\n')}\n`,
       load,
     );
-    if (canaryRun.result.outcome !== 'promoted') throw new Error(`${router.name}: canary ${canaryRun.result.outcome}: ${canaryRun.result.state.failure?.reason}`);
+    if (canaryRun.result.outcome !== 'promoted')
+      throw new Error(`${router.name}: canary ${canaryRun.result.outcome}: ${canaryRun.result.state.failure?.reason}`);
     // Rollbacks: a gate that fails at its first measurement, 300 ms into a 25 % stage.
     const rollbacks: number[] = [];
     for (let run = 0; run < RUNS; run++) {
@@ -112,18 +117,26 @@ const results: Measured[] = [];
 for (const start of [haproxy, nginx]) results.push(await measure(start));
 
 const lines: string[] = [];
-lines.push(`Load: autocannon, ${CONNECTIONS} keep-alive connections, ${RATE} requests/s target; bake ${values.bake} per stage; ${RUNS} rollback runs per router.`, '');
+lines.push(
+  `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${RATE} requests/s target; bake ${values.bake} per stage; ${RUNS} rollback runs per router.`,
+  '',
+);
 lines.push('| router | requests sent | req/s | failed | reset | retried¹ | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  lines.push(`| ${r.router.name} ${r.router.version} | ${r.total.sent} | ${Math.round(r.total.sent / r.seconds)} | ${failed(r.total)} | ${r.total.resets} | ${r.total.retried} | ${r.total.non2xx} |`);
+  lines.push(
+    `| ${r.router.name} ${r.router.version} | ${r.total.sent} | ${Math.round(r.total.sent / r.seconds)} | ${failed(r.total)} | ${r.total.resets} | ${r.total.retried} | ${r.total.non2xx} |`,
+  );
 }
 lines.push('', '| router | stage target | measured canary share | requests in stage |', '|---|---:|---:|---:|');
 for (const r of results) {
-  for (const s of r.segments) lines.push(`| ${r.router.name} | ${s.weight} % | ${share(s.counts, 'v2').toFixed(2)} % | ${s.counts.responses} |`);
+  for (const s of r.segments)
+    lines.push(`| ${r.router.name} | ${s.weight} % | ${share(s.counts, 'v2').toFixed(2)} % | ${s.counts.responses} |`);
 }
 lines.push('', '| router | rollback verdict → router confirms 0 % (median) | min | max | runs |', '|---|---:|---:|---:|---:|');
 for (const r of results) {
-  lines.push(`| ${r.router.name} | ${ms(median(r.rollbacks))} | ${ms(Math.min(...r.rollbacks))} | ${ms(Math.max(...r.rollbacks))} | ${r.rollbacks.length} |`);
+  lines.push(
+    `| ${r.router.name} | ${ms(median(r.rollbacks))} | ${ms(Math.min(...r.rollbacks))} | ${ms(Math.max(...r.rollbacks))} | ${r.rollbacks.length} |`,
+  );
 }
 lines.push(
   '',

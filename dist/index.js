@@ -52349,7 +52349,7 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/spec/duration.ts
+;// CONCATENATED MODULE: ./src/config/duration.ts
 // Durations in the spec are strings such as "500ms", "30s", "10m", "1h30m".
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
@@ -52412,16 +52412,22 @@ function meetsThreshold(value, threshold) {
     if (threshold.kind === 'between')
         return value >= threshold.low && value <= threshold.high;
     switch (threshold.op) {
-        case '<': return value < threshold.value;
-        case '<=': return value <= threshold.value;
-        case '>': return value > threshold.value;
-        case '>=': return value >= threshold.value;
-        case '==': return value === threshold.value;
-        case '!=': return value !== threshold.value;
+        case '<':
+            return value < threshold.value;
+        case '<=':
+            return value <= threshold.value;
+        case '>':
+            return value > threshold.value;
+        case '>=':
+            return value >= threshold.value;
+        case '==':
+            return value === threshold.value;
+        case '!=':
+            return value !== threshold.value;
     }
 }
 
-;// CONCATENATED MODULE: ./src/spec/common.ts
+;// CONCATENATED MODULE: ./src/config/common.ts
 // Building blocks shared by the spec and the provider files that declare their own fields.
 
 
@@ -52558,11 +52564,19 @@ const commandGate = defineGateProvider({
                     const ok = result.code === 0;
                     return {
                         verdict: ok ? 'pass' : 'fail',
-                        evidence: { query, value: result.code, threshold: 'exit 0', summary: ok ? 'exit 0' : `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` },
+                        evidence: {
+                            query,
+                            value: result.code,
+                            threshold: 'exit 0',
+                            summary: ok ? 'exit 0' : `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`,
+                        },
                     };
                 }
                 if (result.code !== 0) {
-                    return { verdict: 'error', evidence: { query, summary: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` } };
+                    return {
+                        verdict: 'error',
+                        evidence: { query, summary: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` },
+                    };
                 }
                 const numbers = result.stdout.match(/-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?/gi);
                 const last = numbers?.[numbers.length - 1];
@@ -52572,7 +52586,10 @@ const commandGate = defineGateProvider({
                 }
                 const value = Number(last);
                 const ok = meetsThreshold(value, limit);
-                return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: limit.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${limit.text}` } };
+                return {
+                    verdict: ok ? 'pass' : 'fail',
+                    evidence: { query, value, threshold: limit.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${limit.text}` },
+                };
             },
         };
     },
@@ -52618,7 +52635,10 @@ const httpGate = defineGateProvider({
             json: record(schemas_string(), scalar).optional().describe('JSON body fields (dot paths) and the values they must equal.'),
         })
             .default({ status: 200 }),
-        value: schemas_string().min(1).optional().describe('Dot path of a number in the JSON body to hold against threshold (instead of the success share).'),
+        value: schemas_string()
+            .min(1)
+            .optional()
+            .describe('Dot path of a number in the JSON body to hold against threshold (instead of the success share).'),
         threshold: threshold.default('>= 1').describe('Share of probes that must succeed, or the bound of `value`.'),
         ...gatePolicy,
     }),
@@ -52630,10 +52650,21 @@ const httpGate = defineGateProvider({
             if (!values.length)
                 return { verdict: 'error', evidence: { query, summary: `no successful probe: ${problem ?? 'unknown error'}` } };
             if (!numbers.length)
-                return { verdict: spec.noData, evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` } };
+                return {
+                    verdict: spec.noData,
+                    evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` },
+                };
             const value = numbers.reduce((a, b) => a + b, 0) / numbers.length;
             const pass = meetsThreshold(value, limit);
-            return { verdict: pass ? 'pass' : 'fail', evidence: { query, value, threshold: limit.text, summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}` } };
+            return {
+                verdict: pass ? 'pass' : 'fail',
+                evidence: {
+                    query,
+                    value,
+                    threshold: limit.text,
+                    summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}`,
+                },
+            };
         };
         const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
         const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;
@@ -52684,7 +52715,11 @@ async function probe(url, method, headers, timeoutMs, statuses, maxLatencyMs, js
     const started = performance.now();
     try {
         const timeout = AbortSignal.timeout(timeoutMs);
-        const response = await fetch(url, { method, ...(headers ? { headers } : {}), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        const response = await fetch(url, {
+            method,
+            ...(headers ? { headers } : {}),
+            signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
         const body = method === 'HEAD' ? '' : await response.text();
         const latency = performance.now() - started;
         latencies.push(latency);
@@ -52713,7 +52748,9 @@ async function probe(url, method, headers, timeoutMs, statuses, maxLatencyMs, js
     }
 }
 function readPath(result, path) {
-    return path.split('.').reduce((v, k) => (v !== null && typeof v === 'object' ? v[k] : undefined), result.body);
+    return path
+        .split('.')
+        .reduce((v, k) => (v !== null && typeof v === 'object' ? v[k] : undefined), result.body);
 }
 
 ;// CONCATENATED MODULE: ./src/gates/credentials.ts
@@ -52745,14 +52782,16 @@ function readSecret(env, name, where) {
 const A = [2.2352520354606837, 161.02823106855587, 1067.6894854603709, 18154.98125334356, 0.06568233791820745];
 const B = [47.202581904688245, 976.0985517377767, 10260.932208618979, 45507.78933502673];
 const C = [
-    0.39894151208813466, 8.883149794388377, 93.50665613217785, 597.2702763948002, 2494.5375852903726,
-    6848.190450536283, 11602.65143764735, 9842.714838383978, 1.0765576773720192e-8,
+    0.39894151208813466, 8.883149794388377, 93.50665613217785, 597.2702763948002, 2494.5375852903726, 6848.190450536283, 11602.65143764735,
+    9842.714838383978, 1.0765576773720192e-8,
 ];
 const D = [
-    22.266688044328117, 235.387901782625, 1519.3775994075547, 6485.558298266761, 18615.571640885097,
-    34900.95272114598, 38912.00328609327, 19685.429676859992,
+    22.266688044328117, 235.387901782625, 1519.3775994075547, 6485.558298266761, 18615.571640885097, 34900.95272114598, 38912.00328609327,
+    19685.429676859992,
 ];
-const P = [0.215898534057957, 0.12740116116024736, 0.022235277870649807, 0.0014216191932278934, 0.000029112874951168793, 0.023073441764940174];
+const P = [
+    0.215898534057957, 0.12740116116024736, 0.022235277870649807, 0.0014216191932278934, 0.000029112874951168793, 0.023073441764940174,
+];
 const Q = [1.284260096144911, 0.4682382124808651, 0.06598813786892856, 0.0037823963320275824, 0.00007297515550839662];
 const ONE_OVER_SQRT_2PI = 0.3989422804014327;
 const SQRT_32 = 5.656854249492381;
@@ -53066,8 +53105,12 @@ function judgeMannWhitney(canary, baseline, options) {
     }
     const baselineMedian = median(Float64Array.from(b).sort());
     const margin = tolerance * Math.abs(baselineMedian);
-    const increase = direction === 'decrease' ? undefined : mannWhitneyU(c.map((v) => v - margin), b, { alternative: 'greater' });
-    const decrease = direction === 'increase' ? undefined : mannWhitneyU(c.map((v) => v + margin), b, { alternative: 'less' });
+    const increase = direction === 'decrease'
+        ? undefined
+        : mannWhitneyU(c.map((v) => v - margin), b, { alternative: 'greater' });
+    const decrease = direction === 'increase'
+        ? undefined
+        : mannWhitneyU(c.map((v) => v + margin), b, { alternative: 'less' });
     let test;
     if (increase && decrease) {
         const smaller = increase.p <= decrease.p ? increase : decrease;
@@ -53292,7 +53335,10 @@ const metricCompare = compare.extend({
     })
         .optional()
         .describe('With judge: sequential, canary and baseline count the errors in each step and these count all requests.'),
-    minRequests: schemas_int().min(1).default(100).describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
+    minRequests: schemas_int()
+        .min(1)
+        .default(100)
+        .describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
     window: common_duration.optional().describe('Samples from this long before each check (default: since the stage began).'),
     step: common_duration.optional().describe("Time between two samples (default: the gate's interval)."),
 });
@@ -53314,10 +53360,18 @@ function refineMetricGate(gate, ctx) {
     else if (gate.compare && gate.threshold)
         ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'compare is judged by compare.judge; threshold belongs to query' });
     if (gate.compare?.judge === 'sequential' && !gate.compare.requests) {
-        ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)' });
+        ctx.addIssue({
+            code: 'custom',
+            path: ['compare', 'requests'],
+            message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)',
+        });
     }
     if (gate.compare?.judge === 'mann-whitney' && gate.compare.requests) {
-        ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline' });
+        ctx.addIssue({
+            code: 'custom',
+            path: ['compare', 'requests'],
+            message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline',
+        });
     }
     const templates = [];
     if (gate.query)
@@ -53329,7 +53383,11 @@ function refineMetricGate(gate, ctx) {
     }
     for (const [template, path] of templates) {
         for (const name of unknownVariables(template)) {
-            ctx.addIssue({ code: 'custom', path, message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)` });
+            ctx.addIssue({
+                code: 'custom',
+                path,
+                message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)`,
+            });
         }
     }
 }
@@ -53350,17 +53408,31 @@ function createMetricGate(name, provider, spec, source) {
     const thresholdResult = (query, value, link) => {
         const held = limit;
         if (value === null || Number.isNaN(value)) {
-            return { verdict: spec.noData, evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) } };
+            return {
+                verdict: spec.noData,
+                evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) },
+            };
         }
         const ok = meetsThreshold(value, held);
-        return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: held.text, summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`, ...(link ? { link } : {}) } };
+        return {
+            verdict: ok ? 'pass' : 'fail',
+            evidence: {
+                query,
+                value,
+                threshold: held.text,
+                summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`,
+                ...(link ? { link } : {}),
+            },
+        };
     };
     const compareQueries = (context) => {
         const c = comparison;
         return {
             canary: renderTemplate(c.canary, context),
             baseline: renderTemplate(c.baseline, context),
-            ...(c.requests ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) } : {}),
+            ...(c.requests
+                ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) }
+                : {}),
         };
     };
     const fetchSeries = async (queries, start, end, signal, context) => {
@@ -53378,14 +53450,22 @@ function createMetricGate(name, provider, spec, source) {
     const compareResult = (queries, series, from, to, context) => {
         const c = comparison;
         const inWindow = (points) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
-        const query = Object.entries(queries).map(([side, text]) => `${side}: ${text}`).join('\n');
+        const query = Object.entries(queries)
+            .map(([side, text]) => `${side}: ${text}`)
+            .join('\n');
         const link = source.link(Object.values(queries), from, to, context);
         const tolerance = Number(c.tolerance.slice(0, -1)) / 100;
         const threshold = `${c.judge}: ${c.direction === 'either' ? 'a change' : `an ${c.direction}`} beyond ${c.tolerance} at α ${c.alpha}`;
         const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
         const noData = (summary, details) => ({
             verdict: spec.noData,
-            evidence: { query, threshold, summary: `${summary} (noData: ${spec.noData})`, ...(link ? { link } : {}), details: { judge: c.judge, window, ...details } },
+            evidence: {
+                query,
+                threshold,
+                summary: `${summary} (noData: ${spec.noData})`,
+                ...(link ? { link } : {}),
+                details: { judge: c.judge, window, ...details },
+            },
         });
         if (c.judge === 'mann-whitney') {
             const canary = inWindow(series.canary).map((p) => p.value);
@@ -53422,9 +53502,19 @@ function createMetricGate(name, provider, spec, source) {
             const cr = count(canaryRequests.get(at));
             const br = count(baselineRequests.get(at));
             // Two counters extrapolated apart may put errors a hair above requests.
-            return { canaryErrors: Math.min(count(canaryErrors.get(at)), cr), canaryRequests: cr, baselineErrors: Math.min(count(baselineErrors.get(at)), br), baselineRequests: br };
+            return {
+                canaryErrors: Math.min(count(canaryErrors.get(at)), cr),
+                canaryRequests: cr,
+                baselineErrors: Math.min(count(baselineErrors.get(at)), br),
+                baselineRequests: br,
+            };
         });
-        const totals = intervals.reduce((sum, i) => ({ canaryErrors: sum.canaryErrors + i.canaryErrors, canaryRequests: sum.canaryRequests + i.canaryRequests, baselineErrors: sum.baselineErrors + i.baselineErrors, baselineRequests: sum.baselineRequests + i.baselineRequests }), { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 });
+        const totals = intervals.reduce((sum, i) => ({
+            canaryErrors: sum.canaryErrors + i.canaryErrors,
+            canaryRequests: sum.canaryRequests + i.canaryRequests,
+            baselineErrors: sum.baselineErrors + i.baselineErrors,
+            baselineRequests: sum.baselineRequests + i.baselineRequests,
+        }), { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 });
         if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
             return noData(`no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`, { totals });
         }
@@ -53490,7 +53580,10 @@ function createMetricGate(name, provider, spec, source) {
             }
             const queries = compareQueries(context);
             const series = await fetchSeries(queries, from + stepMs, to, signal, context);
-            return checks.map((at) => ({ at, ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context) }));
+            return checks.map((at) => ({
+                at,
+                ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context),
+            }));
         },
     };
 }
@@ -53650,7 +53743,9 @@ function sampleValue(text) {
 function onlyOneSeries(result) {
     if (result.length <= 1)
         return;
-    const shown = result.slice(0, 3).map((r) => `{${Object.entries(r.metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`);
+    const shown = result.slice(0, 3).map((r) => `{${Object.entries(r.metric)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ')}}`);
     throw new Error(`the query returns ${result.length} series (${shown.join(', ')}${result.length > 3 ? ', …' : ''}); aggregate it to one, e.g. with sum(...)`);
 }
 
@@ -53764,7 +53859,7 @@ function apiErrors(body) {
     if (typeof body === 'string')
         return body.slice(0, 300);
     const errors = body?.errors;
-    return Array.isArray(errors) ? errors.map(String).join('; ') : JSON.stringify(body)?.slice(0, 300) ?? 'no details';
+    return Array.isArray(errors) ? errors.map(String).join('; ') : (JSON.stringify(body)?.slice(0, 300) ?? 'no details');
 }
 
 ;// CONCATENATED MODULE: ./src/gates/newrelic.ts
@@ -53786,7 +53881,7 @@ const newrelicGate = defineGateProvider({
         provider: literal('newrelic'),
         accountId: schemas_int().positive().describe('The New Relic account the NRQL runs in.'),
         region: schemas_enum(['us', 'eu']).default('us').describe('Data center of the account.'),
-        endpoint: url().optional().describe('NerdGraph URL (default: the region\'s, e.g. https://api.newrelic.com/graphql).'),
+        endpoint: url().optional().describe("NerdGraph URL (default: the region's, e.g. https://api.newrelic.com/graphql)."),
         apiKeyEnv: envVarName.default('NEW_RELIC_API_KEY').describe('Environment variable holding a user API key (NRAK-…).'),
         field: schemas_string().min(1).optional().describe('Result field holding the number, when a row has several (e.g. "percentile.duration").'),
         lookback: common_duration.default('5m').describe('A threshold gate aggregates over this much time before the check.'),
@@ -53797,7 +53892,11 @@ const newrelicGate = defineGateProvider({
         refineMetricGate(gate, ctx);
         for (const [query, path] of nrqlQueries(gate)) {
             if (TIME_CLAUSE.test(query))
-                ctx.addIssue({ code: 'custom', path, message: 'leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check' });
+                ctx.addIssue({
+                    code: 'custom',
+                    path,
+                    message: 'leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check',
+                });
         }
     }),
     create(name, spec, env) {
@@ -53817,8 +53916,18 @@ function nrqlQueries(gate) {
     const c = gate.compare;
     return [
         ...(gate.query ? [[gate.query, ['query']]] : []),
-        ...(c ? [[c.canary, ['compare', 'canary']], [c.baseline, ['compare', 'baseline']]] : []),
-        ...(c?.requests ? [[c.requests.canary, ['compare', 'requests', 'canary']], [c.requests.baseline, ['compare', 'requests', 'baseline']]] : []),
+        ...(c
+            ? [
+                [c.canary, ['compare', 'canary']],
+                [c.baseline, ['compare', 'baseline']],
+            ]
+            : []),
+        ...(c?.requests
+            ? [
+                [c.requests.canary, ['compare', 'requests', 'canary']],
+                [c.requests.baseline, ['compare', 'requests', 'baseline']],
+            ]
+            : []),
     ];
 }
 const TIME_KEYS = new Set(['beginTimeSeconds', 'endTimeSeconds']);
@@ -53862,7 +53971,9 @@ function newrelicSource(options) {
             ? [[options.field, row[options.field]]]
             : Object.entries(row).filter(([key]) => !TIME_KEYS.has(key) && key !== 'facet');
         // percentile() and friends nest their values: {"percentile.duration": {"99": 0.41}}.
-        const numbers = candidates.flatMap(([key, value]) => value !== null && typeof value === 'object' ? Object.entries(value).map(([inner, v]) => [`${key}.${inner}`, v]) : [[key, value]]);
+        const numbers = candidates.flatMap(([key, value]) => value !== null && typeof value === 'object'
+            ? Object.entries(value).map(([inner, v]) => [`${key}.${inner}`, v])
+            : [[key, value]]);
         const found = numbers.filter(([, v]) => typeof v === 'number');
         if (found.length > 1)
             throw new Error(`a result row has several numbers (${found.map(([k]) => k).join(', ')}); name one with field:`);
@@ -53897,7 +54008,12 @@ function newrelicSource(options) {
         },
         link(queries, start, end) {
             const nrql = `${queries[0] ?? ''} SINCE ${Math.round(start)} UNTIL ${Math.round(end)}`;
-            const pane = { nerdletId: 'data-exploration.query-builder', initialActiveInterface: 'nrqlEditor', initialNrqlValue: nrql, initialAccountId: options.accountId };
+            const pane = {
+                nerdletId: 'data-exploration.query-builder',
+                initialActiveInterface: 'nrqlEditor',
+                initialNrqlValue: nrql,
+                initialAccountId: options.accountId,
+            };
             const url = new URL('/launcher/data-exploration.query-builder', options.uiUrl);
             url.searchParams.set('pane', Buffer.from(JSON.stringify(pane)).toString('base64'));
             url.searchParams.set('platform[accountId]', String(options.accountId));
@@ -53913,7 +54029,8 @@ function newrelicSource(options) {
 
 
 
-const metricId = schemas_string().regex(/^[a-z][A-Za-z0-9_]*$/, { error: 'metric ids start with a lower-case letter, then letters, digits and _' });
+const metricId = schemas_string()
+    .regex(/^[a-z][A-Za-z0-9_]*$/, { error: 'metric ids start with a lower-case letter, then letters, digits and _' });
 const metric = strictObject({
     namespace: schemas_string().min(1).describe('e.g. AWS/ApplicationELB'),
     metric: schemas_string().min(1).describe('Metric name, e.g. HTTPCode_Target_5XX_Count'),
@@ -53937,7 +54054,11 @@ const cloudwatchGate = defineGateProvider({
         if (validPeriod(gate.period) !== gate.period)
             ctx.addIssue({ code: 'custom', path: ['period'], message: 'a period is 1, 5, 10, 20, 30 or a multiple of 60 seconds' });
         if (RESULT_ID in gate.metrics)
-            ctx.addIssue({ code: 'custom', path: ['metrics', RESULT_ID], message: `"${RESULT_ID}" is the id of the query itself; name the metric otherwise` });
+            ctx.addIssue({
+                code: 'custom',
+                path: ['metrics', RESULT_ID],
+                message: `"${RESULT_ID}" is the id of the query itself; name the metric otherwise`,
+            });
     }),
     create(name, spec, env) {
         const region = spec.region ?? env.env.AWS_REGION ?? env.env.AWS_DEFAULT_REGION;
@@ -53958,7 +54079,10 @@ function cloudwatchSource(config, metrics, periodSeconds, lookbackMs) {
     const { region } = config;
     // The SDK is loaded with the first CloudWatch query, not with every CLI run.
     let sdk;
-    const load = () => (sdk ??= __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 644085, 19)).then((m) => ({ client: new m.CloudWatchClient(config), GetMetricDataCommand: m.GetMetricDataCommand })));
+    const load = () => (sdk ??= __nccwpck_require__.e(/* import() */ 85).then(__nccwpck_require__.t.bind(__nccwpck_require__, 644085, 19)).then((m) => ({
+        client: new m.CloudWatchClient(config),
+        GetMetricDataCommand: m.GetMetricDataCommand,
+    })));
     const queries = (expression, period, context) => {
         const named = Object.entries(metrics).filter(([id]) => new RegExp(`\\b${id}\\b`).test(expression));
         return [
@@ -54009,7 +54133,10 @@ function cloudwatchSource(config, metrics, periodSeconds, lookbackMs) {
         if (failed)
             throw new Error(`${failed.StatusCode}: ${(failed.Messages ?? []).map((m) => m.Value).join('; ') || 'no details'}`);
         if (results.length > 1) {
-            throw new Error(`the query returns ${results.length} series (${results.slice(0, 3).map((r) => r.Label).join(', ')}); aggregate it to one, e.g. SUM(SEARCH(…))`);
+            throw new Error(`the query returns ${results.length} series (${results
+                .slice(0, 3)
+                .map((r) => r.Label)
+                .join(', ')}); aggregate it to one, e.g. SUM(SEARCH(…))`);
         }
         const result = results[0];
         const stamps = result?.Timestamps ?? [];
@@ -54037,7 +54164,15 @@ function cloudwatchSource(config, metrics, periodSeconds, lookbackMs) {
                 }
                 lines.push([{ expression, label: expressions.length > 1 ? `q${i + 1}` : RESULT_ID, id: `q${i + 1}` }]);
             });
-            const graph = { view: 'timeSeries', stacked: false, region, start: new Date(start).toISOString(), end: new Date(end).toISOString(), period: periodSeconds, metrics: lines };
+            const graph = {
+                view: 'timeSeries',
+                stacked: false,
+                region,
+                start: new Date(start).toISOString(),
+                end: new Date(end).toISOString(),
+                period: periodSeconds,
+                metrics: lines,
+            };
             return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#metricsV2:graph=${jsurl(graph)}`;
         },
     };
@@ -54216,7 +54351,7 @@ function splitWeights(weight, stableCount, canaryCount) {
 const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
 function isFleetRouter(router) {
     const candidate = router;
-    return typeof candidate.servers === 'function' && typeof candidate.setServerState === 'function' && typeof candidate.isDrained === 'function';
+    return (typeof candidate.servers === 'function' && typeof candidate.setServerState === 'function' && typeof candidate.isDrained === 'function');
 }
 /** Drains a server and waits until nothing is in flight on it, or the timeout. */
 async function drainServer(fleet, name, options) {
@@ -54418,7 +54553,9 @@ function createHaproxyRouter(spec) {
         async verify(weight) {
             const state = await servers();
             const split = splitWeights(weight, 1, 1);
-            return server(state, spec.stable).weight === split.stable && server(state, spec.canary).weight === split.canary && canaryShare(state) === weight;
+            return (server(state, spec.stable).weight === split.stable &&
+                server(state, spec.canary).weight === split.canary &&
+                canaryShare(state) === weight);
         },
         async servers() {
             const [state, sessions] = await Promise.all([servers(), api.sessions(spec.backend)]);
@@ -54475,7 +54612,10 @@ const nginxSchema = strictObject({
     file: schemas_string()
         .min(1)
         .describe('The include file rollgate renders the server list into; `include` it inside the upstream block. Rollgate owns it.'),
-    upstream: schemas_string().regex(/^[\w.-]+$/).default('backend').describe('Name of the upstream block, for messages and the rendered header.'),
+    upstream: schemas_string()
+        .regex(/^[\w.-]+$/)
+        .default('backend')
+        .describe('Name of the upstream block, for messages and the rendered header.'),
     stable: schemas_string().min(1).describe('Name of the stable version, for templates and reports.'),
     canary: schemas_string().min(1).describe('Name of the canary version, for templates and reports.'),
     servers: strictObject({
@@ -54490,7 +54630,9 @@ const nginxSchema = strictObject({
     conf: schemas_string().min(1).default('/etc/nginx/nginx.conf').describe('Main configuration file, for `nginx -t -c` and `nginx -s reload -c`.'),
     nginx: schemas_string().min(1).default('nginx').describe('The nginx binary.'),
     test: argv.optional().describe('Command (argv, no shell) that checks the configuration instead of `nginx -t -q -c <conf>`.'),
-    reload: argv.optional().describe('Command (argv, no shell) that reloads NGINX instead of `nginx -c <conf> -s reload`, e.g. [systemctl, reload, nginx].'),
+    reload: argv
+        .optional()
+        .describe('Command (argv, no shell) that reloads NGINX instead of `nginx -c <conf> -s reload`, e.g. [systemctl, reload, nginx].'),
     pid: schemas_string()
         .min(1)
         .optional()
@@ -54504,7 +54646,9 @@ function renderUpstream(spec, weight, states) {
         const w = split[role];
         const state = states.get(addr) ?? 'ready';
         // NGINX rejects weight=0: a server with no share is `down`; so is a drained one (open-source NGINX has no drain).
-        const params = [w > 0 ? `weight=${w}` : '', spec.parameters ?? '', w === 0 || state !== 'ready' ? 'down' : ''].filter(Boolean).join(' ');
+        const params = [w > 0 ? `weight=${w}` : '', spec.parameters ?? '', w === 0 || state !== 'ready' ? 'down' : '']
+            .filter(Boolean)
+            .join(' ');
         return `server ${addr}${params ? ` ${params}` : ''}; # rollgate: ${role} ${state}`;
     };
     return [
@@ -54673,7 +54817,11 @@ function run(command, timeoutMs) {
             const output = `${stderr}\n${stdout}`.trim();
             if (!error)
                 return resolve({ ok: true, output });
-            const reason = error.code === 'ENOENT' ? `${command[0]} not found` : error.killed ? `timed out after ${timeoutMs} ms` : '';
+            const reason = error.code === 'ENOENT'
+                ? `${command[0]} not found`
+                : error.killed
+                    ? `timed out after ${timeoutMs} ms`
+                    : '';
             resolve({ ok: false, output: [output, reason].filter(Boolean).join('\n') || error.message });
         });
     });
@@ -54681,7 +54829,10 @@ function run(command, timeoutMs) {
 const display = (command) => `\`${command.join(' ')}\``;
 /** NGINX's own words: its [emerg]/[alert]/[crit] lines, else the last line. */
 function nginxMessage(output) {
-    const lines = output.split('\n').map((l) => l.replace(/^nginx:\s*/, '').trim()).filter(Boolean);
+    const lines = output
+        .split('\n')
+        .map((l) => l.replace(/^nginx:\s*/, '').trim())
+        .filter(Boolean);
     const serious = lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l));
     return (serious.length ? serious.join('; ') : (lines[lines.length - 1] ?? 'no output')).slice(0, 500);
 }
@@ -54762,13 +54913,22 @@ function createRouter(spec, env) {
 }
 
 ;// CONCATENATED MODULE: ./src/migrations/ast.ts
-const TYPE_ALIASES = { int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', character: 'bpchar', char: 'bpchar' };
+const TYPE_ALIASES = {
+    int: 'int4',
+    integer: 'int4',
+    smallint: 'int2',
+    bigint: 'int8',
+    character: 'bpchar',
+    char: 'bpchar',
+};
 function columnType(typeName) {
     const names = (typeName?.names ?? []).map(stringValue).filter((n) => n !== undefined);
     const last = names[names.length - 1];
     if (!last)
         return undefined;
-    const mods = (typeName?.typmods ?? []).map((mod) => ('A_Const' in mod ? mod.A_Const.ival?.ival : undefined)).filter((n) => n !== undefined);
+    const mods = (typeName?.typmods ?? [])
+        .map((mod) => ('A_Const' in mod ? mod.A_Const.ival?.ival : undefined))
+        .filter((n) => n !== undefined);
     return { name: TYPE_ALIASES[last] ?? last, mods, array: (typeName?.arrayBounds?.length ?? 0) > 0 };
 }
 function formatType(type) {
@@ -54796,7 +54956,7 @@ function alterCommands(node) {
     if (!('AlterTableStmt' in node) || node.AlterTableStmt.objtype !== 'OBJECT_TABLE')
         return [];
     const relation = node.AlterTableStmt.relation;
-    return (node.AlterTableStmt.cmds ?? []).flatMap((cmd) => ('AlterTableCmd' in cmd ? [{ table: tableName(relation), relation, cmd: cmd.AlterTableCmd }] : []));
+    return (node.AlterTableStmt.cmds ?? []).flatMap((cmd) => 'AlterTableCmd' in cmd ? [{ table: tableName(relation), relation, cmd: cmd.AlterTableCmd }] : []);
 }
 function columnDef(node) {
     return node && 'ColumnDef' in node ? node.ColumnDef : undefined;
@@ -54866,7 +55026,9 @@ const dropColumn = {
     check(statement, context) {
         return alterCommands(statement.node)
             .filter(({ table, cmd }) => cmd.subtype === 'AT_DropColumn' && existing(context, table))
-            .map(({ table, cmd }) => ({ message: `drops column ${table}.${cmd.name ?? '?'}: the old version, still serving during the rollout, fails on every query that names it` }));
+            .map(({ table, cmd }) => ({
+            message: `drops column ${table}.${cmd.name ?? '?'}: the old version, still serving during the rollout, fails on every query that names it`,
+        }));
     },
 };
 const dropTable = {
@@ -54874,18 +55036,16 @@ const dropTable = {
     category: 'breaking',
     severity: 'error',
     summary: 'DROP TABLE while the old version may still use the table.',
-    recipe: [
-        '1. Release code that no longer uses the table.',
-        '2. Roll that release out to 100%.',
-        `3. ${LATER_RELEASE}`,
-    ].join('\n'),
+    recipe: ['1. Release code that no longer uses the table.', '2. Roll that release out to 100%.', `3. ${LATER_RELEASE}`].join('\n'),
     squawk: ['ban-drop-table'],
     check(statement, context) {
         if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_TABLE')
             return [];
         return droppedNames(statement.node.DropStmt.objects)
             .filter((table) => existing(context, table))
-            .map((table) => ({ message: `drops table ${table}: the old version, still serving during the rollout, fails on every query that uses it` }));
+            .map((table) => ({
+            message: `drops table ${table}: the old version, still serving during the rollout, fails on every query that uses it`,
+        }));
     },
 };
 const renameColumn = {
@@ -54906,7 +55066,11 @@ const renameColumn = {
         const table = tableName(rename.relation);
         if (rename.renameType !== 'OBJECT_COLUMN' || !existing(context, table))
             return [];
-        return [{ message: `renames column ${table}.${rename.subname ?? '?'} to ${rename.newname ?? '?'}: the old version still uses "${rename.subname ?? '?'}" and fails until the rollout ends` }];
+        return [
+            {
+                message: `renames column ${table}.${rename.subname ?? '?'} to ${rename.newname ?? '?'}: the old version still uses "${rename.subname ?? '?'}" and fails until the rollout ends`,
+            },
+        ];
     },
 };
 const renameTable = {
@@ -54927,7 +55091,11 @@ const renameTable = {
         const table = tableName(rename.relation);
         if (rename.renameType !== 'OBJECT_TABLE' || !existing(context, table))
             return [];
-        return [{ message: `renames table ${table} to ${rename.newname ?? '?'}: the old version still uses "${table}" and fails until the rollout ends` }];
+        return [
+            {
+                message: `renames table ${table} to ${rename.newname ?? '?'}: the old version still uses "${table}" and fails until the rollout ends`,
+            },
+        ];
     },
 };
 const setNotNull = {
@@ -54943,20 +55111,22 @@ const setNotNull = {
     ].join('\n'),
     squawk: ['adding-not-nullable-field'],
     check(statement, context) {
-        return alterCommands(statement.node)
+        return (alterCommands(statement.node)
             // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) proves it, and that check
             // already refuses nulls from the old code.
-            .filter(({ table, cmd }) => cmd.subtype === 'AT_SetNotNull' && existing(context, table) && !(context.postgresVersion >= 12 && context.catalog.provesNotNull(table, cmd.name ?? '')))
+            .filter(({ table, cmd }) => cmd.subtype === 'AT_SetNotNull' &&
+            existing(context, table) &&
+            !(context.postgresVersion >= 12 && context.catalog.provesNotNull(table, cmd.name ?? '')))
             .map(({ table, cmd }) => ({
             message: `sets ${table}.${cmd.name ?? '?'} NOT NULL: the whole table is scanned under an ACCESS EXCLUSIVE lock (reads and writes wait), and the old version's inserts that leave it null fail${context.postgresVersion < 12 ? '; before PostgreSQL 12 no CHECK constraint can spare the scan' : ''}`,
-        }));
+        })));
     },
 };
 const addRequiredColumn = {
     name: 'add-required-column',
     category: 'breaking',
     severity: 'error',
-    summary: 'ADD COLUMN … NOT NULL without a DEFAULT: fails on a table with rows, and the old version\'s inserts fail.',
+    summary: "ADD COLUMN … NOT NULL without a DEFAULT: fails on a table with rows, and the old version's inserts fail.",
     recipe: [
         'Expand: `ALTER TABLE t ADD COLUMN c <type>;` (nullable) or with a constant DEFAULT (PostgreSQL 11+: no rewrite).',
         'Migrate: release code that writes `c`; backfill existing rows in batches.',
@@ -54970,11 +55140,17 @@ const addRequiredColumn = {
                 return [];
             const kinds = constraints(column).map((c) => c.contype);
             const required = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
-            const filled = kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY') || column.raw_default !== undefined;
+            const filled = kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY') ||
+                column.raw_default !== undefined;
             const serial = columnType(column.typeName)?.name.endsWith('serial') ?? false;
             if (!required || filled || serial)
                 return [];
-            return [{ at: locationOf(column), message: `adds ${table}.${column.colname ?? '?'} NOT NULL without a default: it fails if the table has rows, and the old version's inserts, which do not set it, fail` }];
+            return [
+                {
+                    at: locationOf(column),
+                    message: `adds ${table}.${column.colname ?? '?'} NOT NULL without a default: it fails if the table has rows, and the old version's inserts, which do not set it, fail`,
+                },
+            ];
         });
     },
 };
@@ -55022,14 +55198,18 @@ const jsonColumn = typeRule({
     summary: '`json` instead of `jsonb`.',
     recipe: 'Use `jsonb`: it can be indexed (GIN), compared for equality, and is faster to query. Changing it later rewrites the table.',
     squawk: [],
-    flags: ({ table, column }) => (columnType(column.typeName)?.name === 'json' ? `${table}.${column.colname ?? '?'} is json: use jsonb (indexable, comparable; changing it later rewrites the table)` : undefined),
+    flags: ({ table, column }) => columnType(column.typeName)?.name === 'json'
+        ? `${table}.${column.colname ?? '?'} is json: use jsonb (indexable, comparable; changing it later rewrites the table)`
+        : undefined,
 });
 const timestampWithoutTimeZone = typeRule({
     name: 'timestamp-without-time-zone',
     summary: '`timestamp` without time zone.',
     recipe: 'Use `timestamptz` (timestamp with time zone): it stores an instant; `timestamp` drops the offset, so the same value means different instants in different sessions.',
     squawk: ['prefer-timestamp-tz'],
-    flags: ({ table, column }) => (columnType(column.typeName)?.name === 'timestamp' ? `${table}.${column.colname ?? '?'} is timestamp without time zone: use timestamptz` : undefined),
+    flags: ({ table, column }) => columnType(column.typeName)?.name === 'timestamp'
+        ? `${table}.${column.colname ?? '?'} is timestamp without time zone: use timestamptz`
+        : undefined,
 });
 const SMALL_INTEGERS = new Set(['int2', 'int4', 'serial', 'smallserial', 'serial4', 'serial2']);
 const intPrimaryKey = typeRule({
@@ -55039,7 +55219,9 @@ const intPrimaryKey = typeRule({
     squawk: ['prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-identity'],
     flags: ({ table, column, primaryKey }) => {
         const type = columnType(column.typeName);
-        return primaryKey && type && SMALL_INTEGERS.has(type.name) ? `primary key ${table}.${column.colname ?? '?'} is ${type.name}: it runs out at 2^31 - 1; use bigint` : undefined;
+        return primaryKey && type && SMALL_INTEGERS.has(type.name)
+            ? `primary key ${table}.${column.colname ?? '?'} is ${type.name}: it runs out at 2^31 - 1; use bigint`
+            : undefined;
     },
 });
 
@@ -55068,7 +55250,12 @@ const checkWithoutNotValid = {
             const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
             if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation || !existing(context, table))
                 return [];
-            return [{ at: constraint.location, message: `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace('  ', ' ') }];
+            return [
+                {
+                    at: constraint.location,
+                    message: `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace('  ', ' '),
+                },
+            ];
         });
     },
 };
@@ -55089,7 +55276,11 @@ const foreignKeyWithoutNotValid = {
             if (!existing(context, table))
                 return [];
             const column = columnDef(cmd.def);
-            const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+            const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def
+                ? [cmd.def.Constraint]
+                : cmd.subtype === 'AT_AddColumn' && column
+                    ? constraints(column)
+                    : [];
             return candidates
                 .filter((c) => c.contype === 'CONSTR_FOREIGN' && !c.skip_validation)
                 .map((c) => ({
@@ -55114,7 +55305,11 @@ const uniqueWithoutIndex = {
             if (!existing(context, table))
                 return [];
             const column = columnDef(cmd.def);
-            const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+            const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def
+                ? [cmd.def.Constraint]
+                : cmd.subtype === 'AT_AddColumn' && column
+                    ? constraints(column)
+                    : [];
             return candidates
                 .filter((c) => (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname)
                 .map((c) => ({
@@ -55141,7 +55336,11 @@ const indexWithoutConcurrently = {
         const table = tableName(index.relation);
         if (index.concurrent || !existing(context, table))
             return [];
-        return [{ message: `creates index ${index.idxname ?? '(unnamed)'} on ${table} without CONCURRENTLY: a SHARE lock blocks every write for the whole build` }];
+        return [
+            {
+                message: `creates index ${index.idxname ?? '(unnamed)'} on ${table} without CONCURRENTLY: a SHARE lock blocks every write for the whole build`,
+            },
+        ];
     },
 };
 const dropIndexWithoutConcurrently = {
@@ -55156,7 +55355,9 @@ const dropIndexWithoutConcurrently = {
             return [];
         return droppedNames(statement.node.DropStmt.objects)
             .filter((name) => !context.newIndexes.has(name))
-            .map((name) => ({ message: `drops index ${name} without CONCURRENTLY: its table is locked ACCESS EXCLUSIVE, and the drop queues behind every running query` }));
+            .map((name) => ({
+            message: `drops index ${name} without CONCURRENTLY: its table is locked ACCESS EXCLUSIVE, and the drop queues behind every running query`,
+        }));
     },
 };
 const reindexWithoutConcurrently = {
@@ -55177,7 +55378,9 @@ const reindexWithoutConcurrently = {
             if (key === 'DefElem' && value.defname === 'concurrently')
                 concurrent = true;
         });
-        return concurrent ? [] : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
+        return concurrent
+            ? []
+            : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
     },
 };
 /** True for statements PostgreSQL refuses to run inside a transaction block. */
@@ -55195,7 +55398,10 @@ function isConcurrent(statement) {
         });
         return concurrent;
     }
-    return alterCommands(node).some(({ cmd }) => cmd.subtype === 'AT_DetachPartition' && cmd.def !== undefined && 'PartitionCmd' in cmd.def && cmd.def.PartitionCmd.concurrent === true);
+    return alterCommands(node).some(({ cmd }) => cmd.subtype === 'AT_DetachPartition' &&
+        cmd.def !== undefined &&
+        'PartitionCmd' in cmd.def &&
+        cmd.def.PartitionCmd.concurrent === true);
 }
 const concurrentlyInTransaction = {
     name: 'concurrently-in-transaction',
@@ -55211,7 +55417,11 @@ const concurrentlyInTransaction = {
     check(statement, context) {
         if (!context.inTransaction || !isConcurrent(statement))
             return [];
-        return [{ message: 'runs CONCURRENTLY inside a transaction: PostgreSQL refuses with "cannot run inside a transaction block" and the migration fails' }];
+        return [
+            {
+                message: 'runs CONCURRENTLY inside a transaction: PostgreSQL refuses with "cannot run inside a transaction block" and the migration fails',
+            },
+        ];
     },
 };
 const truncateCascade = {
@@ -55224,7 +55434,12 @@ const truncateCascade = {
     check(statement) {
         if (!('TruncateStmt' in statement.node) || statement.node.TruncateStmt.behavior !== 'DROP_CASCADE')
             return [];
-        return [{ at: locationOf(statement.node.TruncateStmt.relations), message: 'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks' }];
+        return [
+            {
+                at: locationOf(statement.node.TruncateStmt.relations),
+                message: 'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks',
+            },
+        ];
     },
 };
 
@@ -55255,7 +55470,13 @@ function lockedTable(statement, context) {
         return referenced.find((table) => existing(context, table));
     }
     if ('IndexStmt' in node || 'RenameStmt' in node || 'CreateTrigStmt' in node || 'ClusterStmt' in node) {
-        const relation = 'IndexStmt' in node ? node.IndexStmt.relation : 'RenameStmt' in node ? node.RenameStmt.relation : 'CreateTrigStmt' in node ? node.CreateTrigStmt.relation : node.ClusterStmt.relation;
+        const relation = 'IndexStmt' in node
+            ? node.IndexStmt.relation
+            : 'RenameStmt' in node
+                ? node.RenameStmt.relation
+                : 'CreateTrigStmt' in node
+                    ? node.CreateTrigStmt.relation
+                    : node.ClusterStmt.relation;
         const table = tableName(relation);
         return existing(context, table) ? table : undefined;
     }
@@ -55269,9 +55490,11 @@ function lockedTable(statement, context) {
         return mode >= SHARE_LOCK && relation && 'RangeVar' in relation ? tableName(relation.RangeVar) : undefined;
     }
     if ('TruncateStmt' in node)
-        return tableName(node.TruncateStmt.relations?.[0] && 'RangeVar' in node.TruncateStmt.relations[0] ? node.TruncateStmt.relations[0].RangeVar : undefined);
+        return tableName(node.TruncateStmt.relations?.[0] && 'RangeVar' in node.TruncateStmt.relations[0]
+            ? node.TruncateStmt.relations[0].RangeVar
+            : undefined);
     if ('ReindexStmt' in node)
-        return tableName(node.ReindexStmt.relation) === '?' ? node.ReindexStmt.name ?? '?' : tableName(node.ReindexStmt.relation);
+        return tableName(node.ReindexStmt.relation) === '?' ? (node.ReindexStmt.name ?? '?') : tableName(node.ReindexStmt.relation);
     if ('VacuumStmt' in node) {
         let full = false;
         walk(node.VacuumStmt.options, (key, value) => {
@@ -55288,7 +55511,7 @@ const missingLockTimeout = {
     severity: 'warning',
     summary: 'A statement that takes a write-blocking lock before any `SET lock_timeout`.',
     recipe: [
-        'Start the file with `SET lock_timeout = \'2s\';` (inside the runner\'s transaction: `SET LOCAL lock_timeout = \'2s\';`).',
+        "Start the file with `SET lock_timeout = '2s';` (inside the runner's transaction: `SET LOCAL lock_timeout = '2s';`).",
         'A DDL statement waiting for its lock behind one long query blocks every query queued after it; with a timeout it gives up instead, and the deploy retries.',
     ].join('\n'),
     squawk: ['require-lock-timeout', 'require-timeout-settings'],
@@ -55299,7 +55522,11 @@ const missingLockTimeout = {
         if (!table)
             return [];
         context.reportedOnce.add('missing-lock-timeout');
-        return [{ message: `locks ${table} before any SET lock_timeout: if a long query holds the table, this statement waits, and every read and write queued behind it waits too` }];
+        return [
+            {
+                message: `locks ${table} before any SET lock_timeout: if a long query holds the table, this statement waits, and every read and write queued behind it waits too`,
+            },
+        ];
     },
 };
 /** A WHERE clause works through one batch when it has a LIMIT sub-select or a bounded range. */
@@ -55336,13 +55563,21 @@ const unbatchedWrite = {
     squawk: [],
     check(statement, context) {
         const node = statement.node;
-        const write = 'UpdateStmt' in node ? { verb: 'UPDATE', relation: node.UpdateStmt.relation, where: node.UpdateStmt.whereClause } : 'DeleteStmt' in node ? { verb: 'DELETE', relation: node.DeleteStmt.relation, where: node.DeleteStmt.whereClause } : undefined;
+        const write = 'UpdateStmt' in node
+            ? { verb: 'UPDATE', relation: node.UpdateStmt.relation, where: node.UpdateStmt.whereClause }
+            : 'DeleteStmt' in node
+                ? { verb: 'DELETE', relation: node.DeleteStmt.relation, where: node.DeleteStmt.whereClause }
+                : undefined;
         if (!write)
             return [];
         const table = tableName(write.relation);
         if (!existing(context, table) || isBatched(write.where))
             return [];
-        return [{ message: `${write.verb} on ${table} ${write.where ? 'with an unbounded WHERE' : 'of every row'} in one statement: each row it touches stays locked against other writers until the migration commits` }];
+        return [
+            {
+                message: `${write.verb} on ${table} ${write.where ? 'with an unbounded WHERE' : 'of every row'} in one statement: each row it touches stays locked against other writers until the migration commits`,
+            },
+        ];
     },
 };
 
@@ -55353,9 +55588,31 @@ const unbatchedWrite = {
 // such a default once in the catalog instead of writing it into every row. Any other function may be
 // VOLATILE (user functions are, unless declared otherwise), which forces a rewrite.
 const NON_VOLATILE = new Set([
-    'now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'lower', 'upper', 'concat', 'length',
-    'abs', 'md5', 'to_jsonb', 'to_json', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'make_interval',
-    'make_date', 'date_trunc', 'to_timestamp', 'to_date', 'array_fill', 'coalesce', 'greatest', 'least', 'timezone',
+    'now',
+    'transaction_timestamp',
+    'statement_timestamp',
+    'current_setting',
+    'lower',
+    'upper',
+    'concat',
+    'length',
+    'abs',
+    'md5',
+    'to_jsonb',
+    'to_json',
+    'jsonb_build_object',
+    'json_build_object',
+    'jsonb_build_array',
+    'make_interval',
+    'make_date',
+    'date_trunc',
+    'to_timestamp',
+    'to_date',
+    'array_fill',
+    'coalesce',
+    'greatest',
+    'least',
+    'timezone',
 ]);
 /** Why adding this column rewrites the table, or undefined when it does not. */
 function rewriteReason(column, postgresVersion) {
@@ -55395,7 +55652,14 @@ const addColumnRewrite = {
             if (cmd.subtype !== 'AT_AddColumn' || !column || !existing(context, table))
                 return [];
             const reason = rewriteReason(column, context.postgresVersion);
-            return reason ? [{ at: locationOf(column), message: `adds ${table}.${column.colname ?? '?'}: ${reason}; the table is rewritten under an ACCESS EXCLUSIVE lock` }] : [];
+            return reason
+                ? [
+                    {
+                        at: locationOf(column),
+                        message: `adds ${table}.${column.colname ?? '?'}: ${reason}; the table is rewritten under an ACCESS EXCLUSIVE lock`,
+                    },
+                ]
+                : [];
         });
     },
 };
@@ -55416,7 +55680,14 @@ const storedGeneratedColumn = {
             if (cmd.subtype !== 'AT_AddColumn' || !column || !existing(context, table))
                 return [];
             const stored = constraints(column).some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v');
-            return stored ? [{ at: locationOf(column), message: `adds stored generated column ${table}.${column.colname ?? '?'}: every row is computed and written, rewriting the table under an ACCESS EXCLUSIVE lock` }] : [];
+            return stored
+                ? [
+                    {
+                        at: locationOf(column),
+                        message: `adds stored generated column ${table}.${column.colname ?? '?'}: every row is computed and written, rewriting the table under an ACCESS EXCLUSIVE lock`,
+                    },
+                ]
+                : [];
         });
     },
 };
@@ -55465,8 +55736,15 @@ const alterColumnType = {
             const using = column.raw_default !== undefined;
             if (from && !using && isBinaryCoercible(from, to))
                 return [];
-            const what = from ? `from ${formatType(from)} to ${formatType(to)}` : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
-            return [{ at: locationOf(column), message: `changes ${table}.${cmd.name ?? '?'} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock` }];
+            const what = from
+                ? `from ${formatType(from)} to ${formatType(to)}`
+                : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
+            return [
+                {
+                    at: locationOf(column),
+                    message: `changes ${table}.${cmd.name ?? '?'} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock`,
+                },
+            ];
         });
     },
 };
@@ -55480,7 +55758,9 @@ const vacuumFullCluster = {
     check(statement) {
         const node = statement.node;
         if ('ClusterStmt' in node)
-            return [{ message: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }];
+            return [
+                { message: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' },
+            ];
         if (!('VacuumStmt' in node))
             return [];
         let full = false;
@@ -55488,7 +55768,9 @@ const vacuumFullCluster = {
             if (key === 'DefElem' && value.defname === 'full')
                 full = true;
         });
-        return full ? [{ message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }] : [];
+        return full
+            ? [{ message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }]
+            : [];
     },
 };
 
@@ -55550,11 +55832,11 @@ const migrationsSchema = strictObject({
         .describe('The migration runner wraps each file in a transaction (a file can opt out with `-- migrate:up transaction:false` or `--! no-transaction`).'),
     rules: partialRecord(schemas_enum(RULE_NAMES), ruleLevel)
         .default({})
-        .describe('Per-rule level: off | warning | error (default: each rule\'s own).'),
+        .describe("Per-rule level: off | warning | error (default: each rule's own)."),
 });
 const defaultMigrationsSettings = () => migrationsSchema.parse({});
 
-;// CONCATENATED MODULE: ./src/spec/strategies.ts
+;// CONCATENATED MODULE: ./src/config/strategies.ts
 // The fields of the blue-green and rolling strategies (canary uses `stages`).
 
 
@@ -55596,7 +55878,7 @@ const rollingSchema = strictObject({
     timeout: common_duration.default('10m').describe('Time limit of one deploy command.'),
 });
 
-;// CONCATENATED MODULE: ./src/spec/schema.ts
+;// CONCATENATED MODULE: ./src/config/schema.ts
 // The rollout spec: the user-facing contract. Field names follow ../shared/DESIGN.md; extend, never rename.
 // Each object is strict, so a misspelt key is an error (with a "did you mean" hint from load.ts).
 
@@ -55617,7 +55899,9 @@ const environment = union([
     strictObject({
         name: schemas_string().min(1),
         url: url().optional(),
-        production: schemas_boolean().optional().describe('GitHub Deployments: a production environment (default: true when it is named "production").'),
+        production: schemas_boolean()
+            .optional()
+            .describe('GitHub Deployments: a production environment (default: true when it is named "production").'),
     }),
 ]);
 const specSchema = strictObject({
@@ -55629,9 +55913,9 @@ const specSchema = strictObject({
     stages: array(stageSchema).min(1).optional().describe('The canary stages (strategy canary).'),
     blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
     rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
-    gates: record(schemas_string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema).default({}),
-    rollback: strictObject({ revert: schemas_enum(['none', 'pull-request']).default('none') })
-        .default({ revert: 'none' }),
+    gates: record(schemas_string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
+        .default({}),
+    rollback: strictObject({ revert: schemas_enum(['none', 'pull-request']).default('none') }).default({ revert: 'none' }),
     migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
     notify: strictObject({
         pullRequest: schemas_boolean().default(true),
@@ -55655,14 +55939,22 @@ const specSchema = strictObject({
     const checkGates = (names, path) => names?.forEach((name, j) => {
         if (!(name in spec.gates)) {
             const known = Object.keys(spec.gates);
-            ctx.addIssue({ code: 'custom', path: [...path, j], message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})` });
+            ctx.addIssue({
+                code: 'custom',
+                path: [...path, j],
+                message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})`,
+            });
         }
     });
     checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
     checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
     checkGates(spec.rolling?.gates, ['rolling', 'gates']);
     if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
-        ctx.addIssue({ code: 'custom', path: ['rolling', 'maxSurge'], message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})` });
+        ctx.addIssue({
+            code: 'custom',
+            path: ['rolling', 'maxSurge'],
+            message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})`,
+        });
     }
     let previous = -1;
     let full = -1;
@@ -55671,7 +55963,11 @@ const specSchema = strictObject({
             ctx.addIssue({ code: 'custom', path: ['stages', i], message: `no stage may follow the 100% stage (stages[${full}])` });
         }
         if (stage.weight < previous) {
-            ctx.addIssue({ code: 'custom', path: ['stages', i, 'weight'], message: `weights must not decrease (${stage.weight} after ${previous})` });
+            ctx.addIssue({
+                code: 'custom',
+                path: ['stages', i, 'weight'],
+                message: `weights must not decrease (${stage.weight} after ${previous})`,
+            });
         }
         if (stage.weight === 100 && full < 0)
             full = i;
@@ -55691,7 +55987,7 @@ function environmentIsProduction(spec) {
     return typeof spec.environment === 'string' ? undefined : spec.environment.production;
 }
 
-;// CONCATENATED MODULE: ./src/spec/keys.ts
+;// CONCATENATED MODULE: ./src/config/keys.ts
 const def = (schema) => schema._zod.def;
 function unwrap(schema) {
     let current = schema;
@@ -55778,7 +56074,7 @@ function editDistance(a, b) {
     return previous[b.length];
 }
 
-;// CONCATENATED MODULE: ./src/spec/load.ts
+;// CONCATENATED MODULE: ./src/config/load.ts
 // Loads a rollout spec and reports every problem at once as `file:line:col path: message`.
 
 
@@ -55860,7 +56156,10 @@ function parseSpec(text, file = 'rollout.yml') {
         return { ok: false, errors: dedupe(errors) };
     const data = doc.toJS();
     if (data === null || data === undefined) {
-        return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }] };
+        return {
+            ok: false,
+            errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }],
+        };
     }
     const parsed = specSchema.safeParse(data);
     if (parsed.success)
@@ -55885,13 +56184,17 @@ function describeIssue(issue, data) {
                 return { path: [...path, key], pointAtKey: true, message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
             });
         case 'too_big':
-            return [{ path, message: `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+            return [
+                { path, message: `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` },
+            ];
         case 'too_small':
             if (issue.origin === 'array')
                 return [{ path, message: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
             if (issue.origin === 'string')
                 return [{ path, message: 'must not be empty' }];
-            return [{ path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+            return [
+                { path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` },
+            ];
         case 'invalid_type':
             if (got === undefined)
                 return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})` }];
@@ -55900,7 +56203,9 @@ function describeIssue(issue, data) {
             // A schema's own wording (e.g. "expected a duration such as ...") beats zod's generic one.
             if (!issue.message.startsWith('Invalid input'))
                 return [{ path, message: `${issue.message} (got ${show(got)})` }];
-            return [{ path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` }];
+            return [
+                { path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` },
+            ];
         case 'invalid_value':
             return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')} (got ${show(got)})` }];
         case 'invalid_union': {
@@ -55970,7 +56275,10 @@ function pathAtOffset(doc, offset) {
     let node = doc.contents;
     for (;;) {
         if ((0,dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isNode */.Ll)(p.key) && p.key.range && spans(p.key.range[0], ((0,dist/* isNode */.Ll)(p.value) && p.value.range ? p.value.range[2] : p.key.range[2]), offset));
+            const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) &&
+                (0,dist/* isNode */.Ll)(p.key) &&
+                p.key.range &&
+                spans(p.key.range[0], (0,dist/* isNode */.Ll)(p.value) && p.value.range ? p.value.range[2] : p.key.range[2], offset));
             if (!pair || !(0,dist/* isScalar */.jn)(pair.key))
                 break;
             path.push(String(pair.key.value));
@@ -56095,10 +56403,24 @@ function compileStages(spec, allGates) {
         if (bg.retire)
             hooks.retire = hook(bg.retire, 'warn');
         const post = bg.postSwitchGates ?? allGates.filter((g) => !bg.preSwitchGates.includes(g));
-        stages.push({ name: 'preview', weight: 0, bakeMs: 0, gates: bg.preSwitchGates, approval: false, ...(bg.deploy ? { before: ['deploy'] } : {}) });
+        stages.push({
+            name: 'preview',
+            weight: 0,
+            bakeMs: 0,
+            gates: bg.preSwitchGates,
+            approval: false,
+            ...(bg.deploy ? { before: ['deploy'] } : {}),
+        });
         stages.push({ name: 'switch', weight: 100, bakeMs: ms(bg.rollbackWindow), gates: post, approval: bg.approval });
         // The old colour stays ready for scaleDownDelay: an abort still switches back at once.
-        stages.push({ name: 'scale-down', weight: 100, bakeMs: ms(bg.scaleDownDelay), gates: [], approval: false, ...(bg.retire ? { after: ['retire'] } : {}) });
+        stages.push({
+            name: 'scale-down',
+            weight: 100,
+            bakeMs: ms(bg.scaleDownDelay),
+            gates: [],
+            approval: false,
+            ...(bg.retire ? { after: ['retire'] } : {}),
+        });
     }
     else if (spec.strategy === 'rolling' && spec.rolling) {
         // A batch's "weight" is the share of the fleet on the new version; the rolling router maps it
@@ -56119,7 +56441,13 @@ function compileStages(spec, allGates) {
     }
     else {
         for (const stage of spec.stages ?? []) {
-            stages.push({ name: stage.name ?? `${stage.weight}%`, weight: stage.weight, bakeMs: ms(stage.bake), gates: stage.gates ?? allGates, approval: stage.approval });
+            stages.push({
+                name: stage.name ?? `${stage.weight}%`,
+                weight: stage.weight,
+                bakeMs: ms(stage.bake),
+                gates: stage.gates ?? allGates,
+                approval: stage.approval,
+            });
         }
         const last = stages[stages.length - 1];
         if (!last || last.weight < 100)
@@ -56148,7 +56476,15 @@ function timeline(plan) {
     let at = 0;
     const rows = plan.stages.map((stage) => {
         const { minimumMs } = stageSchedule(plan, stage);
-        const row = { stage: stage.index, name: stage.name, weight: stage.weight, startsAtMs: at, durationMs: minimumMs, gates: stage.gates, approval: stage.approval };
+        const row = {
+            stage: stage.index,
+            name: stage.name,
+            weight: stage.weight,
+            startsAtMs: at,
+            durationMs: minimumMs,
+            gates: stage.gates,
+            approval: stage.approval,
+        };
         at += minimumMs;
         return row;
     });
@@ -56242,7 +56578,10 @@ how long it bakes, which gates it checks and where a reviewer approves.`,
         const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
         io.stdout.write(`${plan.strategy} rollout of ${plan.canary} to ${plan.environment} (router: ${spec.traffic.provider})\n\n`);
         for (const row of table)
-            io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+            io.stdout.write(`${row
+                .map((cell, i) => cell.padEnd(widths[i]))
+                .join('  ')
+                .trimEnd()}\n`);
         const approvals = rows.filter((r) => r.approval).length;
         io.stdout.write(`\ntotal: ${formatDuration(totalMs)}${approvals ? ` plus ${approvals} approval${approvals > 1 ? 's' : ''}` : ''}\n`);
         return EXIT.ok;
@@ -56280,7 +56619,9 @@ function judgeMeasurement(policy, counters, m) {
             counters.inconclusive += 1;
             if (counters.inconclusive > policy.inconclusiveLimit) {
                 const reason = `gate "${m.gate}" was inconclusive ${counters.inconclusive} times in this stage (inconclusiveLimit ${policy.inconclusiveLimit}): ${m.evidence.summary}`;
-                return policy.onInconclusive === 'rollback' ? { action: 'rollback', gate: m.gate, evidence: m.evidence, reason } : { action: 'pause', reason };
+                return policy.onInconclusive === 'rollback'
+                    ? { action: 'rollback', gate: m.gate, evidence: m.evidence, reason }
+                    : { action: 'pause', reason };
             }
             return { action: 'continue' };
         case 'error':
@@ -56418,7 +56759,12 @@ function enterStage(plan, state, stage, at, before = []) {
         note(state, at, 'awaiting-approval', reason);
         return {
             state,
-            effects: [...before, { type: 'save' }, { type: 'report', kind: 'awaiting-approval' }, { type: 'request-approval', stage: stage.index, reason }],
+            effects: [
+                ...before,
+                { type: 'save' },
+                { type: 'report', kind: 'awaiting-approval' },
+                { type: 'request-approval', stage: stage.index, reason },
+            ],
         };
     }
     delete state.pause;
@@ -56513,7 +56859,11 @@ function onMeasured(plan, state, stage, event) {
         note(state, event.at, 'paused', decision.reason);
         return {
             state,
-            effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: decision.reason }],
+            effects: [
+                { type: 'save' },
+                { type: 'report', kind: 'paused' },
+                { type: 'request-approval', stage: state.stage, reason: decision.reason },
+            ],
         };
     }
     const stageBefore = state.stage;
@@ -56648,9 +56998,10 @@ async function drive(ports, options) {
                     const answer = options.approve ? await options.approve(effect.stage, effect.reason, state) : undefined;
                     if (!answer)
                         return { outcome: 'paused', state, plan };
-                    event = 'abort' in answer
-                        ? { type: 'abort', reason: answer.reason, at: clock.now() }
-                        : { type: 'approve', at: clock.now(), ...(answer.by ? { by: answer.by } : {}), ...(answer.full ? { full: true } : {}) };
+                    event =
+                        'abort' in answer
+                            ? { type: 'abort', reason: answer.reason, at: clock.now() }
+                            : { type: 'approve', at: clock.now(), ...(answer.by ? { by: answer.by } : {}), ...(answer.full ? { full: true } : {}) };
                     break;
                 }
                 case 'finish':
@@ -56703,7 +57054,14 @@ async function runHook(ports, plan, state, name, signal) {
     if (!ports.hooks)
         return done(false, 'this driver cannot run commands');
     ports.log.info(`running ${name}: ${hook.command}`);
-    const context = { stage: state.stage + 1, weight: state.weight, environment: plan.environment, stable: plan.stable, canary: plan.canary, ...(signal ? { signal } : {}) };
+    const context = {
+        stage: state.stage + 1,
+        weight: state.weight,
+        environment: plan.environment,
+        stable: plan.stable,
+        canary: plan.canary,
+        ...(signal ? { signal } : {}),
+    };
     const answer = await ports.hooks.run(name, hook, context).catch((error) => ({ ok: false, message: error.message }));
     return done(answer.ok, answer.message);
 }
@@ -57032,7 +57390,10 @@ function renderMarkdownReport(plan, state, options = {}) {
     return body.length <= max ? body : `${body.slice(0, max - 40)}\n\n_(report truncated)_\n`;
 }
 function renderFailure(failure) {
-    const lines = [`> [!CAUTION]`, `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`];
+    const lines = [
+        `> [!CAUTION]`,
+        `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`,
+    ];
     if (failure.evidence)
         lines.push(...renderEvidence(failure.evidence).map((line) => `> ${line}`));
     return lines.join('\n');
@@ -57060,7 +57421,9 @@ function renderStageTable(plan, state) {
             started.set(entry.stage, entry.at);
     for (const stage of plan.stages) {
         const measured = state.measurements.filter((m) => m.stage === stage.index);
-        const gates = stage.gates.map((name) => gateCell(name, measured.filter((m) => m.gate === name))).join('<br>') || '—';
+        const gates = stage.gates
+            .map((name) => gateCell(name, measured.filter((m) => m.gate === name)))
+            .join('<br>') || '—';
         const { minimumMs } = stageSchedule(plan, stage);
         const at = started.get(stage.index);
         rows.push(`| ${stage.index + 1} | ${stage.weight}% | ${minimumMs ? formatDuration(minimumMs) : '—'}${stage.approval ? ' · approval' : ''} | ${gates} | ${stageStatus(state, stage.index)} | ${at ? new Date(at).toISOString().slice(11, 19) : ''} |`);
@@ -57156,7 +57519,14 @@ function renderTimeline(state, budget) {
     while (kept.join('\n').length > budget - 120 && kept.length > 1)
         kept = kept.slice(Math.ceil(kept.length / 4));
     const dropped = lines.length - kept.length;
-    return ['<details><summary>Timeline</summary>', '', ...(dropped ? [`- … ${dropped} earlier entries`] : []), ...kept, '', '</details>'].join('\n');
+    return [
+        '<details><summary>Timeline</summary>',
+        '',
+        ...(dropped ? [`- … ${dropped} earlier entries`] : []),
+        ...kept,
+        '',
+        '</details>',
+    ].join('\n');
 }
 function formatValue(value) {
     if (value === null || value === undefined)
@@ -57217,7 +57587,10 @@ class ConsoleReporter {
         this.clearLive();
         const line = this.line(kind, state, plan);
         if (line)
-            this.out.write(`${line.split('\n').map((l) => `${this.prefix}${l}`).join('\n')}\n`);
+            this.out.write(`${line
+                .split('\n')
+                .map((l) => `${this.prefix}${l}`)
+                .join('\n')}\n`);
         const done = kind === 'promoted' || kind === 'rolled-back' || kind === 'failed' || kind === 'paused' || kind === 'awaiting-approval';
         this.live = done ? undefined : { plan, state };
         if (this.out.isTTY && !done)
@@ -57257,7 +57630,9 @@ class ConsoleReporter {
         for (const m of state.measurements)
             if (m.stage === state.stage)
                 seen.set(m.gate, m);
-        return [...seen.values()].map((m) => `${ICON[m.verdict]} ${m.gate} ${m.evidence.value !== undefined ? formatValue(m.evidence.value) : m.evidence.summary}`).join('  ') || 'no measurements yet';
+        return ([...seen.values()]
+            .map((m) => `${ICON[m.verdict]} ${m.gate} ${m.evidence.value !== undefined ? formatValue(m.evidence.value) : m.evidence.summary}`)
+            .join('  ') || 'no measurements yet');
     }
     startLive() {
         if (this.timer)
@@ -57305,7 +57680,12 @@ class ConsoleReporter {
 
 
 
-const OUTCOME_EXIT = { promoted: EXIT.promoted, 'rolled-back': EXIT.rolledBack, paused: EXIT.paused, failed: EXIT.error };
+const OUTCOME_EXIT = {
+    promoted: EXIT.promoted,
+    'rolled-back': EXIT.rolledBack,
+    paused: EXIT.paused,
+    failed: EXIT.error,
+};
 const runCommand = {
     name: 'run',
     summary: 'Drive a rollout locally; run again to resume where it stopped',
@@ -57423,7 +57803,10 @@ const statusCommand = {
 Reads the state file of a local rollout (default .rollgate/production.json) and prints its
 status, stage, weight and the last value of each gate.`,
     async run(args, io) {
-        const { values } = (0,external_node_util_.parseArgs)({ args, options: { state: { type: 'string' }, environment: { type: 'string', short: 'e', default: 'production' }, json: { type: 'boolean' } } });
+        const { values } = (0,external_node_util_.parseArgs)({
+            args,
+            options: { state: { type: 'string' }, environment: { type: 'string', short: 'e', default: 'production' }, json: { type: 'boolean' } },
+        });
         const path = (0,external_node_path_.resolve)(io.cwd, values.state ?? `.rollgate/${values.environment}.json`);
         const record = await new FileStateStore(path).load();
         if (!record) {
@@ -57447,7 +57830,7 @@ status, stage, weight and the last value of each gate.`,
     },
 };
 
-;// CONCATENATED MODULE: ./src/spec/json-schema.ts
+;// CONCATENATED MODULE: ./src/config/json-schema.ts
 // The JSON Schema of the spec, generated from the zod schema (editors validate rollout.yml with it).
 
 
@@ -57759,7 +58142,14 @@ async function runScenario(options) {
         await (0,promises_.writeFile)(specPath, specText);
         const spec = await loadSpecOrThrow(specPath);
         const { router: traffic, gates } = buildProviders(spec, { env: {}, log: options.log, cwd: dir });
-        const result = await drive({ router: traffic, gates, store: new FileStateStore((0,external_node_path_.join)(dir, 'state.json')), reporters: [options.reporter], clock: systemClock, log: options.log }, { plan: compilePlan(spec), id: `demo-${options.canary}`, ...(options.signal ? { signal: options.signal } : {}) });
+        const result = await drive({
+            router: traffic,
+            gates,
+            store: new FileStateStore((0,external_node_path_.join)(dir, 'state.json')),
+            reporters: [options.reporter],
+            clock: systemClock,
+            log: options.log,
+        }, { plan: compilePlan(spec), id: `demo-${options.canary}`, ...(options.signal ? { signal: options.signal } : {}) });
         return { ...result, load: await load.stop(), spec: specText, durationMs: Date.now() - started };
     }
     finally {
@@ -57827,7 +58217,9 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
             const result = await runScenario({ stable, canary, fault: scenarioFault, bake: values.bake, rps, reporter, log, signal: io.signal });
             reporter.close();
             const { load } = result;
-            const split = Object.entries(load.byVersion).map(([v, n]) => `${v} ${n}`).join(', ');
+            const split = Object.entries(load.byVersion)
+                .map(([v, n]) => `${v} ${n}`)
+                .join(', ');
             out.write(`  load: ${load.sent} requests in ${formatDuration(result.durationMs)} — ${load.failed} HTTP 5xx, ${load.errors} connection errors (answered by: ${split})\n`);
             if (result.state.failure) {
                 const e = result.state.failure.evidence;
@@ -57852,7 +58244,13 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
             return asExpected ? EXIT.ok : EXIT.error;
         }
         const outcome = results[0]?.outcome;
-        return outcome === 'promoted' ? EXIT.promoted : outcome === 'rolled-back' ? EXIT.rolledBack : outcome === 'paused' ? EXIT.paused : EXIT.error;
+        return outcome === 'promoted'
+            ? EXIT.promoted
+            : outcome === 'rolled-back'
+                ? EXIT.rolledBack
+                : outcome === 'paused'
+                    ? EXIT.paused
+                    : EXIT.error;
     },
 };
 
@@ -57995,7 +58393,10 @@ function printReports(out, reports, run) {
         }
         const first = report.checks[0];
         if (first?.evidence.query)
-            out.write(`${first.evidence.query.split('\n').map((line) => `  ${line}`).join('\n')}\n`);
+            out.write(`${first.evidence.query
+                .split('\n')
+                .map((line) => `  ${line}`)
+                .join('\n')}\n`);
         if (first?.evidence.threshold)
             out.write(`  held against: ${first.evidence.threshold}\n`);
         const rows = [
@@ -58005,7 +58406,10 @@ function printReports(out, reports, run) {
         const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
         out.write('\n');
         for (const row of rows)
-            out.write(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd()}\n`);
+            out.write(`  ${row
+                .map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell))
+                .join('  ')
+                .trimEnd()}\n`);
         const counts = new Map();
         for (const check of report.checks)
             counts.set(check.verdict, (counts.get(check.verdict) ?? 0) + 1);
@@ -58223,7 +58627,10 @@ class GitRepo {
     async grepWords(ref, words) {
         const args = ['grep', '-n', '-w', '-I', '-F', '--no-color', ...words.flatMap((w) => ['-e', w]), ref, '--'];
         const out = await this.run(args, [0, 1]);
-        return out.split('\n').filter(Boolean).map((row) => {
+        return out
+            .split('\n')
+            .filter(Boolean)
+            .map((row) => {
             // <ref>:<path>:<line>:<text>
             const rest = row.slice(ref.length + 1);
             const match = /^(.*?):(\d+):(.*)$/.exec(rest);
@@ -58267,7 +58674,14 @@ class GitRepo {
 ;// CONCATENATED MODULE: ./src/migrations/catalog.ts
 
 /** serial is int4 with a sequence default: what the column holds is the integer type. */
-const SERIAL_BASE = { smallserial: 'int2', serial2: 'int2', serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8' };
+const SERIAL_BASE = {
+    smallserial: 'int2',
+    serial2: 'int2',
+    serial: 'int4',
+    serial4: 'int4',
+    bigserial: 'int8',
+    serial8: 'int8',
+};
 const stored = (type) => ({ ...type, name: SERIAL_BASE[type.name] ?? type.name });
 class Catalog {
     tables = new Map();
@@ -58352,7 +58766,7 @@ function notNullColumn(expression) {
     if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL')
         return undefined;
     const arg = expression.NullTest.arg;
-    const fields = arg && 'ColumnRef' in arg ? arg.ColumnRef.fields ?? [] : [];
+    const fields = arg && 'ColumnRef' in arg ? (arg.ColumnRef.fields ?? []) : [];
     return fields.length === 1 ? stringValue(fields[0]) : undefined;
 }
 
@@ -58360,7 +58774,16 @@ function notNullColumn(expression) {
 
 /** expand adds (old code unaffected), migrate moves data, contract removes or renames (old code may break). */
 function phaseOf(node) {
-    if ('CreateStmt' in node || 'IndexStmt' in node || 'ViewStmt' in node || 'CreateSeqStmt' in node || 'CreateTableAsStmt' in node || 'CreateFunctionStmt' in node || 'CreateTrigStmt' in node || 'CreateEnumStmt' in node || 'CreateExtensionStmt' in node || 'CompositeTypeStmt' in node)
+    if ('CreateStmt' in node ||
+        'IndexStmt' in node ||
+        'ViewStmt' in node ||
+        'CreateSeqStmt' in node ||
+        'CreateTableAsStmt' in node ||
+        'CreateFunctionStmt' in node ||
+        'CreateTrigStmt' in node ||
+        'CreateEnumStmt' in node ||
+        'CreateExtensionStmt' in node ||
+        'CompositeTypeStmt' in node)
         return 'expand';
     if ('InsertStmt' in node || 'UpdateStmt' in node || 'DeleteStmt' in node || 'CopyStmt' in node)
         return 'migrate';
@@ -58465,7 +58888,10 @@ async function checkContracts(input) {
                 const words = searchWords(removed.name);
                 const [baseHits, headHits] = await Promise.all([input.git.grepWords(input.base, words), input.git.grepWords(input.head, words)]);
                 const outside = (hits) => hits.filter((hit) => !isMigration(hit.path) && !prPaths.has(hit.path));
-                const codeHits = [...outside(baseHits).map((h) => ({ ...h, ref: 'base' })), ...outside(headHits).map((h) => ({ ...h, ref: 'head' }))];
+                const codeHits = [
+                    ...outside(baseHits).map((h) => ({ ...h, ref: 'base' })),
+                    ...outside(headHits).map((h) => ({ ...h, ref: 'head' })),
+                ];
                 const earlier = await latestEarlierExpand(input.baseMigrations, removed, addedIn);
                 const what = removed.kind === 'column' ? `column ${removed.table}.${removed.column}` : `table ${removed.table}`;
                 const reasons = [];
@@ -58492,13 +58918,16 @@ async function checkContracts(input) {
 /** What a statement expands that could replace the removed object: for a column, an expand of the
  * same table; for a table, another new table or view. */
 function replacements(removed, node) {
-    return removed.kind === 'column' ? expandedTables(node).filter((t) => t === removed.table) : createdRelations(node).filter((t) => t !== removed.table);
+    return removed.kind === 'column'
+        ? expandedTables(node).filter((t) => t === removed.table)
+        : createdRelations(node).filter((t) => t !== removed.table);
 }
 async function latestEarlierExpand(migrations, removed, addedIn) {
     for (const migration of [...migrations].reverse()) {
         const statement = [...migration.linted.statements]
             .reverse()
-            .find((s) => replacements(removed, s.node).length > 0 && !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column));
+            .find((s) => replacements(removed, s.node).length > 0 &&
+            !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column));
         if (!statement)
             continue;
         const commit = await addedIn(migration.path);
@@ -58530,7 +58959,10 @@ function readIgnores(comments, statements, source, knownRules) {
         if (!match)
             continue;
         const [list = '', ...rest] = match[1].split(':');
-        const rules = list.split(',').map((r) => r.trim()).filter(Boolean);
+        const rules = list
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean);
         const reason = rest.join(':').trim();
         if (!rules.length) {
             problems.push({ at: comment.start, message: 'rollgate-ignore names no rule; write `-- rollgate-ignore <rule>: <reason>`' });
@@ -58538,11 +58970,17 @@ function readIgnores(comments, statements, source, knownRules) {
         }
         const unknown = rules.filter((r) => !knownRules.has(r));
         if (unknown.length) {
-            problems.push({ at: comment.start, message: `rollgate-ignore names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` });
+            problems.push({
+                at: comment.start,
+                message: `rollgate-ignore names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+            });
             continue;
         }
         if (!reason) {
-            problems.push({ at: comment.start, message: `rollgate-ignore ${rules.join(', ')} has no reason; write \`-- rollgate-ignore ${rules.join(', ')}: <why this is safe here>\`` });
+            problems.push({
+                at: comment.start,
+                message: `rollgate-ignore ${rules.join(', ')} has no reason; write \`-- rollgate-ignore ${rules.join(', ')}: <why this is safe here>\``,
+            });
             continue;
         }
         ignores.push({ statement: targetStatement(comment, statements, source), rules, reason });
@@ -58656,9 +59094,13 @@ function lintSql(text, file, settings, catalog = new Catalog()) {
     if (!parsed.ok) {
         const { line, column, message } = parsed.error;
         const finding = {
-            file, line, column, rule: SYNTAX_ERROR, severity: 'error',
+            file,
+            line,
+            column,
+            rule: SYNTAX_ERROR,
+            severity: 'error',
             message: `does not parse as PostgreSQL: ${message}; no other rule ran on this file`,
-            recipe: 'Fix the SQL so PostgreSQL accepts it (Rollgate uses PostgreSQL\'s own parser).',
+            recipe: "Fix the SQL so PostgreSQL accepts it (Rollgate uses PostgreSQL's own parser).",
         };
         return { file, findings: [finding], statements: [], ignored: [] };
     }
@@ -58667,7 +59109,14 @@ function lintSql(text, file, settings, catalog = new Catalog()) {
     const findings = [];
     const { ignores, problems } = readIgnores(comments, statements, source, KNOWN_RULES);
     for (const problem of problems) {
-        findings.push({ file, ...at(problem.at), rule: INVALID_IGNORE, severity: 'warning', message: problem.message, recipe: 'Write `-- rollgate-ignore <rule>[, <rule>]: <why this is safe here>` on the line before the statement.' });
+        findings.push({
+            file,
+            ...at(problem.at),
+            rule: INVALID_IGNORE,
+            severity: 'warning',
+            message: problem.message,
+            recipe: 'Write `-- rollgate-ignore <rule>[, <rule>]: <why this is safe here>` on the line before the statement.',
+        });
     }
     const context = {
         postgresVersion: settings.postgresVersion,
@@ -58688,8 +59137,13 @@ function lintSql(text, file, settings, catalog = new Catalog()) {
                 continue;
             for (const hit of rule.check(statement, context)) {
                 findings.push({
-                    file, ...at(hit.at ?? statement.start), rule: rule.name, severity: level,
-                    message: hit.message, recipe: hit.recipe ?? rule.recipe, statement: statement.index,
+                    file,
+                    ...at(hit.at ?? statement.start),
+                    rule: rule.name,
+                    severity: level,
+                    message: hit.message,
+                    recipe: hit.recipe ?? rule.recipe,
+                    statement: statement.index,
                 });
             }
         }
@@ -58742,7 +59196,8 @@ function trackLockTimeout(node, context) {
         const value = set.args?.[0];
         const constant = value && 'A_Const' in value ? value.A_Const : undefined;
         // libpg-query leaves a zero out of the tree: `SET lock_timeout = 0` has an empty ival.
-        const zero = constant !== undefined && ((constant.ival !== undefined && (constant.ival.ival ?? 0) === 0) || /^0+\s*(ms|s|min)?$/.test(constant.sval?.sval ?? 'x'));
+        const zero = constant !== undefined &&
+            ((constant.ival !== undefined && (constant.ival.ival ?? 0) === 0) || /^0+\s*(ms|s|min)?$/.test(constant.sval?.sval ?? 'x'));
         context.lockTimeoutSet = set.kind === 'VAR_SET_VALUE' && !zero;
         return;
     }
@@ -58800,7 +59255,9 @@ async function lintMigrations(options) {
     else {
         const chosen = paths.length ? await expandPaths(options.cwd, paths) : await findMigrationFiles(options.cwd, settings.paths);
         // Files the globs match but the user did not name still tell the catalog what the schema was.
-        const context = paths.length ? (await findMigrationFiles(options.cwd, settings.paths).catch(() => [])).filter((f) => !chosen.includes(f)) : [];
+        const context = paths.length
+            ? (await findMigrationFiles(options.cwd, settings.paths).catch(() => [])).filter((f) => !chosen.includes(f))
+            : [];
         sources = await Promise.all([
             ...chosen.map(async (path) => ({ path, text: await (0,promises_.readFile)((0,external_node_path_.join)(options.cwd, path), 'utf8'), report: true })),
             ...context.map(async (path) => ({ path, text: await (0,promises_.readFile)((0,external_node_path_.join)(options.cwd, path), 'utf8'), report: false })),
@@ -58847,7 +59304,12 @@ const escapeProperty = (text) => escapeData(text).replace(/:/g, '%3A').replace(/
 function renderGithub(report) {
     return report.findings
         .map((f) => {
-        const props = [`file=${escapeProperty(f.file)}`, `line=${f.line}`, `col=${f.column}`, `title=${escapeProperty(`rollgate ${f.rule}`)}`].join(',');
+        const props = [
+            `file=${escapeProperty(f.file)}`,
+            `line=${f.line}`,
+            `col=${f.column}`,
+            `title=${escapeProperty(`rollgate ${f.rule}`)}`,
+        ].join(',');
         return `::${COMMAND[f.severity]} ${props}::${escapeData(`${f.message}\n\nSafe way:\n${f.recipe}`)}\n`;
     })
         .join('');
@@ -58866,8 +59328,17 @@ function renderMigrationsMarkdown(report, options = {}) {
     const h = options.heading ?? '###';
     const errors = report.findings.filter((f) => f.severity === 'error').length;
     const warnings = report.findings.filter((f) => f.severity === 'warning').length;
-    const verdict = errors ? `🛑 **${errors} blocking finding${errors > 1 ? 's' : ''}**` : warnings ? `⚠️ no blocking finding, ${warnings} warning${warnings > 1 ? 's' : ''}` : '✅ no finding';
-    const out = [`${h} Migration safety`, '', `${verdict} in ${report.files.length} migration file${report.files.length === 1 ? '' : 's'} (PostgreSQL ${report.postgresVersion})${report.refs ? `, ${report.refs.mergeBase.slice(0, 7)}…${report.refs.head.slice(0, 7)}` : ''}.`, ''];
+    const verdict = errors
+        ? `🛑 **${errors} blocking finding${errors > 1 ? 's' : ''}**`
+        : warnings
+            ? `⚠️ no blocking finding, ${warnings} warning${warnings > 1 ? 's' : ''}`
+            : '✅ no finding';
+    const out = [
+        `${h} Migration safety`,
+        '',
+        `${verdict} in ${report.files.length} migration file${report.files.length === 1 ? '' : 's'} (PostgreSQL ${report.postgresVersion})${report.refs ? `, ${report.refs.mergeBase.slice(0, 7)}…${report.refs.head.slice(0, 7)}` : ''}.`,
+        '',
+    ];
     if (report.files.length) {
         out.push('| file | expand | migrate | contract |', '|---|---:|---:|---:|');
         for (const file of report.files)
@@ -58905,7 +59376,13 @@ function renderSarif(report) {
     const rules = [
         ...RULES.map((r) => ({ id: r.name, summary: r.summary, recipe: r.recipe, level: LEVEL[r.severity], category: r.category })),
         { id: SYNTAX_ERROR, summary: 'The file does not parse as PostgreSQL.', recipe: 'Fix the SQL.', level: LEVEL.error, category: 'parse' },
-        { id: INVALID_IGNORE, summary: 'A rollgate-ignore comment without a known rule or a reason.', recipe: 'Write `-- rollgate-ignore <rule>: <reason>`.', level: LEVEL.warning, category: 'hygiene' },
+        {
+            id: INVALID_IGNORE,
+            summary: 'A rollgate-ignore comment without a known rule or a reason.',
+            recipe: 'Write `-- rollgate-ignore <rule>: <reason>`.',
+            level: LEVEL.warning,
+            category: 'hygiene',
+        },
     ];
     const index = new Map(rules.map((r, i) => [r.id, i]));
     const sarif = {
@@ -59072,7 +59549,16 @@ Exit codes: 0 no error finding, 1 an error finding remains, 2 bad input.`,
 
 
 
-const commands = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand, backtestCommand, lintMigrationsCommand];
+const commands = [
+    validateCommand,
+    planCommand,
+    runCommand,
+    statusCommand,
+    schemaCommand,
+    demoCommand,
+    backtestCommand,
+    lintMigrationsCommand,
+];
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
 // `rollgate <command> [options]`: dispatches to one file per command.
@@ -67488,7 +67974,12 @@ function createGitHubClient(options) {
             onSecondaryRateLimit: onLimit('secondary'),
             ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}),
         },
-        log: { debug: (m) => log.debug(m), info: (m) => log.debug(m), warn: (m) => log.warn(m), error: (m) => log.warn(m) },
+        log: {
+            debug: (m) => log.debug(m),
+            info: (m) => log.debug(m),
+            warn: (m) => log.warn(m),
+            error: (m) => log.warn(m),
+        },
     }, retry, throttling);
     octokit.hook.error('request', (error) => {
         const failure = error;
@@ -67584,7 +68075,11 @@ class StickyComment {
     async find() {
         if (this.searched)
             return this.found;
-        const comments = await this.github.paginate(this.github.rest.issues.listComments, { ...this.repo, issue_number: this.pullRequest, per_page: 100 });
+        const comments = await this.github.paginate(this.github.rest.issues.listComments, {
+            ...this.repo,
+            issue_number: this.pullRequest,
+            per_page: 100,
+        });
         const tag = marker(this.environment);
         let viewer;
         for (const comment of comments) {
@@ -67728,12 +68223,18 @@ function parsePosition(state, description) {
 function readStatus(state, description) {
     const position = parsePosition(state, description);
     if (position)
-        return { ...(position.status === 'progressing' ? {} : { outcome: 'paused' }), stage: position.stage + 1, weight: position.weight };
+        return {
+            ...(position.status === 'progressing' ? {} : { outcome: 'paused' }),
+            stage: position.stage + 1,
+            weight: position.weight,
+        };
     if (state === 'success' && description.startsWith('promoted'))
         return { outcome: 'promoted', weight: 100 };
     const stopped = /^(rolled back|failed) at stage (\d+)\/\d+/.exec(description);
     if (stopped && (state === 'failure' || state === 'error')) {
-        return stopped[1] === 'failed' ? { outcome: 'failed', stage: Number(stopped[2]) } : { outcome: 'rolled-back', stage: Number(stopped[2]), weight: 0 };
+        return stopped[1] === 'failed'
+            ? { outcome: 'failed', stage: Number(stopped[2]) }
+            : { outcome: 'rolled-back', stage: Number(stopped[2]), weight: 0 };
     }
     return {};
 }
@@ -67757,7 +68258,10 @@ function readStatus(state, description) {
 
 /** Rollgate's deployments carry this task, so its listings skip other tools' deployments. */
 const DEPLOYMENT_TASK = 'deploy:rollgate';
-const isActive = (deployment) => !deployment.status || deployment.status.state === 'in_progress' || deployment.status.state === 'queued' || deployment.status.state === 'pending';
+const isActive = (deployment) => !deployment.status ||
+    deployment.status.state === 'in_progress' ||
+    deployment.status.state === 'queued' ||
+    deployment.status.state === 'pending';
 /** Another rollout holds the environment: Rollgate never shifts traffic alongside it. */
 class RolloutInProgressError extends Error {
     constructor(environment, deployment) {
@@ -67794,19 +68298,37 @@ class DeploymentStore {
         if (this.looked)
             return this.latest;
         const { github, target } = this.options;
-        const { data } = await github.rest.repos.listDeployments({ ...target.repo, environment: target.environment, task: DEPLOYMENT_TASK, per_page: 1 });
+        const { data } = await github.rest.repos.listDeployments({
+            ...target.repo,
+            environment: target.environment,
+            task: DEPLOYMENT_TASK,
+            per_page: 1,
+        });
         const deployment = data[0];
         if (deployment) {
-            const { data: statuses } = await github.rest.repos.listDeploymentStatuses({ ...target.repo, deployment_id: deployment.id, per_page: 1 });
+            const { data: statuses } = await github.rest.repos.listDeploymentStatuses({
+                ...target.repo,
+                deployment_id: deployment.id,
+                per_page: 1,
+            });
             const status = statuses[0];
-            const payload = typeof deployment.payload === 'object' && deployment.payload.rollgate === 1 ? deployment.payload : undefined;
+            const payload = typeof deployment.payload === 'object' && deployment.payload.rollgate === 1
+                ? deployment.payload
+                : undefined;
             this.latest = {
                 id: deployment.id,
                 sha: deployment.sha,
                 createdAt: deployment.created_at,
                 payload,
                 ...(status
-                    ? { status: { state: status.state, description: status.description, createdAt: status.created_at, ...(status.log_url ? { logUrl: status.log_url } : {}) } }
+                    ? {
+                        status: {
+                            state: status.state,
+                            description: status.description,
+                            createdAt: status.created_at,
+                            ...(status.log_url ? { logUrl: status.log_url } : {}),
+                        },
+                    }
                     : {}),
             };
         }
@@ -67861,7 +68383,13 @@ class DeploymentStore {
         if (previous === null || previous === this.deploymentId)
             return undefined;
         const { github, target } = this.options;
-        await github.rest.repos.createDeploymentStatus({ ...target.repo, deployment_id: previous, state: 'inactive', description: `replaced by deployment ${this.deploymentId}`, log_url: target.logUrl });
+        await github.rest.repos.createDeploymentStatus({
+            ...target.repo,
+            deployment_id: previous,
+            state: 'inactive',
+            description: `replaced by deployment ${this.deploymentId}`,
+            log_url: target.logUrl,
+        });
         return previous;
     }
     async create(record) {
@@ -67916,14 +68444,33 @@ class DeploymentStore {
 async function findPullRequest(github, context) {
     const own = context.pullRequest;
     if (own) {
-        return { number: own.number, nodeId: own.node_id, url: own.html_url, merged: Boolean(own.merged ?? own.merged_at), baseRef: own.base.ref };
+        return {
+            number: own.number,
+            nodeId: own.node_id,
+            url: own.html_url,
+            merged: Boolean(own.merged ?? own.merged_at),
+            baseRef: own.base.ref,
+        };
     }
-    const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({ ...context.repo, commit_sha: context.sha, per_page: 100 });
+    const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
+        ...context.repo,
+        commit_sha: context.sha,
+        per_page: 100,
+    });
     const merged = data.filter((pr) => pr.merged_at);
-    const chosen = merged.find((pr) => context.defaultBranch !== undefined && pr.base.ref === context.defaultBranch) ?? merged[0] ?? data.find((pr) => pr.state === 'open') ?? data[0];
+    const chosen = merged.find((pr) => context.defaultBranch !== undefined && pr.base.ref === context.defaultBranch) ??
+        merged[0] ??
+        data.find((pr) => pr.state === 'open') ??
+        data[0];
     if (!chosen)
         return undefined;
-    return { number: chosen.number, nodeId: chosen.node_id, url: chosen.html_url, merged: Boolean(chosen.merged_at), baseRef: chosen.base.ref };
+    return {
+        number: chosen.number,
+        nodeId: chosen.node_id,
+        url: chosen.html_url,
+        merged: Boolean(chosen.merged_at),
+        baseRef: chosen.base.ref,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/github/revert.ts
@@ -68024,7 +68571,11 @@ class GitHubReporter {
             return;
         }
         try {
-            const revert = await openRevertPullRequest(github, pullRequest, { environment: plan.environment, reason: failureLine(state), runUrl: this.options.runUrl });
+            const revert = await openRevertPullRequest(github, pullRequest, {
+                environment: plan.environment,
+                reason: failureLine(state),
+                runUrl: this.options.runUrl,
+            });
             this.revertUrl = revert.url;
             this.options.log.info(`revert pull request opened: ${revert.url}`);
         }
@@ -68170,7 +68721,12 @@ async function loadActionSpec(config, environment) {
     const result = await loadSpecFile((0,external_node_path_.resolve)(workspace(), config), config);
     if (!result.ok) {
         for (const error of result.errors) {
-            core_error(formatSpecError(error), { title: 'Invalid rollout spec', file: error.file, startLine: error.line, startColumn: error.column });
+            core_error(formatSpecError(error), {
+                title: 'Invalid rollout spec',
+                file: error.file,
+                startLine: error.line,
+                startColumn: error.column,
+            });
         }
         setFailed(`${config} is not a valid rollout spec (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}); nothing was changed`);
         return undefined;
@@ -68230,7 +68786,12 @@ async function lintMigrationsStep(inputs, github, runContext) {
     const report = await lintMigrations({ cwd, settings: settings.settings, paths: [], base, head });
     for (const finding of report.findings) {
         const annotate = finding.severity === 'error' ? core_error : finding.severity === 'warning' ? warning : notice;
-        annotate(finding.message, { title: `rollgate: ${finding.rule}`, file: finding.file, startLine: finding.line, startColumn: finding.column });
+        annotate(finding.message, {
+            title: `rollgate: ${finding.rule}`,
+            file: finding.file,
+            startLine: finding.line,
+            startColumn: finding.column,
+        });
     }
     const markdown = renderMigrationsMarkdown(report);
     await summary_summary.addRaw(markdown).addEOL().write();
@@ -68356,7 +68917,11 @@ async function rollout(inputs, github, spec, plan, runContext) {
     });
     let result;
     try {
-        result = await drive({ router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log: actionsLogger }, { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) });
+        result = await drive({ router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log: actionsLogger }, {
+            plan: drivePlan,
+            id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`,
+            command: controlFor(inputs.command, active, runContext.actor),
+        });
     }
     finally {
         groups.close();
@@ -68413,7 +68978,9 @@ function conclude({ outcome, state, plan }, command) {
             });
             return;
         case 'rolled-back':
-            core_error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, { title: 'Rollgate rolled back' });
+            core_error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, {
+                title: 'Rollgate rolled back',
+            });
             process.exitCode = ExitCode.Failure;
             return;
         case 'failed':
@@ -68488,7 +69055,13 @@ async function post_run() {
         const runContext = runContextFrom(github_context);
         const github = createGitHubClient({ token, log: actionsLogger });
         const deploymentId = Number(getState('deployment-id')) || undefined;
-        const target = { repo: runContext.repo, environment: plan.environment, sha: runContext.sha, logUrl: runContext.runUrl, ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}) };
+        const target = {
+            repo: runContext.repo,
+            environment: plan.environment,
+            sha: runContext.sha,
+            logUrl: runContext.runUrl,
+            ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}),
+        };
         const deployments = deploymentId ? new DeploymentStore({ github, target, log: actionsLogger }) : undefined;
         deployments?.adopt(deploymentId);
         const pullRequest = Number(getState('pull-request')) || undefined;

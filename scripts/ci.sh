@@ -38,8 +38,9 @@ fi
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
 
-step "lint"
+step "lint and format"
 npx eslint .
+npx prettier --check .
 
 step "tests on Node $(node --version)"
 npx vitest run

@@ -112,7 +112,11 @@ export interface Logger {
 
 /** Runs a command of the plan (blue-green deploy / retire) with the rollout's context. */
 export interface HookRunner {
-  run(name: string, hook: PlanHook, context: { stage: number; weight: number; environment: string; stable: string; canary: string; signal?: AbortSignal }): Promise<{ ok: boolean; message: string }>;
+  run(
+    name: string,
+    hook: PlanHook,
+    context: { stage: number; weight: number; environment: string; stable: string; canary: string; signal?: AbortSignal },
+  ): Promise<{ ok: boolean; message: string }>;
 }
 
 export interface Clock {

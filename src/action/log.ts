@@ -31,7 +31,9 @@ export class LogGroupReporter implements Reporter {
     if (kind === 'stage-started' || kind === 'resumed') {
       this.close();
       const stage = plan.stages[state.stage]!;
-      core.startGroup(`Stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% to ${plan.canary}${stage.gates.length ? ` · gates: ${stage.gates.join(', ')}` : ''}`);
+      core.startGroup(
+        `Stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% to ${plan.canary}${stage.gates.length ? ` · gates: ${stage.gates.join(', ')}` : ''}`,
+      );
       this.open = true;
     }
     if (kind !== 'stage-started' && kind !== 'resumed') this.close();

@@ -26,7 +26,7 @@ import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from '.
 import { actionsLogger as log, LogGroupReporter } from './log.js';
 import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
 import { lintMigrationsStep } from './migrations.js';
-import type { Spec } from '../spec/schema.js';
+import type { Spec } from '../config/schema.js';
 
 export async function run(): Promise<void> {
   try {
@@ -102,7 +102,11 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   try {
     result = await drive(
       { router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log },
-      { plan: drivePlan, id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`, command: controlFor(inputs.command, active, runContext.actor) },
+      {
+        plan: drivePlan,
+        id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`,
+        command: controlFor(inputs.command, active, runContext.actor),
+      },
     );
   } finally {
     groups.close();
@@ -123,7 +127,12 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
 }
 
 /** `advance` stops once one stage is done; the other commands drive the recorded plan as it is. */
-function forCommand(command: ActionCommand, plan: Plan, store: StateStore, active: RolloutRecord | undefined): { drivePlan: Plan; driveStore: StateStore } {
+function forCommand(
+  command: ActionCommand,
+  plan: Plan,
+  store: StateStore,
+  active: RolloutRecord | undefined,
+): { drivePlan: Plan; driveStore: StateStore } {
   if (command !== 'advance') return { drivePlan: plan, driveStore: store };
   const base = active?.plan ?? plan;
   const stopping = stopAfterStage(base, active?.state.stage ?? 0);
@@ -156,18 +165,26 @@ function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand)
       core.info(`✔ ${plan.canary} promoted in ${plan.environment}`);
       return;
     case 'paused':
-      core.notice(`${plan.environment} waits at ${where} (${state.weight}%): ${state.pause?.reason ?? 'paused'}. Continue with \`command: promote\` (or \`advance\` for one stage), or roll back with \`command: abort\`.`, {
-        title: 'Rollgate paused',
-      });
+      core.notice(
+        `${plan.environment} waits at ${where} (${state.weight}%): ${state.pause?.reason ?? 'paused'}. Continue with \`command: promote\` (or \`advance\` for one stage), or roll back with \`command: abort\`.`,
+        {
+          title: 'Rollgate paused',
+        },
+      );
       return;
     case 'rolled-back':
-      core.error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, { title: 'Rollgate rolled back' });
+      core.error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, {
+        title: 'Rollgate rolled back',
+      });
       process.exitCode = core.ExitCode.Failure;
       return;
     case 'failed':
-      core.error(`${plan.environment} failed at ${where}: ${state.failure?.reason ?? 'see the log'}. Check the router: traffic may not be back on ${plan.stable}.`, {
-        title: 'Rollgate failed',
-      });
+      core.error(
+        `${plan.environment} failed at ${where}: ${state.failure?.reason ?? 'see the log'}. Check the router: traffic may not be back on ${plan.stable}.`,
+        {
+          title: 'Rollgate failed',
+        },
+      );
       process.exitCode = core.ExitCode.Failure;
   }
 }
@@ -176,7 +193,9 @@ function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand)
 async function nothingToAbort(deployments: DeploymentStore | undefined, plan: Plan): Promise<void> {
   const newest = await deployments?.newest();
   const status = newest?.status ? readStatus(newest.status.state, newest.status.description) : {};
-  core.notice(`no rollout in progress in ${plan.environment}: nothing to abort${newest?.status ? ` (the last one: "${newest.status.description}")` : ''}`);
+  core.notice(
+    `no rollout in progress in ${plan.environment}: nothing to abort${newest?.status ? ` (the last one: "${newest.status.description}")` : ''}`,
+  );
   core.saveState('verdict', 'none');
   setOutputs({ ...status, ...(newest ? { deploymentId: newest.id } : {}) });
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { loadMigrationsSettings } from '../migrations/config.js';
 import { hasErrors, lintMigrations } from '../migrations/run.js';
 import { renderMigrationsMarkdown } from '../migrations/report/markdown.js';
-import { formatSpecError } from '../spec/load.js';
+import { formatSpecError } from '../config/load.js';
 import type { GitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import type { RunContext } from '../github/context.js';
@@ -22,7 +22,8 @@ export async function lintMigrationsStep(inputs: ActionInputs, github: GitHubCli
   const cwd = workspace();
   const settings = await loadMigrationsSettings(resolve(cwd, inputs.config), inputs.config, false);
   if (!settings.ok) {
-    for (const error of settings.errors) core.error(formatSpecError(error), { file: inputs.config, startLine: error.line, startColumn: error.column });
+    for (const error of settings.errors)
+      core.error(formatSpecError(error), { file: inputs.config, startLine: error.line, startColumn: error.column });
     core.setFailed(`${inputs.config} is not valid`);
     return;
   }
@@ -33,7 +34,12 @@ export async function lintMigrationsStep(inputs: ActionInputs, github: GitHubCli
 
   for (const finding of report.findings) {
     const annotate = finding.severity === 'error' ? core.error : finding.severity === 'warning' ? core.warning : core.notice;
-    annotate(finding.message, { title: `rollgate: ${finding.rule}`, file: finding.file, startLine: finding.line, startColumn: finding.column });
+    annotate(finding.message, {
+      title: `rollgate: ${finding.rule}`,
+      file: finding.file,
+      startLine: finding.line,
+      startColumn: finding.column,
+    });
   }
   const markdown = renderMigrationsMarkdown(report);
   await core.summary.addRaw(markdown).addEOL().write();

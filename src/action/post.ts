@@ -41,7 +41,13 @@ export async function run(): Promise<void> {
     const runContext = runContextFrom(context);
     const github = createGitHubClient({ token, log });
     const deploymentId = Number(core.getState('deployment-id')) || undefined;
-    const target = { repo: runContext.repo, environment: plan.environment, sha: runContext.sha, logUrl: runContext.runUrl, ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}) };
+    const target = {
+      repo: runContext.repo,
+      environment: plan.environment,
+      sha: runContext.sha,
+      logUrl: runContext.runUrl,
+      ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}),
+    };
     const deployments = deploymentId ? new DeploymentStore({ github, target, log }) : undefined;
     deployments?.adopt(deploymentId!);
     const pullRequest = Number(core.getState('pull-request')) || undefined;
@@ -60,7 +66,11 @@ export async function run(): Promise<void> {
     await reporter.writeComment(plan, state, problems);
     for (const problem of problems) log.warn(problem);
     const reportPath = join(dirname(recordPath), 'report.md');
-    await publishReport(reportPath, renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }), core.getState('summary') === 'true');
+    await publishReport(
+      reportPath,
+      renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }),
+      core.getState('summary') === 'true',
+    );
     core.error(`${plan.environment}: ${state.failure!.reason}`, { title: 'Rollgate interrupted' });
     process.exitCode = core.ExitCode.Failure;
   } catch (error) {

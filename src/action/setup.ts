@@ -4,8 +4,8 @@ import * as core from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Plan } from '../engine/plan.js';
-import { formatSpecError, loadSpecFile } from '../spec/load.js';
-import { environmentIsProduction, type Spec } from '../spec/schema.js';
+import { formatSpecError, loadSpecFile } from '../config/load.js';
+import { environmentIsProduction, type Spec } from '../config/schema.js';
 import type { RunContext } from '../github/context.js';
 import type { DeploymentTarget } from '../github/deployments.js';
 
@@ -16,9 +16,16 @@ export async function loadActionSpec(config: string, environment: string | undef
   const result = await loadSpecFile(resolve(workspace(), config), config);
   if (!result.ok) {
     for (const error of result.errors) {
-      core.error(formatSpecError(error), { title: 'Invalid rollout spec', file: error.file, startLine: error.line, startColumn: error.column });
+      core.error(formatSpecError(error), {
+        title: 'Invalid rollout spec',
+        file: error.file,
+        startLine: error.line,
+        startColumn: error.column,
+      });
     }
-    core.setFailed(`${config} is not a valid rollout spec (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}); nothing was changed`);
+    core.setFailed(
+      `${config} is not a valid rollout spec (${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}); nothing was changed`,
+    );
     return undefined;
   }
   const spec = result.spec;

@@ -1,8 +1,8 @@
 // The --config option every spec-reading command shares.
 import { resolve } from 'node:path';
 import type { CliIO } from './command.js';
-import { formatSpecError, loadSpecFile } from '../spec/load.js';
-import type { Spec } from '../spec/schema.js';
+import { formatSpecError, loadSpecFile } from '../config/load.js';
+import type { Spec } from '../config/schema.js';
 
 export const DEFAULT_SPEC = '.github/rollout.yml';
 export const SPEC_OPTION = { config: { type: 'string', short: 'c', default: DEFAULT_SPEC } } as const;

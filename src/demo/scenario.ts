@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { startService, type Fault } from './service.js';
 import { startRouter } from './router.js';
 import { startLoad, type LoadCounts } from './load.js';
-import { loadSpecOrThrow } from '../spec/load.js';
+import { loadSpecOrThrow } from '../config/load.js';
 import { compilePlan } from '../engine/plan.js';
 import { drive, type DriveResult } from '../driver/driver.js';
 import { buildProviders } from '../driver/providers.js';
 import { FileStateStore } from '../driver/state-file.js';
 import { systemClock } from '../driver/clock.js';
 import type { Logger, Reporter } from '../ports.js';
-import { parseDuration } from '../spec/duration.js';
+import { parseDuration } from '../config/duration.js';
 
 export interface ScenarioOptions {
   stable: string;
@@ -96,7 +96,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     const spec = await loadSpecOrThrow(specPath);
     const { router: traffic, gates } = buildProviders(spec, { env: {}, log: options.log, cwd: dir });
     const result = await drive(
-      { router: traffic, gates, store: new FileStateStore(join(dir, 'state.json')), reporters: [options.reporter], clock: systemClock, log: options.log },
+      {
+        router: traffic,
+        gates,
+        store: new FileStateStore(join(dir, 'state.json')),
+        reporters: [options.reporter],
+        clock: systemClock,
+        log: options.log,
+      },
       { plan: compilePlan(spec), id: `demo-${options.canary}`, ...(options.signal ? { signal: options.signal } : {}) },
     );
     return { ...result, load: await load.stop(), spec: specText, durationMs: Date.now() - started };

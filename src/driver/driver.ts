@@ -1,6 +1,6 @@
 // The driver runs the pure engine against the real world: it performs each effect through a port
 // and feeds the answer back as the next event.
-import { formatDuration } from '../spec/duration.js';
+import { formatDuration } from '../config/duration.js';
 import { initialState, isFinished, step } from '../engine/engine.js';
 import type { Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
@@ -93,9 +93,10 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
         case 'request-approval': {
           const answer = options.approve ? await options.approve(effect.stage, effect.reason, state) : undefined;
           if (!answer) return { outcome: 'paused', state, plan };
-          event = 'abort' in answer
-            ? { type: 'abort', reason: answer.reason, at: clock.now() }
-            : { type: 'approve', at: clock.now(), ...(answer.by ? { by: answer.by } : {}), ...(answer.full ? { full: true } : {}) };
+          event =
+            'abort' in answer
+              ? { type: 'abort', reason: answer.reason, at: clock.now() }
+              : { type: 'approve', at: clock.now(), ...(answer.by ? { by: answer.by } : {}), ...(answer.full ? { full: true } : {}) };
           break;
         }
         case 'finish':
@@ -117,7 +118,14 @@ function commandEvent(command: DriveOptions['command'], state: RolloutState, at:
   return { type: 'approve', at, ...(command.by ? { by: command.by } : {}), ...(command.full ? { full: true } : {}) };
 }
 
-async function setWeight(ports: DriverPorts, plan: Plan, state: RolloutState, weight: number, rollback: boolean, attempts: number): Promise<EngineEvent> {
+async function setWeight(
+  ports: DriverPorts,
+  plan: Plan,
+  state: RolloutState,
+  weight: number,
+  rollback: boolean,
+  attempts: number,
+): Promise<EngineEvent> {
   const stage = plan.stages[state.stage]!;
   const context: RouteContext = { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback, from: state.weight };
   let lastError = '';
@@ -143,7 +151,14 @@ async function runHook(ports: DriverPorts, plan: Plan, state: RolloutState, name
   if (!hook) return done(false, `no hook named ${name}`);
   if (!ports.hooks) return done(false, 'this driver cannot run commands');
   ports.log.info(`running ${name}: ${hook.command}`);
-  const context = { stage: state.stage + 1, weight: state.weight, environment: plan.environment, stable: plan.stable, canary: plan.canary, ...(signal ? { signal } : {}) };
+  const context = {
+    stage: state.stage + 1,
+    weight: state.weight,
+    environment: plan.environment,
+    stable: plan.stable,
+    canary: plan.canary,
+    ...(signal ? { signal } : {}),
+  };
   const answer = await ports.hooks.run(name, hook, context).catch((error: unknown) => ({ ok: false, message: (error as Error).message }));
   return done(answer.ok, answer.message);
 }

@@ -21,7 +21,8 @@ export function shellHooks(env: Record<string, string | undefined>, cwd: string)
         },
       });
       if (result.timedOut) return { ok: false, message: `timed out after ${Math.round(hook.timeoutMs / 1000)}s` };
-      if (result.code !== 0) return { ok: false, message: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` };
+      if (result.code !== 0)
+        return { ok: false, message: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` };
       return { ok: true, message: lastLine(result.stdout) || 'ok' };
     },
   };

@@ -126,7 +126,12 @@ function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: numbe
     note(state, at, 'awaiting-approval', reason);
     return {
       state,
-      effects: [...before, { type: 'save' }, { type: 'report', kind: 'awaiting-approval' }, { type: 'request-approval', stage: stage.index, reason }],
+      effects: [
+        ...before,
+        { type: 'save' },
+        { type: 'report', kind: 'awaiting-approval' },
+        { type: 'request-approval', stage: stage.index, reason },
+      ],
     };
   }
   delete state.pause;
@@ -215,7 +220,11 @@ function onMeasured(plan: Plan, state: RolloutState, stage: PlanStage, event: Ex
     note(state, event.at, 'paused', decision.reason);
     return {
       state,
-      effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: decision.reason }],
+      effects: [
+        { type: 'save' },
+        { type: 'report', kind: 'paused' },
+        { type: 'request-approval', stage: state.stage, reason: decision.reason },
+      ],
     };
   }
   const stageBefore = state.stage;

@@ -1,7 +1,7 @@
 // A plan is the spec compiled into what the engine walks: stages with times in milliseconds and
 // each gate's policy resolved. It is plain JSON, so it can travel as a GitHub Deployment payload.
-import { environmentName, environmentUrl, type Spec } from '../spec/schema.js';
-import { formatDuration, parseDuration } from '../spec/duration.js';
+import { environmentName, environmentUrl, type Spec } from '../config/schema.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 
 export interface GatePolicy {
   provider: string;
@@ -92,10 +92,24 @@ function compileStages(spec: Spec, allGates: string[]): { stages: PlanStage[]; h
     if (bg.deploy) hooks.deploy = hook(bg.deploy, 'rollback');
     if (bg.retire) hooks.retire = hook(bg.retire, 'warn');
     const post = bg.postSwitchGates ?? allGates.filter((g) => !bg.preSwitchGates.includes(g));
-    stages.push({ name: 'preview', weight: 0, bakeMs: 0, gates: bg.preSwitchGates, approval: false, ...(bg.deploy ? { before: ['deploy'] } : {}) });
+    stages.push({
+      name: 'preview',
+      weight: 0,
+      bakeMs: 0,
+      gates: bg.preSwitchGates,
+      approval: false,
+      ...(bg.deploy ? { before: ['deploy'] } : {}),
+    });
     stages.push({ name: 'switch', weight: 100, bakeMs: ms(bg.rollbackWindow), gates: post, approval: bg.approval });
     // The old colour stays ready for scaleDownDelay: an abort still switches back at once.
-    stages.push({ name: 'scale-down', weight: 100, bakeMs: ms(bg.scaleDownDelay), gates: [], approval: false, ...(bg.retire ? { after: ['retire'] } : {}) });
+    stages.push({
+      name: 'scale-down',
+      weight: 100,
+      bakeMs: ms(bg.scaleDownDelay),
+      gates: [],
+      approval: false,
+      ...(bg.retire ? { after: ['retire'] } : {}),
+    });
   } else if (spec.strategy === 'rolling' && spec.rolling) {
     // A batch's "weight" is the share of the fleet on the new version; the rolling router maps it
     // back to servers (round(weight × n / 100) is exact for fleets of up to 100).
@@ -113,7 +127,13 @@ function compileStages(spec: Spec, allGates: string[]): { stages: PlanStage[]; h
     }
   } else {
     for (const stage of spec.stages ?? []) {
-      stages.push({ name: stage.name ?? `${stage.weight}%`, weight: stage.weight, bakeMs: ms(stage.bake), gates: stage.gates ?? allGates, approval: stage.approval });
+      stages.push({
+        name: stage.name ?? `${stage.weight}%`,
+        weight: stage.weight,
+        bakeMs: ms(stage.bake),
+        gates: stage.gates ?? allGates,
+        approval: stage.approval,
+      });
     }
     const last = stages[stages.length - 1];
     if (!last || last.weight < 100) stages.push({ name: 'promote', weight: 100, bakeMs: 0, gates: [], approval: false, implicit: true });
@@ -154,7 +174,15 @@ export function timeline(plan: Plan): { rows: TimelineRow[]; totalMs: number } {
   let at = 0;
   const rows = plan.stages.map((stage) => {
     const { minimumMs } = stageSchedule(plan, stage);
-    const row = { stage: stage.index, name: stage.name, weight: stage.weight, startsAtMs: at, durationMs: minimumMs, gates: stage.gates, approval: stage.approval };
+    const row = {
+      stage: stage.index,
+      name: stage.name,
+      weight: stage.weight,
+      startsAtMs: at,
+      durationMs: minimumMs,
+      gates: stage.gates,
+      approval: stage.approval,
+    };
     at += minimumMs;
     return row;
   });

@@ -4,9 +4,7 @@ import type { GatePolicy } from './plan.js';
 import type { GateCounters } from './types.js';
 
 export type GateDecision =
-  | { action: 'continue' }
-  | { action: 'pause'; reason: string }
-  | { action: 'rollback'; reason: string; gate: string; evidence: Evidence };
+  { action: 'continue' } | { action: 'pause'; reason: string } | { action: 'rollback'; reason: string; gate: string; evidence: Evidence };
 
 /**
  * failureLimit counts failures over the whole rollout (a regression that comes and goes still
@@ -36,7 +34,9 @@ export function judgeMeasurement(policy: GatePolicy, counters: GateCounters, m: 
       counters.inconclusive += 1;
       if (counters.inconclusive > policy.inconclusiveLimit) {
         const reason = `gate "${m.gate}" was inconclusive ${counters.inconclusive} times in this stage (inconclusiveLimit ${policy.inconclusiveLimit}): ${m.evidence.summary}`;
-        return policy.onInconclusive === 'rollback' ? { action: 'rollback', gate: m.gate, evidence: m.evidence, reason } : { action: 'pause', reason };
+        return policy.onInconclusive === 'rollback'
+          ? { action: 'rollback', gate: m.gate, evidence: m.evidence, reason }
+          : { action: 'pause', reason };
       }
       return { action: 'continue' };
     case 'error':

@@ -2,14 +2,7 @@
 import type { Evidence, Measurement } from '../ports.js';
 
 export type RolloutStatus =
-  | 'pending'
-  | 'progressing'
-  | 'awaiting-approval'
-  | 'paused'
-  | 'rolling-back'
-  | 'promoted'
-  | 'rolled-back'
-  | 'failed';
+  'pending' | 'progressing' | 'awaiting-approval' | 'paused' | 'rolling-back' | 'promoted' | 'rolled-back' | 'failed';
 
 export type Outcome = 'promoted' | 'rolled-back' | 'paused' | 'failed';
 
@@ -76,15 +69,7 @@ export type EngineEvent =
   | { type: 'hook-done'; hook: string; ok: boolean; message: string; at: number };
 
 export type ReportKind =
-  | 'started'
-  | 'stage-started'
-  | 'measured'
-  | 'awaiting-approval'
-  | 'paused'
-  | 'resumed'
-  | 'promoted'
-  | 'rolled-back'
-  | 'failed';
+  'started' | 'stage-started' | 'measured' | 'awaiting-approval' | 'paused' | 'resumed' | 'promoted' | 'rolled-back' | 'failed';
 
 /**
  * What the driver does. `save` and `report` never answer; the last effect of a list may be one that

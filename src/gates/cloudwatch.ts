@@ -5,12 +5,22 @@
 import type { CloudWatchClient, CloudWatchClientConfig, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { renderTemplate } from './template.js';
-import { createMetricGate, latestValue, metricGateFields, refineMetricGate, type MetricSource, type Point, type TemplateContext } from './metric-gate.js';
+import {
+  createMetricGate,
+  latestValue,
+  metricGateFields,
+  refineMetricGate,
+  type MetricSource,
+  type Point,
+  type TemplateContext,
+} from './metric-gate.js';
 
-const metricId = z.string().regex(/^[a-z][A-Za-z0-9_]*$/, { error: 'metric ids start with a lower-case letter, then letters, digits and _' });
+const metricId = z
+  .string()
+  .regex(/^[a-z][A-Za-z0-9_]*$/, { error: 'metric ids start with a lower-case letter, then letters, digits and _' });
 
 const metric = z.strictObject({
   namespace: z.string().min(1).describe('e.g. AWS/ApplicationELB'),
@@ -35,14 +45,25 @@ export const cloudwatchGate = defineGateProvider({
     })
     .superRefine((gate, ctx) => {
       refineMetricGate(gate, ctx);
-      if (validPeriod(gate.period) !== gate.period) ctx.addIssue({ code: 'custom', path: ['period'], message: 'a period is 1, 5, 10, 20, 30 or a multiple of 60 seconds' });
-      if (RESULT_ID in gate.metrics) ctx.addIssue({ code: 'custom', path: ['metrics', RESULT_ID], message: `"${RESULT_ID}" is the id of the query itself; name the metric otherwise` });
+      if (validPeriod(gate.period) !== gate.period)
+        ctx.addIssue({ code: 'custom', path: ['period'], message: 'a period is 1, 5, 10, 20, 30 or a multiple of 60 seconds' });
+      if (RESULT_ID in gate.metrics)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', RESULT_ID],
+          message: `"${RESULT_ID}" is the id of the query itself; name the metric otherwise`,
+        });
     }),
   create(name, spec, env) {
     const region = spec.region ?? env.env.AWS_REGION ?? env.env.AWS_DEFAULT_REGION;
     if (!region) throw new Error(`gate "${name}": no AWS region (set region: in the gate, or AWS_REGION)`);
     const client = { region, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) };
-    return createMetricGate(name, 'cloudwatch', spec, cloudwatchSource(client, spec.metrics, spec.period, parseDuration(spec.lookback) ?? 300_000));
+    return createMetricGate(
+      name,
+      'cloudwatch',
+      spec,
+      cloudwatchSource(client, spec.metrics, spec.period, parseDuration(spec.lookback) ?? 300_000),
+    );
   },
 });
 
@@ -62,8 +83,14 @@ export function cloudwatchSource(
 ): MetricSource {
   const { region } = config;
   // The SDK is loaded with the first CloudWatch query, not with every CLI run.
-  let sdk: Promise<{ client: CloudWatchClient; GetMetricDataCommand: typeof import('@aws-sdk/client-cloudwatch').GetMetricDataCommand }> | undefined;
-  const load = () => (sdk ??= import('@aws-sdk/client-cloudwatch').then((m) => ({ client: new m.CloudWatchClient(config), GetMetricDataCommand: m.GetMetricDataCommand })));
+  let sdk:
+    | Promise<{ client: CloudWatchClient; GetMetricDataCommand: typeof import('@aws-sdk/client-cloudwatch').GetMetricDataCommand }>
+    | undefined;
+  const load = () =>
+    (sdk ??= import('@aws-sdk/client-cloudwatch').then((m) => ({
+      client: new m.CloudWatchClient(config),
+      GetMetricDataCommand: m.GetMetricDataCommand,
+    })));
 
   const queries = (expression: string, period: number, context: TemplateContext): MetricDataQuery[] => {
     const named = Object.entries(metrics).filter(([id]) => new RegExp(`\\b${id}\\b`).test(expression));
@@ -86,7 +113,14 @@ export function cloudwatchSource(
     ];
   };
 
-  const points = async (expression: string, start: number, end: number, period: number, signal: AbortSignal, context: TemplateContext): Promise<Point[]> => {
+  const points = async (
+    expression: string,
+    start: number,
+    end: number,
+    period: number,
+    signal: AbortSignal,
+    context: TemplateContext,
+  ): Promise<Point[]> => {
     const { client, GetMetricDataCommand } = await load();
     const results: MetricDataResult[] = [];
     let nextToken: string | undefined;
@@ -115,7 +149,12 @@ export function cloudwatchSource(
     const failed = results.find((r) => r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden');
     if (failed) throw new Error(`${failed.StatusCode}: ${(failed.Messages ?? []).map((m) => m.Value).join('; ') || 'no details'}`);
     if (results.length > 1) {
-      throw new Error(`the query returns ${results.length} series (${results.slice(0, 3).map((r) => r.Label).join(', ')}); aggregate it to one, e.g. SUM(SEARCH(…))`);
+      throw new Error(
+        `the query returns ${results.length} series (${results
+          .slice(0, 3)
+          .map((r) => r.Label)
+          .join(', ')}); aggregate it to one, e.g. SUM(SEARCH(…))`,
+      );
     }
     const result = results[0];
     const stamps = result?.Timestamps ?? [];
@@ -130,7 +169,8 @@ export function cloudwatchSource(
     async instant(query, at, signal, context) {
       return latestValue(await points(query, at - lookbackMs, at, periodSeconds, signal, context));
     },
-    range: (query, start, end, stepMs, signal, context) => points(query, start, end, validPeriod(Math.max(1, Math.round(stepMs / 1000))), signal, context),
+    range: (query, start, end, stepMs, signal, context) =>
+      points(query, start, end, validPeriod(Math.max(1, Math.round(stepMs / 1000))), signal, context),
     link(expressions, start, end, context) {
       const lines: unknown[] = [];
       const ids = new Set<string>();
@@ -143,7 +183,15 @@ export function cloudwatchSource(
         }
         lines.push([{ expression, label: expressions.length > 1 ? `q${i + 1}` : RESULT_ID, id: `q${i + 1}` }]);
       });
-      const graph = { view: 'timeSeries', stacked: false, region, start: new Date(start).toISOString(), end: new Date(end).toISOString(), period: periodSeconds, metrics: lines };
+      const graph = {
+        view: 'timeSeries',
+        stacked: false,
+        region,
+        start: new Date(start).toISOString(),
+        end: new Date(end).toISOString(),
+        period: periodSeconds,
+        metrics: lines,
+      };
       return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#metricsV2:graph=${jsurl(graph)}`;
     },
   };

@@ -2,8 +2,8 @@
 // the last number it prints is the measured value.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { envVars, gatePolicy, duration, threshold } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { envVars, gatePolicy, duration, threshold } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { lastLine, runShell } from '../util/exec.js';
 
@@ -43,11 +43,19 @@ export const commandGate = defineGateProvider({
           const ok = result.code === 0;
           return {
             verdict: ok ? 'pass' : 'fail',
-            evidence: { query, value: result.code, threshold: 'exit 0', summary: ok ? 'exit 0' : `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` },
+            evidence: {
+              query,
+              value: result.code,
+              threshold: 'exit 0',
+              summary: ok ? 'exit 0' : `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`,
+            },
           };
         }
         if (result.code !== 0) {
-          return { verdict: 'error', evidence: { query, summary: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` } };
+          return {
+            verdict: 'error',
+            evidence: { query, summary: `exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}` },
+          };
         }
         const numbers = result.stdout.match(/-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?/gi);
         const last = numbers?.[numbers.length - 1];
@@ -57,7 +65,10 @@ export const commandGate = defineGateProvider({
         }
         const value = Number(last);
         const ok = meetsThreshold(value, limit);
-        return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: limit.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${limit.text}` } };
+        return {
+          verdict: ok ? 'pass' : 'fail',
+          evidence: { query, value, threshold: limit.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${limit.text}` },
+        };
       },
     };
   },

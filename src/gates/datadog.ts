@@ -4,10 +4,18 @@
 import type { v1 } from '@datadog/datadog-api-client';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { envVarName, readSecret } from './credentials.js';
-import { createMetricGate, latestValue, metricGateFields, refineMetricGate, requestFailure, type MetricSource, type Point } from './metric-gate.js';
+import {
+  createMetricGate,
+  latestValue,
+  metricGateFields,
+  refineMetricGate,
+  requestFailure,
+  type MetricSource,
+  type Point,
+} from './metric-gate.js';
 
 export const datadogGate = defineGateProvider({
   schema: z
@@ -17,7 +25,9 @@ export const datadogGate = defineGateProvider({
         .string()
         .regex(/^[a-z0-9.-]+\.[a-z]+$/, { error: 'expected a Datadog site such as "datadoghq.com", "datadoghq.eu" or "us5.datadoghq.com"' })
         .default('datadoghq.com')
-        .describe('Your Datadog site: datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ddog-gov.com...'),
+        .describe(
+          'Your Datadog site: datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ddog-gov.com...',
+        ),
       apiUrl: z.url().optional().describe('API base URL (default: https://api.<site>), e.g. for a proxy.'),
       apiKeyEnv: envVarName.default('DD_API_KEY').describe('Environment variable holding the API key.'),
       appKeyEnv: envVarName.default('DD_APP_KEY').describe('Environment variable holding the application key (needs timeseries_query).'),
@@ -85,7 +95,9 @@ export function datadogSource(options: DatadogOptions): MetricSource {
     const series = response.series ?? [];
     if (series.length > 1) {
       const shown = series.slice(0, 3).map((s) => s.scope ?? s.expression ?? '?');
-      throw new Error(`the query returns ${series.length} series (${shown.join('; ')}); aggregate it to one, e.g. sum:metric{…} without "by {…}"`);
+      throw new Error(
+        `the query returns ${series.length} series (${shown.join('; ')}); aggregate it to one, e.g. sum:metric{…} without "by {…}"`,
+      );
     }
     // A point's time starts its rollup interval: the point is the interval's end, and only complete
     // intervals count. Points without a value come as [t, null].
@@ -123,5 +135,5 @@ export function datadogSource(options: DatadogOptions): MetricSource {
 function apiErrors(body: unknown): string {
   if (typeof body === 'string') return body.slice(0, 300);
   const errors = (body as { errors?: unknown } | undefined)?.errors;
-  return Array.isArray(errors) ? errors.map(String).join('; ') : JSON.stringify(body)?.slice(0, 300) ?? 'no details';
+  return Array.isArray(errors) ? errors.map(String).join('; ') : (JSON.stringify(body)?.slice(0, 300) ?? 'no details');
 }

@@ -3,8 +3,8 @@
 // `value:`, a number read from the JSON body (e.g. a stats endpoint's errorRate) is.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration, envVars, gatePolicy, threshold } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration, envVars, gatePolicy, threshold } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { renderTemplate } from './template.js';
 
@@ -26,7 +26,11 @@ export const httpGate = defineGateProvider({
         json: z.record(z.string(), scalar).optional().describe('JSON body fields (dot paths) and the values they must equal.'),
       })
       .default({ status: 200 }),
-    value: z.string().min(1).optional().describe('Dot path of a number in the JSON body to hold against threshold (instead of the success share).'),
+    value: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Dot path of a number in the JSON body to hold against threshold (instead of the success share).'),
     threshold: threshold.default('>= 1').describe('Share of probes that must succeed, or the bound of `value`.'),
     ...gatePolicy,
   }),
@@ -35,11 +39,24 @@ export const httpGate = defineGateProvider({
     /** The mean of the numbers read; a probe that returned no number means no data. */
     const judgeValue = (path: string, values: number[], query: string, problem: string | undefined) => {
       const numbers = values.filter(Number.isFinite);
-      if (!values.length) return { verdict: 'error' as const, evidence: { query, summary: `no successful probe: ${problem ?? 'unknown error'}` } };
-      if (!numbers.length) return { verdict: spec.noData, evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` } };
+      if (!values.length)
+        return { verdict: 'error' as const, evidence: { query, summary: `no successful probe: ${problem ?? 'unknown error'}` } };
+      if (!numbers.length)
+        return {
+          verdict: spec.noData,
+          evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` },
+        };
       const value = numbers.reduce((a, b) => a + b, 0) / numbers.length;
       const pass = meetsThreshold(value, limit);
-      return { verdict: pass ? ('pass' as const) : ('fail' as const), evidence: { query, value, threshold: limit.text, summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}` } };
+      return {
+        verdict: pass ? ('pass' as const) : ('fail' as const),
+        evidence: {
+          query,
+          value,
+          threshold: limit.text,
+          summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}`,
+        },
+      };
     };
     const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
     const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;
@@ -54,7 +71,17 @@ export const httpGate = defineGateProvider({
         const values: number[] = [];
         let ok = 0;
         for (let i = 0; i < spec.requests; i++) {
-          const result = await probe(url, spec.method, spec.headers, timeoutMs, statuses, maxLatencyMs, spec.expect.json, latencies, context.signal);
+          const result = await probe(
+            url,
+            spec.method,
+            spec.headers,
+            timeoutMs,
+            statuses,
+            maxLatencyMs,
+            spec.expect.json,
+            latencies,
+            context.signal,
+          );
           if (typeof result === 'string') problems.set(result, (problems.get(result) ?? 0) + 1);
           else {
             ok += 1;
@@ -99,7 +126,11 @@ async function probe(
   const started = performance.now();
   try {
     const timeout = AbortSignal.timeout(timeoutMs);
-    const response = await fetch(url, { method, ...(headers ? { headers } : {}), signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const response = await fetch(url, {
+      method,
+      ...(headers ? { headers } : {}),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     const body = method === 'HEAD' ? '' : await response.text();
     const latency = performance.now() - started;
     latencies.push(latency);
@@ -123,5 +154,7 @@ async function probe(
 }
 
 function readPath(result: { body: unknown }, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), result.body);
+  return path
+    .split('.')
+    .reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), result.body);
 }

@@ -4,8 +4,8 @@
 // (or over `window`) and hands them to the judge `compare.judge` names.
 import { z } from 'zod';
 import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
-import { compare, duration, gatePolicy, threshold } from '../spec/common.js';
-import { formatDuration, parseDuration } from '../spec/duration.js';
+import { compare, duration, gatePolicy, threshold } from '../config/common.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { judgeMannWhitney } from './judge/mann-whitney.js';
 import { sequentialRateTest } from './judge/sequential.js';
@@ -42,7 +42,11 @@ export const metricCompare = compare.extend({
     })
     .optional()
     .describe('With judge: sequential, canary and baseline count the errors in each step and these count all requests.'),
-  minRequests: z.int().min(1).default(100).describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
+  minRequests: z
+    .int()
+    .min(1)
+    .default(100)
+    .describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
   window: duration.optional().describe('Samples from this long before each check (default: since the stage began).'),
   step: duration.optional().describe("Time between two samples (default: the gate's interval)."),
 });
@@ -66,24 +70,42 @@ export interface MetricGateSpec {
 /** The checks every metric gate's schema runs (pass it to superRefine). */
 export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): void {
   if (!gate.query && !gate.compare) ctx.addIssue({ code: 'custom', message: 'needs either query with threshold, or compare' });
-  else if (gate.query && gate.compare) ctx.addIssue({ code: 'custom', path: ['compare'], message: 'use either query with threshold, or compare, not both' });
+  else if (gate.query && gate.compare)
+    ctx.addIssue({ code: 'custom', path: ['compare'], message: 'use either query with threshold, or compare, not both' });
   else if (gate.query && !gate.threshold) ctx.addIssue({ code: 'custom', path: ['query'], message: 'a query needs a threshold' });
-  else if (gate.compare && gate.threshold) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'compare is judged by compare.judge; threshold belongs to query' });
+  else if (gate.compare && gate.threshold)
+    ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'compare is judged by compare.judge; threshold belongs to query' });
   if (gate.compare?.judge === 'sequential' && !gate.compare.requests) {
-    ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['compare', 'requests'],
+      message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)',
+    });
   }
   if (gate.compare?.judge === 'mann-whitney' && gate.compare.requests) {
-    ctx.addIssue({ code: 'custom', path: ['compare', 'requests'], message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['compare', 'requests'],
+      message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline',
+    });
   }
   const templates: Array<[string, (string | number)[]]> = [];
   if (gate.query) templates.push([gate.query, ['query']]);
   if (gate.compare) {
     templates.push([gate.compare.canary, ['compare', 'canary']], [gate.compare.baseline, ['compare', 'baseline']]);
-    if (gate.compare.requests) templates.push([gate.compare.requests.canary, ['compare', 'requests', 'canary']], [gate.compare.requests.baseline, ['compare', 'requests', 'baseline']]);
+    if (gate.compare.requests)
+      templates.push(
+        [gate.compare.requests.canary, ['compare', 'requests', 'canary']],
+        [gate.compare.requests.baseline, ['compare', 'requests', 'baseline']],
+      );
   }
   for (const [template, path] of templates) {
     for (const name of unknownVariables(template)) {
-      ctx.addIssue({ code: 'custom', path, message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)` });
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)`,
+      });
     }
   }
 }
@@ -124,10 +146,22 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
   const thresholdResult = (query: string, value: number | null, link: string | undefined): Result => {
     const held = limit!;
     if (value === null || Number.isNaN(value)) {
-      return { verdict: spec.noData, evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) } };
+      return {
+        verdict: spec.noData,
+        evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) },
+      };
     }
     const ok = meetsThreshold(value, held);
-    return { verdict: ok ? 'pass' : 'fail', evidence: { query, value, threshold: held.text, summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`, ...(link ? { link } : {}) } };
+    return {
+      verdict: ok ? 'pass' : 'fail',
+      evidence: {
+        query,
+        value,
+        threshold: held.text,
+        summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`,
+        ...(link ? { link } : {}),
+      },
+    };
   };
 
   const compareQueries = (context: TemplateContext) => {
@@ -135,11 +169,19 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     return {
       canary: renderTemplate(c.canary, context),
       baseline: renderTemplate(c.baseline, context),
-      ...(c.requests ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) } : {}),
+      ...(c.requests
+        ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) }
+        : {}),
     };
   };
 
-  const fetchSeries = async (queries: ReturnType<typeof compareQueries>, start: number, end: number, signal: AbortSignal, context: TemplateContext): Promise<Series> => {
+  const fetchSeries = async (
+    queries: ReturnType<typeof compareQueries>,
+    start: number,
+    end: number,
+    signal: AbortSignal,
+    context: TemplateContext,
+  ): Promise<Series> => {
     if (end < start) return { canary: [], baseline: [], ...(queries.canaryRequests ? { canaryRequests: [], baselineRequests: [] } : {}) };
     const get = (query: string) => source.range(query, start, end, stepMs, signal, context);
     const [canary, baseline, canaryRequests, baselineRequests] = await Promise.all([
@@ -151,17 +193,31 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     return { canary, baseline, ...(canaryRequests && baselineRequests ? { canaryRequests, baselineRequests } : {}) };
   };
 
-  const compareResult = (queries: ReturnType<typeof compareQueries>, series: Series, from: number, to: number, context: TemplateContext): Result => {
+  const compareResult = (
+    queries: ReturnType<typeof compareQueries>,
+    series: Series,
+    from: number,
+    to: number,
+    context: TemplateContext,
+  ): Result => {
     const c = comparison!;
     const inWindow = (points: Point[]) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
-    const query = Object.entries(queries).map(([side, text]) => `${side}: ${text}`).join('\n');
+    const query = Object.entries(queries)
+      .map(([side, text]) => `${side}: ${text}`)
+      .join('\n');
     const link = source.link(Object.values(queries), from, to, context);
     const tolerance = Number(c.tolerance.slice(0, -1)) / 100;
     const threshold = `${c.judge}: ${c.direction === 'either' ? 'a change' : `an ${c.direction}`} beyond ${c.tolerance} at α ${c.alpha}`;
     const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     const noData = (summary: string, details: Record<string, unknown>): Result => ({
       verdict: spec.noData,
-      evidence: { query, threshold, summary: `${summary} (noData: ${spec.noData})`, ...(link ? { link } : {}), details: { judge: c.judge, window, ...details } },
+      evidence: {
+        query,
+        threshold,
+        summary: `${summary} (noData: ${spec.noData})`,
+        ...(link ? { link } : {}),
+        details: { judge: c.judge, window, ...details },
+      },
     });
 
     if (c.judge === 'mann-whitney') {
@@ -200,14 +256,27 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
         const cr = count(canaryRequests.get(at)!);
         const br = count(baselineRequests.get(at)!);
         // Two counters extrapolated apart may put errors a hair above requests.
-        return { canaryErrors: Math.min(count(canaryErrors.get(at)!), cr), canaryRequests: cr, baselineErrors: Math.min(count(baselineErrors.get(at)!), br), baselineRequests: br };
+        return {
+          canaryErrors: Math.min(count(canaryErrors.get(at)!), cr),
+          canaryRequests: cr,
+          baselineErrors: Math.min(count(baselineErrors.get(at)!), br),
+          baselineRequests: br,
+        };
       });
     const totals = intervals.reduce(
-      (sum, i) => ({ canaryErrors: sum.canaryErrors + i.canaryErrors, canaryRequests: sum.canaryRequests + i.canaryRequests, baselineErrors: sum.baselineErrors + i.baselineErrors, baselineRequests: sum.baselineRequests + i.baselineRequests }),
+      (sum, i) => ({
+        canaryErrors: sum.canaryErrors + i.canaryErrors,
+        canaryRequests: sum.canaryRequests + i.canaryRequests,
+        baselineErrors: sum.baselineErrors + i.baselineErrors,
+        baselineRequests: sum.baselineRequests + i.baselineRequests,
+      }),
       { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
     );
     if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
-      return noData(`no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`, { totals });
+      return noData(
+        `no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`,
+        { totals },
+      );
     }
     const result = sequentialRateTest(intervals, { alpha: c.alpha, direction: c.direction, tolerance, minRequests: c.minRequests });
     if (result.verdict === 'inconclusive' && (totals.canaryRequests < c.minRequests || totals.baselineRequests < c.minRequests)) {
@@ -238,7 +307,11 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
         const query = renderTemplate(spec.query!, context);
         try {
           const value = await source.instant(query, context.at, signal, context);
-          return thresholdResult(query, value, source.link([query], context.at - Math.max(intervalMs * 20, 3_600_000), context.at, context));
+          return thresholdResult(
+            query,
+            value,
+            source.link([query], context.at - Math.max(intervalMs * 20, 3_600_000), context.at, context),
+          );
         } catch (error) {
           return failure(query, error);
         }
@@ -269,7 +342,10 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       }
       const queries = compareQueries(context);
       const series = await fetchSeries(queries, from + stepMs, to, signal, context);
-      return checks.map((at) => ({ at, ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context) }));
+      return checks.map((at) => ({
+        at,
+        ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context),
+      }));
     },
   };
 }
@@ -285,7 +361,14 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function judgeFigures(result: { p?: number; statistic?: number; estimate?: number; low?: number; high?: number; details?: Record<string, unknown> }): Record<string, unknown> {
+function judgeFigures(result: {
+  p?: number;
+  statistic?: number;
+  estimate?: number;
+  low?: number;
+  high?: number;
+  details?: Record<string, unknown>;
+}): Record<string, unknown> {
   const figures: Record<string, unknown> = { ...result.details };
   for (const key of ['p', 'statistic', 'estimate', 'low', 'high'] as const) if (result[key] !== undefined) figures[key] = result[key];
   return figures;

@@ -3,16 +3,25 @@
 // comparisons), so queries leave them out.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { envVarName, readSecret } from './credentials.js';
-import { createMetricGate, metricGateFields, refineMetricGate, requestFailure, type MetricGateSpec, type MetricSource, type Point } from './metric-gate.js';
+import {
+  createMetricGate,
+  metricGateFields,
+  refineMetricGate,
+  requestFailure,
+  type MetricGateSpec,
+  type MetricSource,
+  type Point,
+} from './metric-gate.js';
 
 const ENDPOINTS = { us: 'https://api.newrelic.com/graphql', eu: 'https://api.eu.newrelic.com/graphql' } as const;
 const UI = { us: 'https://one.newrelic.com', eu: 'https://one.eu.newrelic.com' } as const;
 const TIME_CLAUSE = /\b(SINCE|UNTIL|TIMESERIES)\b/i;
 
-export const NRQL_DOCUMENT = 'query RollgateNrql($accountId: Int!, $nrql: Nrql!) { actor { account(id: $accountId) { nrql(query: $nrql) { results } } } }';
+export const NRQL_DOCUMENT =
+  'query RollgateNrql($accountId: Int!, $nrql: Nrql!) { actor { account(id: $accountId) { nrql(query: $nrql) { results } } } }';
 
 export const newrelicGate = defineGateProvider({
   schema: z
@@ -20,7 +29,7 @@ export const newrelicGate = defineGateProvider({
       provider: z.literal('newrelic'),
       accountId: z.int().positive().describe('The New Relic account the NRQL runs in.'),
       region: z.enum(['us', 'eu']).default('us').describe('Data center of the account.'),
-      endpoint: z.url().optional().describe('NerdGraph URL (default: the region\'s, e.g. https://api.newrelic.com/graphql).'),
+      endpoint: z.url().optional().describe("NerdGraph URL (default: the region's, e.g. https://api.newrelic.com/graphql)."),
       apiKeyEnv: envVarName.default('NEW_RELIC_API_KEY').describe('Environment variable holding a user API key (NRAK-…).'),
       field: z.string().min(1).optional().describe('Result field holding the number, when a row has several (e.g. "percentile.duration").'),
       lookback: duration.default('5m').describe('A threshold gate aggregates over this much time before the check.'),
@@ -30,7 +39,12 @@ export const newrelicGate = defineGateProvider({
     .superRefine((gate, ctx) => {
       refineMetricGate(gate, ctx);
       for (const [query, path] of nrqlQueries(gate)) {
-        if (TIME_CLAUSE.test(query)) ctx.addIssue({ code: 'custom', path, message: 'leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check' });
+        if (TIME_CLAUSE.test(query))
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: 'leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check',
+          });
       }
     }),
   create(name, spec, env) {
@@ -51,8 +65,18 @@ function nrqlQueries(gate: MetricGateSpec): Array<[string, string[]]> {
   const c = gate.compare;
   return [
     ...(gate.query ? [[gate.query, ['query']] as [string, string[]]] : []),
-    ...(c ? ([[c.canary, ['compare', 'canary']], [c.baseline, ['compare', 'baseline']]] as Array<[string, string[]]>) : []),
-    ...(c?.requests ? ([[c.requests.canary, ['compare', 'requests', 'canary']], [c.requests.baseline, ['compare', 'requests', 'baseline']]] as Array<[string, string[]]>) : []),
+    ...(c
+      ? ([
+          [c.canary, ['compare', 'canary']],
+          [c.baseline, ['compare', 'baseline']],
+        ] as Array<[string, string[]]>)
+      : []),
+    ...(c?.requests
+      ? ([
+          [c.requests.canary, ['compare', 'requests', 'canary']],
+          [c.requests.baseline, ['compare', 'requests', 'baseline']],
+        ] as Array<[string, string[]]>)
+      : []),
   ];
 }
 
@@ -99,13 +123,16 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
   };
 
   const number = (row: Row): number | null => {
-    if (options.field && !(options.field in row)) throw new Error(`the results have no field "${options.field}" (fields: ${Object.keys(row).join(', ')})`);
+    if (options.field && !(options.field in row))
+      throw new Error(`the results have no field "${options.field}" (fields: ${Object.keys(row).join(', ')})`);
     const candidates: Array<[string, unknown]> = options.field
       ? [[options.field, row[options.field]]]
       : Object.entries(row).filter(([key]) => !TIME_KEYS.has(key) && key !== 'facet');
     // percentile() and friends nest their values: {"percentile.duration": {"99": 0.41}}.
     const numbers = candidates.flatMap(([key, value]) =>
-      value !== null && typeof value === 'object' ? Object.entries(value).map(([inner, v]) => [`${key}.${inner}`, v] as const) : [[key, value] as const],
+      value !== null && typeof value === 'object'
+        ? Object.entries(value).map(([inner, v]) => [`${key}.${inner}`, v] as const)
+        : [[key, value] as const],
     );
     const found = numbers.filter(([, v]) => typeof v === 'number');
     if (found.length > 1) throw new Error(`a result row has several numbers (${found.map(([k]) => k).join(', ')}); name one with field:`);
@@ -122,7 +149,10 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
     async range(query, start, end, stepMs, signal) {
       const stepSeconds = Math.max(1, Math.round(stepMs / 1000));
       // Buckets end at start, start + step, …: the first one begins a step before start.
-      const rows = await run(`${query} SINCE ${Math.round(start - stepSeconds * 1000)} UNTIL ${Math.round(end)} TIMESERIES ${stepSeconds} seconds`, signal);
+      const rows = await run(
+        `${query} SINCE ${Math.round(start - stepSeconds * 1000)} UNTIL ${Math.round(end)} TIMESERIES ${stepSeconds} seconds`,
+        signal,
+      );
       const points: Point[] = [];
       const seen = new Set<number>();
       for (const row of rows) {
@@ -137,7 +167,12 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
     },
     link(queries, start, end) {
       const nrql = `${queries[0] ?? ''} SINCE ${Math.round(start)} UNTIL ${Math.round(end)}`;
-      const pane = { nerdletId: 'data-exploration.query-builder', initialActiveInterface: 'nrqlEditor', initialNrqlValue: nrql, initialAccountId: options.accountId };
+      const pane = {
+        nerdletId: 'data-exploration.query-builder',
+        initialActiveInterface: 'nrqlEditor',
+        initialNrqlValue: nrql,
+        initialAccountId: options.accountId,
+      };
       const url = new URL('/launcher/data-exploration.query-builder', options.uiUrl);
       url.searchParams.set('pane', Buffer.from(JSON.stringify(pane)).toString('base64'));
       url.searchParams.set('platform[accountId]', String(options.accountId));

@@ -2,8 +2,8 @@
 // works with any backend that speaks it (Thanos, Mimir, VictoriaMetrics, Grafana Cloud...).
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration, envVars } from '../spec/common.js';
-import { formatDuration, parseDuration } from '../spec/duration.js';
+import { duration, envVars } from '../config/common.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { envVarName, readEnvVar, readSecret } from './credentials.js';
 import { createMetricGate, metricGateFields, refineMetricGate, requestFailure, type MetricSource, type Point } from './metric-gate.js';
 
@@ -42,7 +42,12 @@ export const prometheusGate = defineGateProvider({
       env.log.mask(encoded);
       headers.authorization = `Basic ${encoded}`;
     }
-    return createMetricGate(name, 'prometheus', spec, prometheusSource(spec.url, spec.graphUrl ?? spec.url, headers, parseDuration(spec.timeout) ?? 10_000));
+    return createMetricGate(
+      name,
+      'prometheus',
+      spec,
+      prometheusSource(spec.url, spec.graphUrl ?? spec.url, headers, parseDuration(spec.timeout) ?? 10_000),
+    );
   },
 });
 
@@ -79,7 +84,8 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
     } catch {
       throw new Error(`${url.origin}${url.pathname} answered ${response.status} with no Prometheus API response: ${text.slice(0, 200)}`);
     }
-    if (body.status !== 'success' || !body.data) throw new Error(`${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? 'query failed'}`);
+    if (body.status !== 'success' || !body.data)
+      throw new Error(`${body.errorType ?? `HTTP ${response.status}`}: ${body.error ?? 'query failed'}`);
     return body.data;
   };
 
@@ -128,6 +134,13 @@ function sampleValue(text: string): number {
 // A gate judges one number (or one series): several would be picked from at random, so say how to fix it.
 function onlyOneSeries(result: Array<{ metric: Record<string, string> }>): void {
   if (result.length <= 1) return;
-  const shown = result.slice(0, 3).map((r) => `{${Object.entries(r.metric).map(([k, v]) => `${k}="${v}"`).join(', ')}}`);
-  throw new Error(`the query returns ${result.length} series (${shown.join(', ')}${result.length > 3 ? ', …' : ''}); aggregate it to one, e.g. with sum(...)`);
+  const shown = result.slice(0, 3).map(
+    (r) =>
+      `{${Object.entries(r.metric)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ')}}`,
+  );
+  throw new Error(
+    `the query returns ${result.length} series (${shown.join(', ')}${result.length > 3 ? ', …' : ''}); aggregate it to one, e.g. with sum(...)`,
+  );
 }

@@ -18,7 +18,8 @@ export const gateSchema = z.discriminatedUnion(
 export type GateSpec = z.output<typeof gateSchema>;
 
 export function createGate(name: string, spec: GateSpec, env: ProviderEnv): Gate {
-  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as GateProvider | undefined;
+  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as
+    GateProvider | undefined;
   if (!provider) throw new Error(`no gate provider "${spec.provider}"`);
   return provider.create(name, spec, env);
 }

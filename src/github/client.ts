@@ -34,10 +34,13 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
   if (!options.token) throw new Error('no GitHub token: set the `github-token` input (default: the job token, `${{ github.token }}`)');
   log.mask(options.token);
   const retries = options.retries ?? 3;
-  const onLimit = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-    log.warn(`GitHub ${kind} rate limit on ${request.method} ${request.url}; ${retryCount < retries ? `retrying in ${retryAfter}s` : 'giving up'}`);
-    return retryCount < retries;
-  };
+  const onLimit =
+    (kind: string) => (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+      log.warn(
+        `GitHub ${kind} rate limit on ${request.method} ${request.url}; ${retryCount < retries ? `retrying in ${retryAfter}s` : 'giving up'}`,
+      );
+      return retryCount < retries;
+    };
   const octokit = getOctokit(
     options.token,
     {
@@ -50,7 +53,12 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
         onSecondaryRateLimit: onLimit('secondary'),
         ...(options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {}),
       },
-      log: { debug: (m: string) => log.debug(m), info: (m: string) => log.debug(m), warn: (m: string) => log.warn(m), error: (m: string) => log.warn(m) },
+      log: {
+        debug: (m: string) => log.debug(m),
+        info: (m: string) => log.debug(m),
+        warn: (m: string) => log.warn(m),
+        error: (m: string) => log.warn(m),
+      },
     },
     retry,
     throttling,

@@ -87,7 +87,11 @@ export class StickyComment {
   /** The existing Rollgate comment for this environment, if there is one (one listing, cached). */
   async find(): Promise<FoundComment | undefined> {
     if (this.searched) return this.found;
-    const comments = await this.github.paginate(this.github.rest.issues.listComments, { ...this.repo, issue_number: this.pullRequest, per_page: 100 });
+    const comments = await this.github.paginate(this.github.rest.issues.listComments, {
+      ...this.repo,
+      issue_number: this.pullRequest,
+      per_page: 100,
+    });
     const tag = marker(this.environment);
     let viewer: string | null | undefined;
     for (const comment of comments) {

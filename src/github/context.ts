@@ -35,7 +35,9 @@ export interface RunContext {
   pullRequest?: EventPullRequest;
 }
 
-export function runContextFrom(context: Pick<Context, 'payload' | 'eventName' | 'sha' | 'actor' | 'runId' | 'runAttempt' | 'serverUrl' | 'repo'>): RunContext {
+export function runContextFrom(
+  context: Pick<Context, 'payload' | 'eventName' | 'sha' | 'actor' | 'runId' | 'runAttempt' | 'serverUrl' | 'repo'>,
+): RunContext {
   const payload = context.payload as { pull_request?: EventPullRequest; repository?: { default_branch?: string } };
   const pullRequest = payload.pull_request;
   const serverUrl = context.serverUrl.replace(/\/+$/, '');

@@ -53,7 +53,10 @@ export interface LatestDeployment {
 }
 
 export const isActive = (deployment: LatestDeployment) =>
-  !deployment.status || deployment.status.state === 'in_progress' || deployment.status.state === 'queued' || deployment.status.state === 'pending';
+  !deployment.status ||
+  deployment.status.state === 'in_progress' ||
+  deployment.status.state === 'queued' ||
+  deployment.status.state === 'pending';
 
 /** Another rollout holds the environment: Rollgate never shifts traffic alongside it. */
 export class RolloutInProgressError extends Error {
@@ -109,19 +112,38 @@ export class DeploymentStore implements StateStore {
   async newest(): Promise<LatestDeployment | undefined> {
     if (this.looked) return this.latest;
     const { github, target } = this.options;
-    const { data } = await github.rest.repos.listDeployments({ ...target.repo, environment: target.environment, task: DEPLOYMENT_TASK, per_page: 1 });
+    const { data } = await github.rest.repos.listDeployments({
+      ...target.repo,
+      environment: target.environment,
+      task: DEPLOYMENT_TASK,
+      per_page: 1,
+    });
     const deployment = data[0];
     if (deployment) {
-      const { data: statuses } = await github.rest.repos.listDeploymentStatuses({ ...target.repo, deployment_id: deployment.id, per_page: 1 });
+      const { data: statuses } = await github.rest.repos.listDeploymentStatuses({
+        ...target.repo,
+        deployment_id: deployment.id,
+        per_page: 1,
+      });
       const status = statuses[0];
-      const payload = typeof deployment.payload === 'object' && (deployment.payload as Partial<DeploymentPayload>).rollgate === 1 ? (deployment.payload as unknown as DeploymentPayload) : undefined;
+      const payload =
+        typeof deployment.payload === 'object' && (deployment.payload as Partial<DeploymentPayload>).rollgate === 1
+          ? (deployment.payload as unknown as DeploymentPayload)
+          : undefined;
       this.latest = {
         id: deployment.id,
         sha: deployment.sha,
         createdAt: deployment.created_at,
         payload,
         ...(status
-          ? { status: { state: status.state as DeploymentState, description: status.description, createdAt: status.created_at, ...(status.log_url ? { logUrl: status.log_url } : {}) } }
+          ? {
+              status: {
+                state: status.state as DeploymentState,
+                description: status.description,
+                createdAt: status.created_at,
+                ...(status.log_url ? { logUrl: status.log_url } : {}),
+              },
+            }
           : {}),
       };
     }
@@ -138,8 +160,12 @@ export class DeploymentStore implements StateStore {
       this.previous = !newest ? null : newest.status?.state === 'success' ? newest.id : (newest.payload?.previous ?? null);
       return undefined;
     }
-    if (!newest.payload) throw new Error(`deployment ${newest.id} of ${this.options.target.environment} has no Rollgate payload; end it by marking it inactive`);
-    if (newest.sha !== this.options.target.sha && !this.options.anyCommit) throw new RolloutInProgressError(this.options.target.environment, newest);
+    if (!newest.payload)
+      throw new Error(
+        `deployment ${newest.id} of ${this.options.target.environment} has no Rollgate payload; end it by marking it inactive`,
+      );
+    if (newest.sha !== this.options.target.sha && !this.options.anyCommit)
+      throw new RolloutInProgressError(this.options.target.environment, newest);
     this.deploymentId = newest.id;
     this.previous = newest.payload.previous;
     this.options.onDeployment?.(newest.id);
@@ -174,7 +200,13 @@ export class DeploymentStore implements StateStore {
     const previous = this.previous;
     if (previous === null || previous === this.deploymentId) return undefined;
     const { github, target } = this.options;
-    await github.rest.repos.createDeploymentStatus({ ...target.repo, deployment_id: previous, state: 'inactive', description: `replaced by deployment ${this.deploymentId}`, log_url: target.logUrl });
+    await github.rest.repos.createDeploymentStatus({
+      ...target.repo,
+      deployment_id: previous,
+      state: 'inactive',
+      description: `replaced by deployment ${this.deploymentId}`,
+      log_url: target.logUrl,
+    });
     return previous;
   }
 
@@ -192,7 +224,8 @@ export class DeploymentStore implements StateStore {
       description: `Rollgate ${record.plan.strategy}: ${record.plan.stable} → ${record.plan.canary}`,
       ...(target.production !== undefined ? { production_environment: target.production } : {}),
     });
-    if (status !== 201 || !('id' in data)) throw new Error(`GitHub did not create the deployment: ${'message' in data ? data.message : status}`);
+    if (status !== 201 || !('id' in data))
+      throw new Error(`GitHub did not create the deployment: ${'message' in data ? data.message : status}`);
     this.deploymentId = data.id;
     log.info(`deployment ${data.id} created for ${target.sha.slice(0, 7)} in ${target.environment}`);
     this.options.onDeployment?.(data.id);
@@ -204,13 +237,17 @@ export class DeploymentStore implements StateStore {
     if (!deployment.status) return start;
     const position = parsePosition(deployment.status.state, deployment.status.description);
     if (!position || position.stages !== payload.plan.stages.length) {
-      throw new Error(`cannot read where deployment ${deployment.id} stands from its status "${deployment.status.description}"; end it with \`command: abort\``);
+      throw new Error(
+        `cannot read where deployment ${deployment.id} stands from its status "${deployment.status.description}"; end it with \`command: abort\``,
+      );
     }
     const embedded = await this.options.embedded?.().catch(() => undefined);
     const full = embedded?.deployment === deployment.id ? embedded.state : undefined;
     if (full && full.stage === position.stage && full.status === position.status && full.weight === position.weight) return full;
     const at = Date.parse(deployment.status.createdAt);
-    this.options.log.info(`resuming from the deployment status: stage ${position.stage + 1}, ${position.weight}% (the stage's bake starts again)`);
+    this.options.log.info(
+      `resuming from the deployment status: stage ${position.stage + 1}, ${position.weight}% (the stage's bake starts again)`,
+    );
     return {
       ...start,
       status: position.status,

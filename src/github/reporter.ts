@@ -49,7 +49,8 @@ export class GitHubReporter implements Reporter {
         if (retired) this.options.log.info(`deployment ${retired} marked inactive`);
       }
     });
-    if (kind === 'rolled-back' && state.failure?.gate && this.options.revert && !this.revertUrl) await this.openRevert(plan, state, problems);
+    if (kind === 'rolled-back' && state.failure?.gate && this.options.revert && !this.revertUrl)
+      await this.openRevert(plan, state, problems);
     await this.writeComment(plan, state, problems);
     if (problems.length) throw new Error(problems.join('; '));
   }
@@ -75,7 +76,11 @@ export class GitHubReporter implements Reporter {
       return;
     }
     try {
-      const revert = await openRevertPullRequest(github, pullRequest, { environment: plan.environment, reason: failureLine(state), runUrl: this.options.runUrl });
+      const revert = await openRevertPullRequest(github, pullRequest, {
+        environment: plan.environment,
+        reason: failureLine(state),
+        runUrl: this.options.runUrl,
+      });
       this.revertUrl = revert.url;
       this.options.log.info(`revert pull request opened: ${revert.url}`);
     } catch (error) {

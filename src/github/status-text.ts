@@ -88,11 +88,18 @@ export function parsePosition(state: string, description: string): RecordedPosit
 /** Where a recorded status leaves the rollout, for `command: status` and a repeated `abort`. */
 export function readStatus(state: string, description: string): { outcome?: Outcome; stage?: number; weight?: number } {
   const position = parsePosition(state, description);
-  if (position) return { ...(position.status === 'progressing' ? {} : { outcome: 'paused' as const }), stage: position.stage + 1, weight: position.weight };
+  if (position)
+    return {
+      ...(position.status === 'progressing' ? {} : { outcome: 'paused' as const }),
+      stage: position.stage + 1,
+      weight: position.weight,
+    };
   if (state === 'success' && description.startsWith('promoted')) return { outcome: 'promoted', weight: 100 };
   const stopped = /^(rolled back|failed) at stage (\d+)\/\d+/.exec(description);
   if (stopped && (state === 'failure' || state === 'error')) {
-    return stopped[1] === 'failed' ? { outcome: 'failed', stage: Number(stopped[2]) } : { outcome: 'rolled-back', stage: Number(stopped[2]), weight: 0 };
+    return stopped[1] === 'failed'
+      ? { outcome: 'failed', stage: Number(stopped[2]) }
+      : { outcome: 'rolled-back', stage: Number(stopped[2]), weight: 0 };
   }
   return {};
 }

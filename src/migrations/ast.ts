@@ -8,13 +8,22 @@ export interface ColumnType {
   array: boolean;
 }
 
-const TYPE_ALIASES: Record<string, string> = { int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', character: 'bpchar', char: 'bpchar' };
+const TYPE_ALIASES: Record<string, string> = {
+  int: 'int4',
+  integer: 'int4',
+  smallint: 'int2',
+  bigint: 'int8',
+  character: 'bpchar',
+  char: 'bpchar',
+};
 
 export function columnType(typeName: TypeName | undefined): ColumnType | undefined {
   const names = (typeName?.names ?? []).map(stringValue).filter((n): n is string => n !== undefined);
   const last = names[names.length - 1];
   if (!last) return undefined;
-  const mods = (typeName?.typmods ?? []).map((mod) => ('A_Const' in mod ? mod.A_Const.ival?.ival : undefined)).filter((n): n is number => n !== undefined);
+  const mods = (typeName?.typmods ?? [])
+    .map((mod) => ('A_Const' in mod ? mod.A_Const.ival?.ival : undefined))
+    .filter((n): n is number => n !== undefined);
   return { name: TYPE_ALIASES[last] ?? last, mods, array: (typeName?.arrayBounds?.length ?? 0) > 0 };
 }
 
@@ -51,7 +60,9 @@ export interface AlterCommand {
 export function alterCommands(node: Node): AlterCommand[] {
   if (!('AlterTableStmt' in node) || node.AlterTableStmt.objtype !== 'OBJECT_TABLE') return [];
   const relation = node.AlterTableStmt.relation;
-  return (node.AlterTableStmt.cmds ?? []).flatMap((cmd) => ('AlterTableCmd' in cmd ? [{ table: tableName(relation), relation, cmd: cmd.AlterTableCmd }] : []));
+  return (node.AlterTableStmt.cmds ?? []).flatMap((cmd) =>
+    'AlterTableCmd' in cmd ? [{ table: tableName(relation), relation, cmd: cmd.AlterTableCmd }] : [],
+  );
 }
 
 export function columnDef(node: Node | undefined): ColumnDef | undefined {

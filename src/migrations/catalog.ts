@@ -11,7 +11,14 @@ interface NotNullCheck {
 }
 
 /** serial is int4 with a sequence default: what the column holds is the integer type. */
-const SERIAL_BASE: Record<string, string> = { smallserial: 'int2', serial2: 'int2', serial: 'int4', serial4: 'int4', bigserial: 'int8', serial8: 'int8' };
+const SERIAL_BASE: Record<string, string> = {
+  smallserial: 'int2',
+  serial2: 'int2',
+  serial: 'int4',
+  serial4: 'int4',
+  bigserial: 'int8',
+  serial8: 'int8',
+};
 const stored = (type: ColumnType): ColumnType => ({ ...type, name: SERIAL_BASE[type.name] ?? type.name });
 
 export class Catalog {
@@ -59,7 +66,8 @@ export class Catalog {
       if (cmd.subtype === 'AT_DropColumn' && cmd.name) columns.delete(cmd.name);
       const constraint = cmd.subtype === 'AT_AddConstraint' ? constraintOf(cmd.def) : undefined;
       const checked = constraint?.contype === 'CONSTR_CHECK' ? notNullColumn(constraint.raw_expr) : undefined;
-      if (constraint?.conname && checked) this.notNullChecks.set(constraint.conname, { table, column: checked, validated: !constraint.skip_validation });
+      if (constraint?.conname && checked)
+        this.notNullChecks.set(constraint.conname, { table, column: checked, validated: !constraint.skip_validation });
       const check = cmd.subtype === 'AT_ValidateConstraint' && cmd.name ? this.notNullChecks.get(cmd.name) : undefined;
       if (check) check.validated = true;
       if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.notNullChecks.delete(cmd.name);
@@ -92,6 +100,6 @@ export class Catalog {
 function notNullColumn(expression: Node | undefined): string | undefined {
   if (!expression || !('NullTest' in expression) || expression.NullTest.nulltesttype !== 'IS_NOT_NULL') return undefined;
   const arg = expression.NullTest.arg;
-  const fields = arg && 'ColumnRef' in arg ? arg.ColumnRef.fields ?? [] : [];
+  const fields = arg && 'ColumnRef' in arg ? (arg.ColumnRef.fields ?? []) : [];
   return fields.length === 1 ? stringValue(fields[0]) : undefined;
 }

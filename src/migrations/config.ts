@@ -2,7 +2,7 @@
 // stages, and runs with defaults when there is no spec file at all.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isNode, parseDocument } from 'yaml';
-import { formatPath, type SpecError } from '../spec/load.js';
+import { formatPath, type SpecError } from '../config/load.js';
 import { defaultMigrationsSettings, migrationsSchema, type MigrationsSettings } from './settings.js';
 
 export type SettingsResult = { ok: true; settings: MigrationsSettings; source: string } | { ok: false; errors: SpecError[] };
@@ -16,7 +16,8 @@ export async function loadMigrationsSettings(path: string, displayName: string, 
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { ok: true, settings: defaultMigrationsSettings(), source: 'defaults' };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !explicit)
+      return { ok: true, settings: defaultMigrationsSettings(), source: 'defaults' };
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: reason }] };
   }
@@ -36,7 +37,8 @@ export function parseMigrationsSettings(text: string, file: string): SettingsRes
   const data: unknown = doc.toJS();
   const section = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).migrations : undefined;
   const parsed = migrationsSchema.safeParse(section ?? {});
-  if (parsed.success) return { ok: true, settings: parsed.data, source: section === undefined ? `${file} (no migrations: section, defaults)` : file };
+  if (parsed.success)
+    return { ok: true, settings: parsed.data, source: section === undefined ? `${file} (no migrations: section, defaults)` : file };
   return {
     ok: false,
     errors: parsed.error.issues.flatMap((issue) => {

@@ -44,7 +44,9 @@ export async function checkContracts(input: ContractInput): Promise<void> {
       const findings = file.findings.filter((f) => f.statement === statement.index && CONTRACT_RULES.has(f.rule));
       if (!findings.length) continue;
       for (const removed of removedObjects(statement.node)) {
-        const named = new RegExp(`(^|[^\\w.])${escapeRegExp(removed.kind === 'column' ? `${removed.table}.${removed.column}` : removed.table)}(?![\\w.])`);
+        const named = new RegExp(
+          `(^|[^\\w.])${escapeRegExp(removed.kind === 'column' ? `${removed.table}.${removed.column}` : removed.table)}(?![\\w.])`,
+        );
         const finding = findings.find((f) => named.test(f.message));
         if (!finding) continue;
 
@@ -56,15 +58,23 @@ export async function checkContracts(input: ContractInput): Promise<void> {
         const words = searchWords(removed.name);
         const [baseHits, headHits] = await Promise.all([input.git.grepWords(input.base, words), input.git.grepWords(input.head, words)]);
         const outside = (hits: GrepHit[]) => hits.filter((hit) => !isMigration(hit.path) && !prPaths.has(hit.path));
-        const codeHits = [...outside(baseHits).map((h) => ({ ...h, ref: 'base' })), ...outside(headHits).map((h) => ({ ...h, ref: 'head' }))];
+        const codeHits = [
+          ...outside(baseHits).map((h) => ({ ...h, ref: 'base' })),
+          ...outside(headHits).map((h) => ({ ...h, ref: 'head' })),
+        ];
         const earlier = await latestEarlierExpand(input.baseMigrations, removed, addedIn);
 
         const what = removed.kind === 'column' ? `column ${removed.table}.${removed.column}` : `table ${removed.table}`;
         const reasons: string[] = [];
-        if (sameRelease.length) reasons.push(`its replacement is expanded in this same PR (${sameRelease.join(', ')}): the old version, still serving during the rollout, uses ${what} — merge and roll out the expand first, then contract in a later PR`);
+        if (sameRelease.length)
+          reasons.push(
+            `its replacement is expanded in this same PR (${sameRelease.join(', ')}): the old version, still serving during the rollout, uses ${what} — merge and roll out the expand first, then contract in a later PR`,
+          );
         if (codeHits.length) {
           const shown = codeHits.slice(0, SHOWN_HITS).map((h) => `${h.ref} ${h.path}:${h.line} \`${h.text.slice(0, 80)}\``);
-          reasons.push(`code outside the migrations still names "${words.join('" or "')}" (${codeHits.length} hit${codeHits.length > 1 ? 's' : ''}): ${shown.join('; ')}${codeHits.length > SHOWN_HITS ? `; and ${codeHits.length - SHOWN_HITS} more` : ''}`);
+          reasons.push(
+            `code outside the migrations still names "${words.join('" or "')}" (${codeHits.length} hit${codeHits.length > 1 ? 's' : ''}): ${shown.join('; ')}${codeHits.length > SHOWN_HITS ? `; and ${codeHits.length - SHOWN_HITS} more` : ''}`,
+          );
         }
         const expandNote = earlier
           ? `expand step ${earlier.file}:${earlier.line} merged in ${earlier.commit.sha.slice(0, 7)} (${earlier.commit.date}), before the PR's base ${input.base.slice(0, 7)}`
@@ -83,7 +93,9 @@ export async function checkContracts(input: ContractInput): Promise<void> {
 /** What a statement expands that could replace the removed object: for a column, an expand of the
  * same table; for a table, another new table or view. */
 function replacements(removed: RemovedObject, node: Node): string[] {
-  return removed.kind === 'column' ? expandedTables(node).filter((t) => t === removed.table) : createdRelations(node).filter((t) => t !== removed.table);
+  return removed.kind === 'column'
+    ? expandedTables(node).filter((t) => t === removed.table)
+    : createdRelations(node).filter((t) => t !== removed.table);
 }
 
 async function latestEarlierExpand(
@@ -94,7 +106,11 @@ async function latestEarlierExpand(
   for (const migration of [...migrations].reverse()) {
     const statement = [...migration.linted.statements]
       .reverse()
-      .find((s) => replacements(removed, s.node).length > 0 && !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column));
+      .find(
+        (s) =>
+          replacements(removed, s.node).length > 0 &&
+          !addedColumns(s.node).some((c) => c.table === removed.table && c.column === removed.column),
+      );
     if (!statement) continue;
     const commit = await addedIn(migration.path);
     if (commit) return { file: migration.path, line: statement.line, commit };

@@ -63,12 +63,15 @@ export class GitRepo {
   async grepWords(ref: string, words: string[]): Promise<GrepHit[]> {
     const args = ['grep', '-n', '-w', '-I', '-F', '--no-color', ...words.flatMap((w) => ['-e', w]), ref, '--'];
     const out = await this.run(args, [0, 1]);
-    return out.split('\n').filter(Boolean).map((row) => {
-      // <ref>:<path>:<line>:<text>
-      const rest = row.slice(ref.length + 1);
-      const match = /^(.*?):(\d+):(.*)$/.exec(rest);
-      return match ? { path: match[1]!, line: Number(match[2]), text: match[3]!.trim() } : { path: rest, line: 0, text: '' };
-    });
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((row) => {
+        // <ref>:<path>:<line>:<text>
+        const rest = row.slice(ref.length + 1);
+        const match = /^(.*?):(\d+):(.*)$/.exec(rest);
+        return match ? { path: match[1]!, line: Number(match[2]), text: match[3]!.trim() } : { path: rest, line: 0, text: '' };
+      });
   }
 
   /** Reads many files at one ref through a single `git cat-file --batch`. */

@@ -30,7 +30,10 @@ export function readIgnores(
     const match = DIRECTIVE.exec(body);
     if (!match) continue;
     const [list = '', ...rest] = match[1]!.split(':');
-    const rules = list.split(',').map((r) => r.trim()).filter(Boolean);
+    const rules = list
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     const reason = rest.join(':').trim();
     if (!rules.length) {
       problems.push({ at: comment.start, message: 'rollgate-ignore names no rule; write `-- rollgate-ignore <rule>: <reason>`' });
@@ -38,11 +41,17 @@ export function readIgnores(
     }
     const unknown = rules.filter((r) => !knownRules.has(r));
     if (unknown.length) {
-      problems.push({ at: comment.start, message: `rollgate-ignore names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` });
+      problems.push({
+        at: comment.start,
+        message: `rollgate-ignore names unknown rule${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`,
+      });
       continue;
     }
     if (!reason) {
-      problems.push({ at: comment.start, message: `rollgate-ignore ${rules.join(', ')} has no reason; write \`-- rollgate-ignore ${rules.join(', ')}: <why this is safe here>\`` });
+      problems.push({
+        at: comment.start,
+        message: `rollgate-ignore ${rules.join(', ')} has no reason; write \`-- rollgate-ignore ${rules.join(', ')}: <why this is safe here>\``,
+      });
       continue;
     }
     ignores.push({ statement: targetStatement(comment, statements, source), rules, reason });

@@ -44,9 +44,13 @@ export function lintSql(text: string, file: string, settings: MigrationsSettings
   if (!parsed.ok) {
     const { line, column, message } = parsed.error;
     const finding: StatementFinding = {
-      file, line, column, rule: SYNTAX_ERROR, severity: 'error',
+      file,
+      line,
+      column,
+      rule: SYNTAX_ERROR,
+      severity: 'error',
       message: `does not parse as PostgreSQL: ${message}; no other rule ran on this file`,
-      recipe: 'Fix the SQL so PostgreSQL accepts it (Rollgate uses PostgreSQL\'s own parser).',
+      recipe: "Fix the SQL so PostgreSQL accepts it (Rollgate uses PostgreSQL's own parser).",
     };
     return { file, findings: [finding], statements: [], ignored: [] };
   }
@@ -56,7 +60,14 @@ export function lintSql(text: string, file: string, settings: MigrationsSettings
 
   const { ignores, problems } = readIgnores(comments, statements, source, KNOWN_RULES);
   for (const problem of problems) {
-    findings.push({ file, ...at(problem.at), rule: INVALID_IGNORE, severity: 'warning', message: problem.message, recipe: 'Write `-- rollgate-ignore <rule>[, <rule>]: <why this is safe here>` on the line before the statement.' });
+    findings.push({
+      file,
+      ...at(problem.at),
+      rule: INVALID_IGNORE,
+      severity: 'warning',
+      message: problem.message,
+      recipe: 'Write `-- rollgate-ignore <rule>[, <rule>]: <why this is safe here>` on the line before the statement.',
+    });
   }
 
   const context: LintContext = {
@@ -77,8 +88,13 @@ export function lintSql(text: string, file: string, settings: MigrationsSettings
       if (level === 'off') continue;
       for (const hit of rule.check(statement, context)) {
         findings.push({
-          file, ...at(hit.at ?? statement.start), rule: rule.name, severity: level as Severity,
-          message: hit.message, recipe: hit.recipe ?? rule.recipe, statement: statement.index,
+          file,
+          ...at(hit.at ?? statement.start),
+          rule: rule.name,
+          severity: level as Severity,
+          message: hit.message,
+          recipe: hit.recipe ?? rule.recipe,
+          statement: statement.index,
         });
       }
     }
@@ -126,7 +142,9 @@ function trackLockTimeout(node: Node, context: LintContext): void {
     const value = set.args?.[0];
     const constant = value && 'A_Const' in value ? value.A_Const : undefined;
     // libpg-query leaves a zero out of the tree: `SET lock_timeout = 0` has an empty ival.
-    const zero = constant !== undefined && ((constant.ival !== undefined && (constant.ival.ival ?? 0) === 0) || /^0+\s*(ms|s|min)?$/.test(constant.sval?.sval ?? 'x'));
+    const zero =
+      constant !== undefined &&
+      ((constant.ival !== undefined && (constant.ival.ival ?? 0) === 0) || /^0+\s*(ms|s|min)?$/.test(constant.sval?.sval ?? 'x'));
     context.lockTimeoutSet = set.kind === 'VAR_SET_VALUE' && !zero;
     return;
   }

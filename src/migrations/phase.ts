@@ -6,7 +6,19 @@ export type Phase = 'expand' | 'migrate' | 'contract' | 'other';
 
 /** expand adds (old code unaffected), migrate moves data, contract removes or renames (old code may break). */
 export function phaseOf(node: Node): Phase {
-  if ('CreateStmt' in node || 'IndexStmt' in node || 'ViewStmt' in node || 'CreateSeqStmt' in node || 'CreateTableAsStmt' in node || 'CreateFunctionStmt' in node || 'CreateTrigStmt' in node || 'CreateEnumStmt' in node || 'CreateExtensionStmt' in node || 'CompositeTypeStmt' in node) return 'expand';
+  if (
+    'CreateStmt' in node ||
+    'IndexStmt' in node ||
+    'ViewStmt' in node ||
+    'CreateSeqStmt' in node ||
+    'CreateTableAsStmt' in node ||
+    'CreateFunctionStmt' in node ||
+    'CreateTrigStmt' in node ||
+    'CreateEnumStmt' in node ||
+    'CreateExtensionStmt' in node ||
+    'CompositeTypeStmt' in node
+  )
+    return 'expand';
   if ('InsertStmt' in node || 'UpdateStmt' in node || 'DeleteStmt' in node || 'CopyStmt' in node) return 'migrate';
   if ('DropStmt' in node || 'RenameStmt' in node || 'TruncateStmt' in node) return 'contract';
   const commands = alterCommands(node);
@@ -37,7 +49,8 @@ export function removedObjects(node: Node): RemovedObject[] {
     const rename = node.RenameStmt;
     const table = tableName(rename.relation);
     if (rename.renameType === 'OBJECT_TABLE') return [{ kind: 'table', table, renamedTo: rename.newname, name: table.split('.').pop()! }];
-    if (rename.renameType === 'OBJECT_COLUMN' && rename.subname) return [{ kind: 'column', table, column: rename.subname, renamedTo: rename.newname, name: rename.subname }];
+    if (rename.renameType === 'OBJECT_COLUMN' && rename.subname)
+      return [{ kind: 'column', table, column: rename.subname, renamedTo: rename.newname, name: rename.subname }];
     return [];
   }
   return alterCommands(node)

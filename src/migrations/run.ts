@@ -69,7 +69,9 @@ export async function lintMigrations(options: LintOptions): Promise<MigrationRep
   } else {
     const chosen = paths.length ? await expandPaths(options.cwd, paths) : await findMigrationFiles(options.cwd, settings.paths);
     // Files the globs match but the user did not name still tell the catalog what the schema was.
-    const context = paths.length ? (await findMigrationFiles(options.cwd, settings.paths).catch(() => [])).filter((f) => !chosen.includes(f)) : [];
+    const context = paths.length
+      ? (await findMigrationFiles(options.cwd, settings.paths).catch(() => [])).filter((f) => !chosen.includes(f))
+      : [];
     sources = await Promise.all([
       ...chosen.map(async (path) => ({ path, text: await readFile(join(options.cwd, path), 'utf8'), report: true })),
       ...context.map(async (path) => ({ path, text: await readFile(join(options.cwd, path), 'utf8'), report: false })),

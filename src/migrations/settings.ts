@@ -17,11 +17,13 @@ export const migrationsSchema = z.strictObject({
   transactionPerFile: z
     .boolean()
     .default(true)
-    .describe('The migration runner wraps each file in a transaction (a file can opt out with `-- migrate:up transaction:false` or `--! no-transaction`).'),
+    .describe(
+      'The migration runner wraps each file in a transaction (a file can opt out with `-- migrate:up transaction:false` or `--! no-transaction`).',
+    ),
   rules: z
     .partialRecord(z.enum(RULE_NAMES), ruleLevel)
     .default({})
-    .describe('Per-rule level: off | warning | error (default: each rule\'s own).'),
+    .describe("Per-rule level: off | warning | error (default: each rule's own)."),
 });
 
 export type MigrationsSettings = z.output<typeof migrationsSchema>;

@@ -10,7 +10,10 @@ const ICON = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as cons
 
 export class ConsoleLogger implements Logger {
   private secrets: string[] = [];
-  constructor(private readonly err: Out, private readonly verbose = false) {}
+  constructor(
+    private readonly err: Out,
+    private readonly verbose = false,
+  ) {}
   private redact(text: string) {
     return this.secrets.reduce((out, secret) => out.split(secret).join('***'), text);
   }
@@ -33,12 +36,22 @@ export class ConsoleReporter implements Reporter {
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 
-  constructor(private readonly out: Out, private readonly clock: Clock, private readonly prefix = '') {}
+  constructor(
+    private readonly out: Out,
+    private readonly clock: Clock,
+    private readonly prefix = '',
+  ) {}
 
   async report(kind: ReportKind, state: RolloutState, plan: Plan): Promise<void> {
     this.clearLive();
     const line = this.line(kind, state, plan);
-    if (line) this.out.write(`${line.split('\n').map((l) => `${this.prefix}${l}`).join('\n')}\n`);
+    if (line)
+      this.out.write(
+        `${line
+          .split('\n')
+          .map((l) => `${this.prefix}${l}`)
+          .join('\n')}\n`,
+      );
     const done = kind === 'promoted' || kind === 'rolled-back' || kind === 'failed' || kind === 'paused' || kind === 'awaiting-approval';
     this.live = done ? undefined : { plan, state };
     if (this.out.isTTY && !done) this.startLive();
@@ -77,7 +90,11 @@ export class ConsoleReporter implements Reporter {
   private latest(state: RolloutState): string {
     const seen = new Map<string, RolloutState['measurements'][number]>();
     for (const m of state.measurements) if (m.stage === state.stage) seen.set(m.gate, m);
-    return [...seen.values()].map((m) => `${ICON[m.verdict]} ${m.gate} ${m.evidence.value !== undefined ? formatValue(m.evidence.value) : m.evidence.summary}`).join('  ') || 'no measurements yet';
+    return (
+      [...seen.values()]
+        .map((m) => `${ICON[m.verdict]} ${m.gate} ${m.evidence.value !== undefined ? formatValue(m.evidence.value) : m.evidence.summary}`)
+        .join('  ') || 'no measurements yet'
+    );
   }
 
   private startLive() {
@@ -98,7 +115,8 @@ export class ConsoleReporter implements Reporter {
     if (!this.out.isTTY || !this.live) return;
     const { plan, state } = this.live;
     const stage = plan.stages[state.stage]!;
-    const left = state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
+    const left =
+      state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
     const text = `${this.prefix}▶ stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
     this.out.write(text.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
     this.drawn = true;

@@ -64,14 +64,18 @@ export function renderMarkdownReport(plan: Plan, state: RolloutState, options: M
 }
 
 export function renderFailure(failure: NonNullable<RolloutState['failure']>): string {
-  const lines = [`> [!CAUTION]`, `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`];
+  const lines = [
+    `> [!CAUTION]`,
+    `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`,
+  ];
   if (failure.evidence) lines.push(...renderEvidence(failure.evidence).map((line) => `> ${line}`));
   return lines.join('\n');
 }
 
 function renderEvidence(evidence: Evidence): string[] {
   const lines: string[] = [];
-  if (evidence.value !== undefined) lines.push(`- measured: \`${formatValue(evidence.value)}\`${evidence.threshold ? ` (expected \`${evidence.threshold}\`)` : ''}`);
+  if (evidence.value !== undefined)
+    lines.push(`- measured: \`${formatValue(evidence.value)}\`${evidence.threshold ? ` (expected \`${evidence.threshold}\`)` : ''}`);
   else if (evidence.threshold) lines.push(`- expected: \`${evidence.threshold}\``);
   if (evidence.canary !== undefined || evidence.baseline !== undefined) {
     lines.push(`- canary \`${formatValue(evidence.canary)}\` vs baseline \`${formatValue(evidence.baseline)}\``);
@@ -87,7 +91,15 @@ function renderStageTable(plan: Plan, state: RolloutState): string {
   for (const entry of state.timeline) if (entry.kind === 'stage-started' && !started.has(entry.stage)) started.set(entry.stage, entry.at);
   for (const stage of plan.stages) {
     const measured = state.measurements.filter((m) => m.stage === stage.index);
-    const gates = stage.gates.map((name) => gateCell(name, measured.filter((m) => m.gate === name))).join('<br>') || '—';
+    const gates =
+      stage.gates
+        .map((name) =>
+          gateCell(
+            name,
+            measured.filter((m) => m.gate === name),
+          ),
+        )
+        .join('<br>') || '—';
     const { minimumMs } = stageSchedule(plan, stage);
     const at = started.get(stage.index);
     rows.push(
@@ -108,7 +120,8 @@ function gateCell(name: string, measurements: RecordedMeasurement[]): string {
 
 function stageStatus(state: RolloutState, index: number): string {
   if (index < state.stage) return 'done';
-  if (index > state.stage) return state.status === 'promoted' ? 'done' : state.status === 'rolled-back' || state.status === 'failed' ? 'skipped' : 'pending';
+  if (index > state.stage)
+    return state.status === 'promoted' ? 'done' : state.status === 'rolled-back' || state.status === 'failed' ? 'skipped' : 'pending';
   switch (state.status) {
     case 'promoted':
       return 'done';
@@ -161,7 +174,8 @@ function weightSeries(state: RolloutState): Array<{ at: number; weight: number }
   const series: Array<{ at: number; weight: number }> = [];
   for (const entry of state.timeline) {
     if (entry.kind === 'started') series.push({ at: entry.at, weight: 0 });
-    else if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted') series.push({ at: entry.at, weight: entry.weight });
+    else if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted')
+      series.push({ at: entry.at, weight: entry.weight });
   }
   const last = series[series.length - 1];
   if (last && state.updatedAt > last.at && state.status === 'progressing') series.push({ at: state.updatedAt, weight: state.weight });
@@ -189,7 +203,14 @@ function renderTimeline(state: RolloutState, budget: number): string {
   let kept = lines;
   while (kept.join('\n').length > budget - 120 && kept.length > 1) kept = kept.slice(Math.ceil(kept.length / 4));
   const dropped = lines.length - kept.length;
-  return ['<details><summary>Timeline</summary>', '', ...(dropped ? [`- … ${dropped} earlier entries`] : []), ...kept, '', '</details>'].join('\n');
+  return [
+    '<details><summary>Timeline</summary>',
+    '',
+    ...(dropped ? [`- … ${dropped} earlier entries`] : []),
+    ...kept,
+    '',
+    '</details>',
+  ].join('\n');
 }
 
 export function formatValue(value: number | null | undefined): string {

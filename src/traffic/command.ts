@@ -2,8 +2,8 @@
 // an optional `verify` command prints the weight in force so the change can be read back.
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
-import { duration, envVars } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration, envVars } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 import { lastLine, runShell } from '../util/exec.js';
 
 export const commandTraffic = defineTrafficProvider({
@@ -49,7 +49,8 @@ export const commandTraffic = defineTrafficProvider({
           },
         });
         if (result.timedOut) throw new Error(`traffic command timed out after ${spec.timeout}`);
-        if (result.code !== 0) throw new Error(`traffic command exited ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`);
+        if (result.code !== 0)
+          throw new Error(`traffic command exited ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`);
         last = weight;
       },
       async getWeight() {

@@ -47,7 +47,9 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 export function isFleetRouter(router: TrafficRouter): router is TrafficRouter & FleetRouter {
   const candidate = router as Partial<FleetRouter>;
-  return typeof candidate.servers === 'function' && typeof candidate.setServerState === 'function' && typeof candidate.isDrained === 'function';
+  return (
+    typeof candidate.servers === 'function' && typeof candidate.setServerState === 'function' && typeof candidate.isDrained === 'function'
+  );
 }
 
 export interface DrainResult {

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
-import { duration } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 
 // HAProxy's names: letters, digits and . _ - : (and nothing the runtime API would read as syntax).
 const haproxyName = z.string().regex(/^[A-Za-z0-9._:-]+$/, { error: 'HAProxy names are letters, digits, ".", "_", "-" and ":"' });
@@ -119,7 +119,9 @@ export function parseServersState(answer: string, where: string): Map<string, Ha
     if (index < 0) throw new Error(`${where}: "show servers state" has no column ${name}`);
     return index;
   };
-  const [name, address, operational, admin, weight] = ['srv_name', 'srv_addr', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(at) as [number, number, number, number, number];
+  const [name, address, operational, admin, weight] = ['srv_name', 'srv_addr', 'srv_op_state', 'srv_admin_state', 'srv_uweight'].map(
+    at,
+  ) as [number, number, number, number, number];
   const port = columns.indexOf('srv_port');
   const servers = new Map<string, HaproxyServerState>();
   for (const row of lines.slice(lines.indexOf(header) + 1)) {
@@ -141,7 +143,12 @@ export function parseStat(answer: string, backend: string, where: string): Map<s
   const lines = answer.split('\n').filter((l) => l.trim());
   const header = lines[0]?.startsWith('# ') ? lines[0].slice(2).split(',') : undefined;
   if (!header) throw new Error(`${where} answered "show stat" with: ${answer.trim() || 'nothing'}`);
-  const [proxy, server, scur, qcur] = ['pxname', 'svname', 'scur', 'qcur'].map((c) => header.indexOf(c)) as [number, number, number, number];
+  const [proxy, server, scur, qcur] = ['pxname', 'svname', 'scur', 'qcur'].map((c) => header.indexOf(c)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const sessions = new Map<string, ServerSessions>();
   for (const row of lines.slice(1)) {
     const fields = row.split(',');
@@ -171,7 +178,8 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
     const effective = (s: HaproxyServerState) => (adminState(s.admin) === 'ready' ? s.weight : 0);
     const stable = effective(server(state, spec.stable));
     const canary = effective(server(state, spec.canary));
-    if (stable + canary === 0) throw new Error(`${where}: neither ${spec.stable} nor ${spec.canary} takes traffic (weights 0 or not ready)`);
+    if (stable + canary === 0)
+      throw new Error(`${where}: neither ${spec.stable} nor ${spec.canary} takes traffic (weights 0 or not ready)`);
     return Math.round((100 * canary) / (stable + canary));
   };
 
@@ -206,7 +214,11 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
     async verify(weight) {
       const state = await servers();
       const split = splitWeights(weight, 1, 1);
-      return server(state, spec.stable).weight === split.stable && server(state, spec.canary).weight === split.canary && canaryShare(state) === weight;
+      return (
+        server(state, spec.stable).weight === split.stable &&
+        server(state, spec.canary).weight === split.canary &&
+        canaryShare(state) === weight
+      );
     },
 
     async servers(): Promise<FleetServer[]> {

@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
-import { duration } from '../spec/common.js';
-import { parseDuration } from '../spec/duration.js';
+import { duration } from '../config/common.js';
+import { parseDuration } from '../config/duration.js';
 
 const address = z
   .string()
@@ -25,7 +25,11 @@ const nginxSchema = z.strictObject({
     .string()
     .min(1)
     .describe('The include file rollgate renders the server list into; `include` it inside the upstream block. Rollgate owns it.'),
-  upstream: z.string().regex(/^[\w.-]+$/).default('backend').describe('Name of the upstream block, for messages and the rendered header.'),
+  upstream: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('backend')
+    .describe('Name of the upstream block, for messages and the rendered header.'),
   stable: z.string().min(1).describe('Name of the stable version, for templates and reports.'),
   canary: z.string().min(1).describe('Name of the canary version, for templates and reports.'),
   servers: z
@@ -42,7 +46,9 @@ const nginxSchema = z.strictObject({
   conf: z.string().min(1).default('/etc/nginx/nginx.conf').describe('Main configuration file, for `nginx -t -c` and `nginx -s reload -c`.'),
   nginx: z.string().min(1).default('nginx').describe('The nginx binary.'),
   test: argv.optional().describe('Command (argv, no shell) that checks the configuration instead of `nginx -t -q -c <conf>`.'),
-  reload: argv.optional().describe('Command (argv, no shell) that reloads NGINX instead of `nginx -c <conf> -s reload`, e.g. [systemctl, reload, nginx].'),
+  reload: argv
+    .optional()
+    .describe('Command (argv, no shell) that reloads NGINX instead of `nginx -c <conf> -s reload`, e.g. [systemctl, reload, nginx].'),
   pid: z
     .string()
     .min(1)
@@ -69,7 +75,9 @@ export function renderUpstream(spec: NginxSpec, weight: number, states: Readonly
     const w = split[role];
     const state = states.get(addr) ?? 'ready';
     // NGINX rejects weight=0: a server with no share is `down`; so is a drained one (open-source NGINX has no drain).
-    const params = [w > 0 ? `weight=${w}` : '', spec.parameters ?? '', w === 0 || state !== 'ready' ? 'down' : ''].filter(Boolean).join(' ');
+    const params = [w > 0 ? `weight=${w}` : '', spec.parameters ?? '', w === 0 || state !== 'ready' ? 'down' : '']
+      .filter(Boolean)
+      .join(' ');
     return `server ${addr}${params ? ` ${params}` : ''}; # rollgate: ${role} ${state}`;
   };
   return [
@@ -140,7 +148,9 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
     const checked = await run(testArgv, timeoutMs);
     if (!checked.ok) {
       await restore();
-      throw new Error(`${display(testArgv)} rejected the new ${where}: ${nginxMessage(checked.output)}; the last good file is back in place`);
+      throw new Error(
+        `${display(testArgv)} rejected the new ${where}: ${nginxMessage(checked.output)}; the last good file is back in place`,
+      );
     }
     const master = spec.pid ? await readPid(spec.pid) : undefined;
     const before = master ? workers(master) : [];
@@ -151,7 +161,9 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
     }
     if (master && !(await tookOver(master, before, timeoutMs))) {
       await restore();
-      throw new Error(`nginx (pid ${master}) did not start workers with the new ${where} within ${spec.timeout}; see its error log. The last good file is back in place`);
+      throw new Error(
+        `nginx (pid ${master}) did not start workers with the new ${where} within ${spec.timeout}; see its error log. The last good file is back in place`,
+      );
     }
   };
 
@@ -180,7 +192,8 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
   return {
     type: 'nginx',
     setWeight(weight) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100) return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
       return serially(async () => apply(renderUpstream(spec, weight, statesOf(await readRendered()))));
     },
     async getWeight() {
@@ -243,7 +256,12 @@ function run(command: string[], timeoutMs: number): Promise<CommandResult> {
     execFile(command[0]!, command.slice(1), { timeout: timeoutMs, maxBuffer: 256 * 1024 }, (error, stdout, stderr) => {
       const output = `${stderr}\n${stdout}`.trim();
       if (!error) return resolve({ ok: true, output });
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${command[0]} not found` : error.killed ? `timed out after ${timeoutMs} ms` : '';
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `${command[0]} not found`
+          : error.killed
+            ? `timed out after ${timeoutMs} ms`
+            : '';
       resolve({ ok: false, output: [output, reason].filter(Boolean).join('\n') || error.message });
     });
   });
@@ -253,7 +271,10 @@ const display = (command: string[]) => `\`${command.join(' ')}\``;
 
 /** NGINX's own words: its [emerg]/[alert]/[crit] lines, else the last line. */
 export function nginxMessage(output: string): string {
-  const lines = output.split('\n').map((l) => l.replace(/^nginx:\s*/, '').trim()).filter(Boolean);
+  const lines = output
+    .split('\n')
+    .map((l) => l.replace(/^nginx:\s*/, '').trim())
+    .filter(Boolean);
   const serious = lines.filter((l) => /\[(emerg|alert|crit|error)\]/.test(l));
   return (serious.length ? serious.join('; ') : (lines[lines.length - 1] ?? 'no output')).slice(0, 500);
 }

@@ -16,7 +16,8 @@ export const trafficSchema = z.discriminatedUnion(
 export type TrafficSpec = z.output<typeof trafficSchema>;
 
 export function createRouter(spec: TrafficSpec, env: ProviderEnv): TrafficRouter {
-  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as TrafficProvider | undefined;
+  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as
+    TrafficProvider | undefined;
   if (!provider) throw new Error(`no traffic provider "${spec.provider}"`);
   return provider.create(spec, env);
 }

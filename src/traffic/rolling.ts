@@ -3,8 +3,8 @@
 // in-flight ones, deploy, wait until ready, put back — and lowering it rolls them back the same way,
 // including a server whose update failed half-way.
 import type { Clock, Logger, RouteContext, TrafficRouter } from '../ports.js';
-import type { Rolling } from '../spec/strategies.js';
-import { parseDuration } from '../spec/duration.js';
+import type { Rolling } from '../config/strategies.js';
+import { parseDuration } from '../config/duration.js';
 import { lastLine, runShell } from '../util/exec.js';
 import { drainServer, type FleetRouter, type FleetServer } from './fleet.js';
 
@@ -36,7 +36,8 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
     const started = options.clock.now();
     for (;;) {
       if (await isReady()) return;
-      if (options.clock.now() - started >= timeoutMs) throw new Error(`${server.name} not ready after ${rolling.readiness?.timeout ?? '60s'}`);
+      if (options.clock.now() - started >= timeoutMs)
+        throw new Error(`${server.name} not ready after ${rolling.readiness?.timeout ?? '60s'}`);
       await options.clock.sleep(ms(rolling.readiness?.interval ?? '1s'));
     }
   };
@@ -71,7 +72,10 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
       timeoutMs: ms(rolling.timeout),
       env: { ...options.env, ...rolling.env, ROLLGATE_TARGET: name, ROLLGATE_TARGET_ADDRESS: server.address, ROLLGATE_VERSION: version },
     });
-    if (result.code !== 0) throw new Error(`deploy of ${version} to ${name} failed: exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`);
+    if (result.code !== 0)
+      throw new Error(
+        `deploy of ${version} to ${name} failed: exit ${result.code ?? result.signal}: ${lastLine(result.stderr || result.stdout)}`,
+      );
     await putBack(server);
     options.log.info(`${name}: ${version} in rotation (drained in ${drain.waitedMs} ms)`);
   };

@@ -82,7 +82,9 @@ export async function startBackend(version: string, options: BackendOptions = {}
 
   const listening = await Promise.race([
     next('listening'),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`backend ${version} did not start in 15 s: ${stderr.trim()}`)), 15_000).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`backend ${version} did not start in 15 s: ${stderr.trim()}`)), 15_000).unref(),
+    ),
   ]).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;

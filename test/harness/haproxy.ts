@@ -75,9 +75,13 @@ ${servers.map((s) => `  server ${s.name} ${s.address} weight ${s.weight}`).join(
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(async () => (await canConnect(port)) && (await canConnect(apiPort)), 10_000, () => {
-      if (child.exitCode !== null) throw new Error(`haproxy exited ${child.exitCode}`);
-    });
+    await waitUntil(
+      async () => (await canConnect(port)) && (await canConnect(apiPort)),
+      10_000,
+      () => {
+        if (child.exitCode !== null) throw new Error(`haproxy exited ${child.exitCode}`);
+      },
+    );
   } catch (error) {
     await stop();
     throw new Error(`haproxy did not start: ${(error as Error).message} ${stderr.trim()}`);

@@ -34,7 +34,12 @@ export interface InstrumentedService {
 
 export async function startInstrumentedService(initial: Partial<Record<Version, Partial<Behaviour>>> = {}): Promise<InstrumentedService> {
   const registry = new Registry();
-  const requests = new Counter({ name: 'http_requests_total', help: 'Requests answered', labelNames: ['version', 'code'] as const, registers: [registry] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered',
+    labelNames: ['version', 'code'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time to answer',

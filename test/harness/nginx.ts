@@ -89,9 +89,13 @@ http {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitUntil(async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim() !== '' && (await canConnect(port)), 10_000, () => {
-      if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr.trim()}`);
-    });
+    await waitUntil(
+      async () => (await readFile(pidFile, 'utf8').catch(() => '')).trim() !== '' && (await canConnect(port)),
+      10_000,
+      () => {
+        if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr.trim()}`);
+      },
+    );
   } catch (error) {
     await stop();
     throw new Error(`nginx did not start: ${(error as Error).message} ${stderr.trim()}`);

@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
 /** Starts Prometheus scraping `targets` ("127.0.0.1:port") every second. */
 export async function startPrometheus(targets: string[]): Promise<PrometheusServer> {
   if (!existsSync(PROMETHEUS_BINARY)) {
-    throw new Error(`Prometheus binary not found at ${PROMETHEUS_BINARY}: install it with "apt-get install -y prometheus" (or set PROMETHEUS_BINARY)`);
+    throw new Error(
+      `Prometheus binary not found at ${PROMETHEUS_BINARY}: install it with "apt-get install -y prometheus" (or set PROMETHEUS_BINARY)`,
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), 'rollgate-prometheus-'));
   const config = [

@@ -3,7 +3,7 @@ import { EXIT, UsageError, type CliCommand } from '../command.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
 import { compilePlan, formatDuration, type GatePolicy } from '../../engine/plan.js';
 import { judgeMeasurement } from '../../engine/policy.js';
-import { parseDuration } from '../../spec/duration.js';
+import { parseDuration } from '../../config/duration.js';
 import { createGate } from '../../gates/registry.js';
 import { isReplayable, type ReplayedCheck } from '../../gates/metric-gate.js';
 import { ConsoleLogger } from '../../report/console.js';
@@ -51,17 +51,20 @@ Exit codes: 0 replayed (whatever the verdicts), 2 bad input, 4 a gate could not 
     const to = parseTime(values.to ?? 'now', now, '--to');
     if (to <= from) throw new UsageError(`--to (${iso(to)}) must be after --from (${iso(from)})`);
     const stepMs = values.step === undefined ? undefined : parseDuration(values.step);
-    if (stepMs === 0 || (values.step !== undefined && stepMs === undefined)) throw new UsageError(`--step: expected a duration such as "30s", got "${values.step}"`);
+    if (stepMs === 0 || (values.step !== undefined && stepMs === undefined))
+      throw new UsageError(`--step: expected a duration such as "30s", got "${values.step}"`);
 
     const spec = await loadSpecArg(values.spec ?? values.config, io);
     if (!spec) return EXIT.badInput;
     const plan = compilePlan(spec);
     const stageNumber = values.stage === undefined ? 1 : Number(values.stage);
     const stage = plan.stages[stageNumber - 1];
-    if (!Number.isInteger(stageNumber) || !stage) throw new UsageError(`--stage: expected 1 to ${plan.stages.length}, got "${values.stage}"`);
+    if (!Number.isInteger(stageNumber) || !stage)
+      throw new UsageError(`--stage: expected 1 to ${plan.stages.length}, got "${values.stage}"`);
     const names = values.gate ?? Object.keys(spec.gates);
     const unknown = names.filter((name) => !(name in spec.gates));
-    if (unknown.length) throw new UsageError(`no gate named ${unknown.join(', ')} (gates: ${Object.keys(spec.gates).join(', ') || 'none'})`);
+    if (unknown.length)
+      throw new UsageError(`no gate named ${unknown.join(', ')} (gates: ${Object.keys(spec.gates).join(', ') || 'none'})`);
 
     const log = new ConsoleLogger(io.stderr, Boolean(io.env.ROLLGATE_DEBUG));
     const reports: GateReport[] = [];
@@ -130,7 +133,11 @@ function applyPolicy(gate: string, policy: GatePolicy, checks: ReplayedCheck[]):
   return { rollback: false, pauses };
 }
 
-function printReports(out: NodeJS.WritableStream, reports: GateReport[], run: { from: number; to: number; stageNumber: number; weight: number; canary: string }): void {
+function printReports(
+  out: NodeJS.WritableStream,
+  reports: GateReport[],
+  run: { from: number; to: number; stageNumber: number; weight: number; canary: string },
+): void {
   out.write(`backtest ${iso(run.from)} → ${iso(run.to)}, templates as stage ${run.stageNumber} (${run.canary} at ${run.weight}%)\n`);
   for (const report of reports) {
     out.write(`\ngate ${report.gate} (${report.provider}, a check every ${formatDuration(report.stepMs)})\n`);
@@ -143,7 +150,13 @@ function printReports(out: NodeJS.WritableStream, reports: GateReport[], run: { 
       continue;
     }
     const first = report.checks[0];
-    if (first?.evidence.query) out.write(`${first.evidence.query.split('\n').map((line) => `  ${line}`).join('\n')}\n`);
+    if (first?.evidence.query)
+      out.write(
+        `${first.evidence.query
+          .split('\n')
+          .map((line) => `  ${line}`)
+          .join('\n')}\n`,
+      );
     if (first?.evidence.threshold) out.write(`  held against: ${first.evidence.threshold}\n`);
     const rows = [
       ['time', 'verdict', 'value', 'summary'],
@@ -151,13 +164,20 @@ function printReports(out: NodeJS.WritableStream, reports: GateReport[], run: { 
     ];
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
     out.write('\n');
-    for (const row of rows) out.write(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd()}\n`);
+    for (const row of rows)
+      out.write(
+        `  ${row
+          .map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
     const counts = new Map<string, number>();
     for (const check of report.checks) counts.set(check.verdict, (counts.get(check.verdict) ?? 0) + 1);
     out.write(`\n  ${[...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ') || 'no checks in this window'}\n`);
     const outcome = report.outcome;
     if (outcome?.rollback) out.write(`  would have rolled back at ${iso(outcome.at!)}: ${outcome.reason}\n`);
-    else if (outcome) out.write(`  would not have rolled back${outcome.pauses ? ` (paused ${outcome.pauses}× for inconclusive checks)` : ''}\n`);
+    else if (outcome)
+      out.write(`  would not have rolled back${outcome.pauses ? ` (paused ${outcome.pauses}× for inconclusive checks)` : ''}\n`);
     const link = report.checks[report.checks.length - 1]?.evidence.link;
     if (link) out.write(`  ${link}\n`);
   }

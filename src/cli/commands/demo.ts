@@ -7,7 +7,7 @@ import type { Fault } from '../../demo/service.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
 import { systemClock } from '../../driver/clock.js';
-import { formatDuration } from '../../spec/duration.js';
+import { formatDuration } from '../../config/duration.js';
 
 const FAULTS: Record<string, { fault: Fault; label: string }> = {
   errors: { fault: { errorRate: 0.05 }, label: '5% HTTP 500' },
@@ -40,7 +40,8 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
     });
     const fault = FAULTS[values.fault];
     if (!fault) throw new UsageError(`--fault must be errors or latency (got ${values.fault})`);
-    if (!['both', 'healthy', 'faulty'].includes(values.scenario)) throw new UsageError(`--scenario must be both, healthy or faulty (got ${values.scenario})`);
+    if (!['both', 'healthy', 'faulty'].includes(values.scenario))
+      throw new UsageError(`--scenario must be both, healthy or faulty (got ${values.scenario})`);
     const rps = Number(values.rps);
     if (!Number.isFinite(rps) || rps < 10 || rps > 2_000) throw new UsageError('--rps must be a number from 10 to 2000');
 
@@ -55,8 +56,12 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
       const result = await runScenario({ stable, canary, fault: scenarioFault, bake: values.bake, rps, reporter, log, signal: io.signal });
       reporter.close();
       const { load } = result;
-      const split = Object.entries(load.byVersion).map(([v, n]) => `${v} ${n}`).join(', ');
-      out.write(`  load: ${load.sent} requests in ${formatDuration(result.durationMs)} — ${load.failed} HTTP 5xx, ${load.errors} connection errors (answered by: ${split})\n`);
+      const split = Object.entries(load.byVersion)
+        .map(([v, n]) => `${v} ${n}`)
+        .join(', ');
+      out.write(
+        `  load: ${load.sent} requests in ${formatDuration(result.durationMs)} — ${load.failed} HTTP 5xx, ${load.errors} connection errors (answered by: ${split})\n`,
+      );
       if (result.state.failure) {
         const e = result.state.failure.evidence;
         out.write(`  evidence: ${e?.summary ?? result.state.failure.reason}${e?.query ? `\n            from ${e.query}` : ''}\n`);
@@ -67,7 +72,8 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
     };
 
     if (values.scenario !== 'faulty') await run('Run 1: healthy canary v2 (v1 is stable)', 'v1', 'v2', {});
-    if (values.scenario !== 'healthy' && !io.signal.aborted) await run(`Run 2: faulty canary v3 (${fault.label}; v2 is stable)`, 'v2', 'v3', fault.fault);
+    if (values.scenario !== 'healthy' && !io.signal.aborted)
+      await run(`Run 2: faulty canary v3 (${fault.label}; v2 is stable)`, 'v2', 'v3', fault.fault);
 
     const reportPath = resolve(io.cwd, values.report);
     await mkdir(resolve(reportPath, '..'), { recursive: true });
@@ -77,10 +83,18 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
     if (values.scenario === 'both') {
       const [healthy, faulty] = results;
       const asExpected = healthy?.outcome === 'promoted' && faulty?.outcome === 'rolled-back';
-      out.write(asExpected ? 'Both runs behaved as expected: promoted, then rolled back.\n' : 'The demo did not go as expected; see above.\n');
+      out.write(
+        asExpected ? 'Both runs behaved as expected: promoted, then rolled back.\n' : 'The demo did not go as expected; see above.\n',
+      );
       return asExpected ? EXIT.ok : EXIT.error;
     }
     const outcome = results[0]?.outcome;
-    return outcome === 'promoted' ? EXIT.promoted : outcome === 'rolled-back' ? EXIT.rolledBack : outcome === 'paused' ? EXIT.paused : EXIT.error;
+    return outcome === 'promoted'
+      ? EXIT.promoted
+      : outcome === 'rolled-back'
+        ? EXIT.rolledBack
+        : outcome === 'paused'
+          ? EXIT.paused
+          : EXIT.error;
   },
 };

@@ -9,4 +9,13 @@ import { demoCommand } from './demo.js';
 import { backtestCommand } from './backtest.js';
 import { lintMigrationsCommand } from './lint-migrations.js';
 
-export const commands: CliCommand[] = [validateCommand, planCommand, runCommand, statusCommand, schemaCommand, demoCommand, backtestCommand, lintMigrationsCommand];
+export const commands: CliCommand[] = [
+  validateCommand,
+  planCommand,
+  runCommand,
+  statusCommand,
+  schemaCommand,
+  demoCommand,
+  backtestCommand,
+  lintMigrationsCommand,
+];

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliCommand } from '../command.js';
-import { formatSpecError } from '../../spec/load.js';
+import { formatSpecError } from '../../config/load.js';
 import { loadMigrationsSettings } from '../../migrations/config.js';
 import { MissingPathError } from '../../migrations/files.js';
 import { GitError } from '../../migrations/git.js';
@@ -71,7 +71,8 @@ Exit codes: 0 no error finding, 1 an error finding remains, 2 bad input.`,
     const settings = loaded.settings;
     if (values['postgres-version'] !== undefined) {
       const version = Number(values['postgres-version']);
-      if (!Number.isInteger(version) || version < 9 || version > 18) throw new UsageError(`--postgres-version must be a major version from 9 to 18 (got "${values['postgres-version']}")`);
+      if (!Number.isInteger(version) || version < 9 || version > 18)
+        throw new UsageError(`--postgres-version must be a major version from 9 to 18 (got "${values['postgres-version']}")`);
       settings.postgresVersion = version;
     }
 

@@ -33,7 +33,13 @@ how long it bakes, which gates it checks and where a reviewer approves.`,
     ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     io.stdout.write(`${plan.strategy} rollout of ${plan.canary} to ${plan.environment} (router: ${spec.traffic.provider})\n\n`);
-    for (const row of table) io.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    for (const row of table)
+      io.stdout.write(
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
     const approvals = rows.filter((r) => r.approval).length;
     io.stdout.write(`\ntotal: ${formatDuration(totalMs)}${approvals ? ` plus ${approvals} approval${approvals > 1 ? 's' : ''}` : ''}\n`);
     return EXIT.ok;

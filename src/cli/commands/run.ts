@@ -11,10 +11,15 @@ import { FileStateStore } from '../../driver/state-file.js';
 import { systemClock } from '../../driver/clock.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
-import { environmentName } from '../../spec/schema.js';
+import { environmentName } from '../../config/schema.js';
 import type { Outcome } from '../../engine/types.js';
 
-const OUTCOME_EXIT: Record<Outcome, number> = { promoted: EXIT.promoted, 'rolled-back': EXIT.rolledBack, paused: EXIT.paused, failed: EXIT.error };
+const OUTCOME_EXIT: Record<Outcome, number> = {
+  promoted: EXIT.promoted,
+  'rolled-back': EXIT.rolledBack,
+  paused: EXIT.paused,
+  failed: EXIT.error,
+};
 
 export const runCommand: CliCommand = {
   name: 'run',
@@ -86,7 +91,8 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
       await mkdir(resolve(reportPath, '..'), { recursive: true });
       await writeFile(reportPath, renderMarkdownReport(result.plan, result.state));
       io.stdout.write(`report: ${reportPath}\n`);
-      if (result.outcome === 'paused') io.stdout.write(`paused: run \`rollgate run --approve\` to go on, or \`rollgate run --abort\` to roll back\n`);
+      if (result.outcome === 'paused')
+        io.stdout.write(`paused: run \`rollgate run --approve\` to go on, or \`rollgate run --abort\` to roll back\n`);
       return OUTCOME_EXIT[result.outcome];
     } catch (error) {
       reporter.close();

@@ -1,5 +1,5 @@
 import { EXIT, type CliCommand } from '../command.js';
-import { specJsonSchemaText } from '../../spec/json-schema.js';
+import { specJsonSchemaText } from '../../config/json-schema.js';
 
 export const schemaCommand: CliCommand = {
   name: 'schema',

@@ -12,7 +12,10 @@ export const statusCommand: CliCommand = {
 Reads the state file of a local rollout (default .rollgate/production.json) and prints its
 status, stage, weight and the last value of each gate.`,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { state: { type: 'string' }, environment: { type: 'string', short: 'e', default: 'production' }, json: { type: 'boolean' } } });
+    const { values } = parseArgs({
+      args,
+      options: { state: { type: 'string' }, environment: { type: 'string', short: 'e', default: 'production' }, json: { type: 'boolean' } },
+    });
     const path = resolve(io.cwd, values.state ?? `.rollgate/${values.environment}.json`);
     const record = await new FileStateStore(path).load();
     if (!record) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { EXIT, type CliCommand } from '../command.js';
-import { formatSpecError, loadSpecFile } from '../../spec/load.js';
+import { formatSpecError, loadSpecFile } from '../../config/load.js';
 import { compilePlan } from '../../engine/plan.js';
 
 export const validateCommand: CliCommand = {
@@ -18,7 +18,10 @@ Exit codes: 0 valid, 2 invalid.`,
     let ok = true;
     for (const file of files) {
       const result = await loadSpecFile(resolve(io.cwd, file), file);
-      if (result.ok) io.stdout.write(`${file}: valid (${result.spec.strategy}, ${compilePlan(result.spec).stages.length} stages, ${Object.keys(result.spec.gates).length} gates)\n`);
+      if (result.ok)
+        io.stdout.write(
+          `${file}: valid (${result.spec.strategy}, ${compilePlan(result.spec).stages.length} stages, ${Object.keys(result.spec.gates).length} gates)\n`,
+        );
       else {
         ok = false;
         for (const error of result.errors) io.stderr.write(`${formatSpecError(error)}\n`);

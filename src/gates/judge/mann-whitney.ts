@@ -45,11 +45,7 @@ function sortedCopy(values: readonly number[], name: string): Float64Array {
  *   `p`: the p-value for the alternative, in [0, 1]. When every value is tied, p = 1.
  * @throws RangeError on an empty sample or a non-finite value.
  */
-export function mannWhitneyU(
-  x: number[],
-  y: number[],
-  options: { alternative?: Alternative } = {},
-): { u: number; p: number } {
+export function mannWhitneyU(x: number[], y: number[], options: { alternative?: Alternative } = {}): { u: number; p: number } {
   const alternative = options.alternative ?? 'two-sided';
   if (x.length === 0 || y.length === 0) throw new RangeError('mannWhitneyU: both samples need at least one value');
   const xs = sortedCopy(x, 'x');
@@ -67,8 +63,14 @@ export function mannWhitneyU(
     const value = j >= n2 || (i < n1 && xs[i]! <= ys[j]!) ? xs[i]! : ys[j]!;
     let inX = 0;
     let inY = 0;
-    while (i < n1 && xs[i] === value) { i++; inX++; }
-    while (j < n2 && ys[j] === value) { j++; inY++; }
+    while (i < n1 && xs[i] === value) {
+      i++;
+      inX++;
+    }
+    while (j < n2 && ys[j] === value) {
+      j++;
+      inY++;
+    }
     const t = inX + inY;
     rankSumX += inX * (position + (t + 1) / 2);
     tieTerm += t * t * t - t;
@@ -119,7 +121,10 @@ function kthDifference(xs: Float64Array, yDesc: Float64Array, k: number): number
     let pivot = middles[0]!.value;
     for (let seen = 0, r = 0; r < middles.length; r++) {
       seen += middles[r]!.weight;
-      if (2 * seen >= candidates) { pivot = middles[r]!.value; break; }
+      if (2 * seen >= candidates) {
+        pivot = middles[r]!.value;
+        break;
+      }
     }
     // Row counts fall as i grows (larger x, larger differences): two pointers, O(n + m).
     let less = 0;
@@ -134,7 +139,10 @@ function kthDifference(xs: Float64Array, yDesc: Float64Array, k: number): number
     }
     if (k <= less) hi.set(lessCount);
     else if (k <= atMost) return pivot;
-    else { lo.set(atMostCount); below = atMost; }
+    else {
+      lo.set(atMostCount);
+      below = atMost;
+    }
   }
 }
 
@@ -223,7 +231,8 @@ export interface MannWhitneyJudgeOptions {
 export function judgeMannWhitney(canary: number[], baseline: number[], options: MannWhitneyJudgeOptions): JudgeResult {
   const { direction, tolerance, alpha, minSamples } = options;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`judgeMannWhitney: alpha must be in (0, 1), got ${alpha}`);
-  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new RangeError(`judgeMannWhitney: tolerance must be a fraction ≥ 0, got ${tolerance}`);
+  if (!(tolerance >= 0 && Number.isFinite(tolerance)))
+    throw new RangeError(`judgeMannWhitney: tolerance must be a fraction ≥ 0, got ${tolerance}`);
   if (!(minSamples >= 1)) throw new RangeError(`judgeMannWhitney: minSamples must be at least 1, got ${minSamples}`);
   const what = options.label ? `canary ${options.label}` : 'canary';
   const c = canary.filter(Number.isFinite);
@@ -239,8 +248,22 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
   }
   const baselineMedian = median(Float64Array.from(b).sort());
   const margin = tolerance * Math.abs(baselineMedian);
-  const increase = direction === 'decrease' ? undefined : mannWhitneyU(c.map((v) => v - margin), b, { alternative: 'greater' });
-  const decrease = direction === 'increase' ? undefined : mannWhitneyU(c.map((v) => v + margin), b, { alternative: 'less' });
+  const increase =
+    direction === 'decrease'
+      ? undefined
+      : mannWhitneyU(
+          c.map((v) => v - margin),
+          b,
+          { alternative: 'greater' },
+        );
+  const decrease =
+    direction === 'increase'
+      ? undefined
+      : mannWhitneyU(
+          c.map((v) => v + margin),
+          b,
+          { alternative: 'less' },
+        );
   let test: { u: number; p: number };
   if (increase && decrease) {
     const smaller = increase.p <= decrease.p ? increase : decrease;
@@ -249,7 +272,8 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
   const confidence = 1 - alpha;
   const shift = hodgesLehmann(c, b, confidence);
   const failed = test.p < alpha;
-  const relative = baselineMedian === 0 ? '' : `${shift.estimate >= 0 ? '+' : '−'}${formatNumber(Math.abs((100 * shift.estimate) / baselineMedian))}% `;
+  const relative =
+    baselineMedian === 0 ? '' : `${shift.estimate >= 0 ? '+' : '−'}${formatNumber(Math.abs((100 * shift.estimate) / baselineMedian))}% `;
   const interval = Number.isFinite(shift.low)
     ? `${formatNumber(100 * confidence)}% CI ${formatNumber(shift.low)} to ${formatNumber(shift.high)}`
     : `${formatNumber(100 * confidence)}% CI unbounded at this sample size`;

@@ -81,8 +81,12 @@ function checkInterval(interval: RateInterval, index: number): void {
     const value = interval[key];
     if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`interval ${index}: ${key} must be a finite count ≥ 0, got ${value}`);
   }
-  if (interval.canaryErrors > interval.canaryRequests) throw new RangeError(`interval ${index}: canaryErrors (${interval.canaryErrors}) exceed canaryRequests (${interval.canaryRequests})`);
-  if (interval.baselineErrors > interval.baselineRequests) throw new RangeError(`interval ${index}: baselineErrors (${interval.baselineErrors}) exceed baselineRequests (${interval.baselineRequests})`);
+  if (interval.canaryErrors > interval.canaryRequests)
+    throw new RangeError(`interval ${index}: canaryErrors (${interval.canaryErrors}) exceed canaryRequests (${interval.canaryRequests})`);
+  if (interval.baselineErrors > interval.baselineRequests)
+    throw new RangeError(
+      `interval ${index}: baselineErrors (${interval.baselineErrors}) exceed baselineRequests (${interval.baselineRequests})`,
+    );
 }
 
 function percent(errors: number, requests: number): string {
@@ -113,7 +117,8 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
   const { alpha, direction, tolerance } = options;
   const minRequests = options.minRequests ?? 100;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`sequentialRateTest: alpha must be in (0, 1), got ${alpha}`);
-  if (!(tolerance >= 0 && Number.isFinite(tolerance))) throw new RangeError(`sequentialRateTest: tolerance must be a fraction ≥ 0, got ${tolerance}`);
+  if (!(tolerance >= 0 && Number.isFinite(tolerance)))
+    throw new RangeError(`sequentialRateTest: tolerance must be a fraction ≥ 0, got ${tolerance}`);
   intervals.forEach(checkInterval);
 
   // A decrease beyond 100 % is impossible, so with tolerance ≥ 1 the decrease arm has no alternative.

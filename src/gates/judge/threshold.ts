@@ -36,11 +36,17 @@ export function meetsThreshold(value: number, threshold: Threshold): boolean {
   if (Number.isNaN(value)) return false;
   if (threshold.kind === 'between') return value >= threshold.low && value <= threshold.high;
   switch (threshold.op) {
-    case '<': return value < threshold.value;
-    case '<=': return value <= threshold.value;
-    case '>': return value > threshold.value;
-    case '>=': return value >= threshold.value;
-    case '==': return value === threshold.value;
-    case '!=': return value !== threshold.value;
+    case '<':
+      return value < threshold.value;
+    case '<=':
+      return value <= threshold.value;
+    case '>':
+      return value > threshold.value;
+    case '>=':
+      return value >= threshold.value;
+    case '==':
+      return value === threshold.value;
+    case '!=':
+      return value !== threshold.value;
   }
 }

@@ -12,7 +12,12 @@ const escapeProperty = (text: string) => escapeData(text).replace(/:/g, '%3A').r
 export function renderGithub(report: MigrationReport): string {
   return report.findings
     .map((f) => {
-      const props = [`file=${escapeProperty(f.file)}`, `line=${f.line}`, `col=${f.column}`, `title=${escapeProperty(`rollgate ${f.rule}`)}`].join(',');
+      const props = [
+        `file=${escapeProperty(f.file)}`,
+        `line=${f.line}`,
+        `col=${f.column}`,
+        `title=${escapeProperty(`rollgate ${f.rule}`)}`,
+      ].join(',');
       return `::${COMMAND[f.severity]} ${props}::${escapeData(`${f.message}\n\nSafe way:\n${f.recipe}`)}\n`;
     })
     .join('');

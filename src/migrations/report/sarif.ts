@@ -10,7 +10,13 @@ export function renderSarif(report: MigrationReport): string {
   const rules = [
     ...RULES.map((r) => ({ id: r.name, summary: r.summary, recipe: r.recipe, level: LEVEL[r.severity], category: r.category })),
     { id: SYNTAX_ERROR, summary: 'The file does not parse as PostgreSQL.', recipe: 'Fix the SQL.', level: LEVEL.error, category: 'parse' },
-    { id: INVALID_IGNORE, summary: 'A rollgate-ignore comment without a known rule or a reason.', recipe: 'Write `-- rollgate-ignore <rule>: <reason>`.', level: LEVEL.warning, category: 'hygiene' },
+    {
+      id: INVALID_IGNORE,
+      summary: 'A rollgate-ignore comment without a known rule or a reason.',
+      recipe: 'Write `-- rollgate-ignore <rule>: <reason>`.',
+      level: LEVEL.warning,
+      category: 'hygiene',
+    },
   ];
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const sarif = {

@@ -10,6 +10,8 @@ export function renderTerminal(report: MigrationReport, options: { recipes?: boo
   for (const i of report.ignored) lines.push(`${i.file}:${i.line} ignored ${i.rule}: ${i.reason}`);
   const count = (severity: string) => report.findings.filter((f) => f.severity === severity).length;
   const files = report.files.length;
-  lines.push(`${files} migration file${files === 1 ? '' : 's'} checked (PostgreSQL ${report.postgresVersion}): ${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s)`);
+  lines.push(
+    `${files} migration file${files === 1 ? '' : 's'} checked (PostgreSQL ${report.postgresVersion}): ${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s)`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,8 @@
 import { alterCommands, columnDef, columnType, constraints, droppedNames, locationOf, tableName } from '../ast.js';
 import { existing, type Rule } from './rule.js';
 
-const LATER_RELEASE = 'Contract in a later release: the code that stops using it must be fully rolled out before the migration that removes it runs.';
+const LATER_RELEASE =
+  'Contract in a later release: the code that stops using it must be fully rolled out before the migration that removes it runs.';
 
 export const dropColumn: Rule = {
   name: 'drop-column',
@@ -18,7 +19,9 @@ export const dropColumn: Rule = {
   check(statement, context) {
     return alterCommands(statement.node)
       .filter(({ table, cmd }) => cmd.subtype === 'AT_DropColumn' && existing(context, table))
-      .map(({ table, cmd }) => ({ message: `drops column ${table}.${cmd.name ?? '?'}: the old version, still serving during the rollout, fails on every query that names it` }));
+      .map(({ table, cmd }) => ({
+        message: `drops column ${table}.${cmd.name ?? '?'}: the old version, still serving during the rollout, fails on every query that names it`,
+      }));
   },
 };
 
@@ -27,17 +30,15 @@ export const dropTable: Rule = {
   category: 'breaking',
   severity: 'error',
   summary: 'DROP TABLE while the old version may still use the table.',
-  recipe: [
-    '1. Release code that no longer uses the table.',
-    '2. Roll that release out to 100%.',
-    `3. ${LATER_RELEASE}`,
-  ].join('\n'),
+  recipe: ['1. Release code that no longer uses the table.', '2. Roll that release out to 100%.', `3. ${LATER_RELEASE}`].join('\n'),
   squawk: ['ban-drop-table'],
   check(statement, context) {
     if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_TABLE') return [];
     return droppedNames(statement.node.DropStmt.objects)
       .filter((table) => existing(context, table))
-      .map((table) => ({ message: `drops table ${table}: the old version, still serving during the rollout, fails on every query that uses it` }));
+      .map((table) => ({
+        message: `drops table ${table}: the old version, still serving during the rollout, fails on every query that uses it`,
+      }));
   },
 };
 
@@ -57,7 +58,11 @@ export const renameColumn: Rule = {
     const rename = statement.node.RenameStmt;
     const table = tableName(rename.relation);
     if (rename.renameType !== 'OBJECT_COLUMN' || !existing(context, table)) return [];
-    return [{ message: `renames column ${table}.${rename.subname ?? '?'} to ${rename.newname ?? '?'}: the old version still uses "${rename.subname ?? '?'}" and fails until the rollout ends` }];
+    return [
+      {
+        message: `renames column ${table}.${rename.subname ?? '?'} to ${rename.newname ?? '?'}: the old version still uses "${rename.subname ?? '?'}" and fails until the rollout ends`,
+      },
+    ];
   },
 };
 
@@ -77,7 +82,11 @@ export const renameTable: Rule = {
     const rename = statement.node.RenameStmt;
     const table = tableName(rename.relation);
     if (rename.renameType !== 'OBJECT_TABLE' || !existing(context, table)) return [];
-    return [{ message: `renames table ${table} to ${rename.newname ?? '?'}: the old version still uses "${table}" and fails until the rollout ends` }];
+    return [
+      {
+        message: `renames table ${table} to ${rename.newname ?? '?'}: the old version still uses "${table}" and fails until the rollout ends`,
+      },
+    ];
   },
 };
 
@@ -94,13 +103,20 @@ export const setNotNull: Rule = {
   ].join('\n'),
   squawk: ['adding-not-nullable-field'],
   check(statement, context) {
-    return alterCommands(statement.node)
-      // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) proves it, and that check
-      // already refuses nulls from the old code.
-      .filter(({ table, cmd }) => cmd.subtype === 'AT_SetNotNull' && existing(context, table) && !(context.postgresVersion >= 12 && context.catalog.provesNotNull(table, cmd.name ?? '')))
-      .map(({ table, cmd }) => ({
-        message: `sets ${table}.${cmd.name ?? '?'} NOT NULL: the whole table is scanned under an ACCESS EXCLUSIVE lock (reads and writes wait), and the old version's inserts that leave it null fail${context.postgresVersion < 12 ? '; before PostgreSQL 12 no CHECK constraint can spare the scan' : ''}`,
-      }));
+    return (
+      alterCommands(statement.node)
+        // PostgreSQL 12+ skips the scan when a valid CHECK (column IS NOT NULL) proves it, and that check
+        // already refuses nulls from the old code.
+        .filter(
+          ({ table, cmd }) =>
+            cmd.subtype === 'AT_SetNotNull' &&
+            existing(context, table) &&
+            !(context.postgresVersion >= 12 && context.catalog.provesNotNull(table, cmd.name ?? '')),
+        )
+        .map(({ table, cmd }) => ({
+          message: `sets ${table}.${cmd.name ?? '?'} NOT NULL: the whole table is scanned under an ACCESS EXCLUSIVE lock (reads and writes wait), and the old version's inserts that leave it null fail${context.postgresVersion < 12 ? '; before PostgreSQL 12 no CHECK constraint can spare the scan' : ''}`,
+        }))
+    );
   },
 };
 
@@ -108,7 +124,7 @@ export const addRequiredColumn: Rule = {
   name: 'add-required-column',
   category: 'breaking',
   severity: 'error',
-  summary: 'ADD COLUMN … NOT NULL without a DEFAULT: fails on a table with rows, and the old version\'s inserts fail.',
+  summary: "ADD COLUMN … NOT NULL without a DEFAULT: fails on a table with rows, and the old version's inserts fail.",
   recipe: [
     'Expand: `ALTER TABLE t ADD COLUMN c <type>;` (nullable) or with a constant DEFAULT (PostgreSQL 11+: no rewrite).',
     'Migrate: release code that writes `c`; backfill existing rows in batches.',
@@ -121,10 +137,17 @@ export const addRequiredColumn: Rule = {
       if (cmd.subtype !== 'AT_AddColumn' || !column || !existing(context, table)) return [];
       const kinds = constraints(column).map((c) => c.contype);
       const required = kinds.includes('CONSTR_NOTNULL') || kinds.includes('CONSTR_PRIMARY');
-      const filled = kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY') || column.raw_default !== undefined;
+      const filled =
+        kinds.some((k) => k === 'CONSTR_DEFAULT' || k === 'CONSTR_GENERATED' || k === 'CONSTR_IDENTITY') ||
+        column.raw_default !== undefined;
       const serial = columnType(column.typeName)?.name.endsWith('serial') ?? false;
       if (!required || filled || serial) return [];
-      return [{ at: locationOf(column), message: `adds ${table}.${column.colname ?? '?'} NOT NULL without a default: it fails if the table has rows, and the old version's inserts, which do not set it, fail` }];
+      return [
+        {
+          at: locationOf(column),
+          message: `adds ${table}.${column.colname ?? '?'} NOT NULL without a default: it fails if the table has rows, and the old version's inserts, which do not set it, fail`,
+        },
+      ];
     });
   },
 };

@@ -53,15 +53,22 @@ export const jsonColumn = typeRule({
   summary: '`json` instead of `jsonb`.',
   recipe: 'Use `jsonb`: it can be indexed (GIN), compared for equality, and is faster to query. Changing it later rewrites the table.',
   squawk: [],
-  flags: ({ table, column }) => (columnType(column.typeName)?.name === 'json' ? `${table}.${column.colname ?? '?'} is json: use jsonb (indexable, comparable; changing it later rewrites the table)` : undefined),
+  flags: ({ table, column }) =>
+    columnType(column.typeName)?.name === 'json'
+      ? `${table}.${column.colname ?? '?'} is json: use jsonb (indexable, comparable; changing it later rewrites the table)`
+      : undefined,
 });
 
 export const timestampWithoutTimeZone = typeRule({
   name: 'timestamp-without-time-zone',
   summary: '`timestamp` without time zone.',
-  recipe: 'Use `timestamptz` (timestamp with time zone): it stores an instant; `timestamp` drops the offset, so the same value means different instants in different sessions.',
+  recipe:
+    'Use `timestamptz` (timestamp with time zone): it stores an instant; `timestamp` drops the offset, so the same value means different instants in different sessions.',
   squawk: ['prefer-timestamp-tz'],
-  flags: ({ table, column }) => (columnType(column.typeName)?.name === 'timestamp' ? `${table}.${column.colname ?? '?'} is timestamp without time zone: use timestamptz` : undefined),
+  flags: ({ table, column }) =>
+    columnType(column.typeName)?.name === 'timestamp'
+      ? `${table}.${column.colname ?? '?'} is timestamp without time zone: use timestamptz`
+      : undefined,
 });
 
 const SMALL_INTEGERS = new Set(['int2', 'int4', 'serial', 'smallserial', 'serial4', 'serial2']);
@@ -69,10 +76,13 @@ const SMALL_INTEGERS = new Set(['int2', 'int4', 'serial', 'smallserial', 'serial
 export const intPrimaryKey = typeRule({
   name: 'int-primary-key',
   summary: '`int` / `serial` primary key: runs out at 2,147,483,647 rows.',
-  recipe: 'Use `bigint GENERATED ALWAYS AS IDENTITY` (or bigserial). Widening a full int key later rewrites the table and every referencing one.',
+  recipe:
+    'Use `bigint GENERATED ALWAYS AS IDENTITY` (or bigserial). Widening a full int key later rewrites the table and every referencing one.',
   squawk: ['prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-identity'],
   flags: ({ table, column, primaryKey }) => {
     const type = columnType(column.typeName);
-    return primaryKey && type && SMALL_INTEGERS.has(type.name) ? `primary key ${table}.${column.colname ?? '?'} is ${type.name}: it runs out at 2^31 - 1; use bigint` : undefined;
+    return primaryKey && type && SMALL_INTEGERS.has(type.name)
+      ? `primary key ${table}.${column.colname ?? '?'} is ${type.name}: it runs out at 2^31 - 1; use bigint`
+      : undefined;
   },
 });

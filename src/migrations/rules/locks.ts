@@ -27,7 +27,16 @@ export const checkWithoutNotValid: Rule = {
       if (validatesInSameTransaction(cmd, context, 'check')) return [sameTransactionHit(table, cmd.name!)];
       const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
       if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation || !existing(context, table)) return [];
-      return [{ at: constraint.location, message: `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace('  ', ' ') }];
+      return [
+        {
+          at: constraint.location,
+          message:
+            `adds CHECK ${constraint.conname ?? ''} on ${table} without NOT VALID: every row is checked while an ACCESS EXCLUSIVE lock blocks reads and writes`.replace(
+              '  ',
+              ' ',
+            ),
+        },
+      ];
     });
   },
 };
@@ -47,7 +56,12 @@ export const foreignKeyWithoutNotValid: Rule = {
       if (validatesInSameTransaction(cmd, context, 'foreign-key')) return [sameTransactionHit(table, cmd.name!)];
       if (!existing(context, table)) return [];
       const column = columnDef(cmd.def);
-      const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+      const candidates =
+        cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def
+          ? [cmd.def.Constraint]
+          : cmd.subtype === 'AT_AddColumn' && column
+            ? constraints(column)
+            : [];
       return candidates
         .filter((c) => c.contype === 'CONSTR_FOREIGN' && !c.skip_validation)
         .map((c) => ({
@@ -72,9 +86,16 @@ export const uniqueWithoutIndex: Rule = {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       if (!existing(context, table)) return [];
       const column = columnDef(cmd.def);
-      const candidates = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? [cmd.def.Constraint] : cmd.subtype === 'AT_AddColumn' && column ? constraints(column) : [];
+      const candidates =
+        cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def
+          ? [cmd.def.Constraint]
+          : cmd.subtype === 'AT_AddColumn' && column
+            ? constraints(column)
+            : [];
       return candidates
-        .filter((c) => (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname)
+        .filter(
+          (c) => (c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_EXCLUSION') && !c.indexname,
+        )
         .map((c) => ({
           at: c.location,
           message: `adds ${c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : c.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : 'EXCLUDE'} on ${table} by building a new index: reads and writes wait under an ACCESS EXCLUSIVE lock for the whole build`,
@@ -98,7 +119,11 @@ export const indexWithoutConcurrently: Rule = {
     const index = statement.node.IndexStmt;
     const table = tableName(index.relation);
     if (index.concurrent || !existing(context, table)) return [];
-    return [{ message: `creates index ${index.idxname ?? '(unnamed)'} on ${table} without CONCURRENTLY: a SHARE lock blocks every write for the whole build` }];
+    return [
+      {
+        message: `creates index ${index.idxname ?? '(unnamed)'} on ${table} without CONCURRENTLY: a SHARE lock blocks every write for the whole build`,
+      },
+    ];
   },
 };
 
@@ -110,10 +135,13 @@ export const dropIndexWithoutConcurrently: Rule = {
   recipe: '`DROP INDEX CONCURRENTLY i;` in a file the runner does not wrap in a transaction.',
   squawk: ['require-concurrent-index-deletion'],
   check(statement, context) {
-    if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_INDEX' || statement.node.DropStmt.concurrent) return [];
+    if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_INDEX' || statement.node.DropStmt.concurrent)
+      return [];
     return droppedNames(statement.node.DropStmt.objects)
       .filter((name) => !context.newIndexes.has(name))
-      .map((name) => ({ message: `drops index ${name} without CONCURRENTLY: its table is locked ACCESS EXCLUSIVE, and the drop queues behind every running query` }));
+      .map((name) => ({
+        message: `drops index ${name} without CONCURRENTLY: its table is locked ACCESS EXCLUSIVE, and the drop queues behind every running query`,
+      }));
   },
 };
 
@@ -133,7 +161,9 @@ export const reindexWithoutConcurrently: Rule = {
     walk(statement.node.ReindexStmt.params, (key, value) => {
       if (key === 'DefElem' && value.defname === 'concurrently') concurrent = true;
     });
-    return concurrent ? [] : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
+    return concurrent
+      ? []
+      : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
   },
 };
 
@@ -149,7 +179,13 @@ export function isConcurrent(statement: Statement): boolean {
     });
     return concurrent;
   }
-  return alterCommands(node).some(({ cmd }) => cmd.subtype === 'AT_DetachPartition' && cmd.def !== undefined && 'PartitionCmd' in cmd.def && cmd.def.PartitionCmd.concurrent === true);
+  return alterCommands(node).some(
+    ({ cmd }) =>
+      cmd.subtype === 'AT_DetachPartition' &&
+      cmd.def !== undefined &&
+      'PartitionCmd' in cmd.def &&
+      cmd.def.PartitionCmd.concurrent === true,
+  );
 }
 
 export const concurrentlyInTransaction: Rule = {
@@ -165,7 +201,12 @@ export const concurrentlyInTransaction: Rule = {
   squawk: ['ban-concurrent-index-creation-in-transaction'],
   check(statement, context: LintContext) {
     if (!context.inTransaction || !isConcurrent(statement)) return [];
-    return [{ message: 'runs CONCURRENTLY inside a transaction: PostgreSQL refuses with "cannot run inside a transaction block" and the migration fails' }];
+    return [
+      {
+        message:
+          'runs CONCURRENTLY inside a transaction: PostgreSQL refuses with "cannot run inside a transaction block" and the migration fails',
+      },
+    ];
   },
 };
 
@@ -174,10 +215,17 @@ export const truncateCascade: Rule = {
   category: 'lock',
   severity: 'error',
   summary: 'TRUNCATE … CASCADE: empties every table that references this one, under ACCESS EXCLUSIVE locks.',
-  recipe: 'Name every table to empty explicitly (`TRUNCATE a, b;`) after checking what references them; plain TRUNCATE refuses when another table still references it.',
+  recipe:
+    'Name every table to empty explicitly (`TRUNCATE a, b;`) after checking what references them; plain TRUNCATE refuses when another table still references it.',
   squawk: ['ban-truncate-cascade'],
   check(statement) {
     if (!('TruncateStmt' in statement.node) || statement.node.TruncateStmt.behavior !== 'DROP_CASCADE') return [];
-    return [{ at: locationOf(statement.node.TruncateStmt.relations), message: 'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks' }];
+    return [
+      {
+        at: locationOf(statement.node.TruncateStmt.relations),
+        message:
+          'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks',
+      },
+    ];
   },
 };

@@ -27,7 +27,14 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
     return referenced.find((table) => existing(context, table));
   }
   if ('IndexStmt' in node || 'RenameStmt' in node || 'CreateTrigStmt' in node || 'ClusterStmt' in node) {
-    const relation = 'IndexStmt' in node ? node.IndexStmt.relation : 'RenameStmt' in node ? node.RenameStmt.relation : 'CreateTrigStmt' in node ? node.CreateTrigStmt.relation : node.ClusterStmt.relation;
+    const relation =
+      'IndexStmt' in node
+        ? node.IndexStmt.relation
+        : 'RenameStmt' in node
+          ? node.RenameStmt.relation
+          : 'CreateTrigStmt' in node
+            ? node.CreateTrigStmt.relation
+            : node.ClusterStmt.relation;
     const table = tableName(relation);
     return existing(context, table) ? table : undefined;
   }
@@ -40,8 +47,14 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
     const relation = node.LockStmt.relations?.[0];
     return mode >= SHARE_LOCK && relation && 'RangeVar' in relation ? tableName(relation.RangeVar) : undefined;
   }
-  if ('TruncateStmt' in node) return tableName(node.TruncateStmt.relations?.[0] && 'RangeVar' in node.TruncateStmt.relations[0] ? node.TruncateStmt.relations[0].RangeVar : undefined);
-  if ('ReindexStmt' in node) return tableName(node.ReindexStmt.relation) === '?' ? node.ReindexStmt.name ?? '?' : tableName(node.ReindexStmt.relation);
+  if ('TruncateStmt' in node)
+    return tableName(
+      node.TruncateStmt.relations?.[0] && 'RangeVar' in node.TruncateStmt.relations[0]
+        ? node.TruncateStmt.relations[0].RangeVar
+        : undefined,
+    );
+  if ('ReindexStmt' in node)
+    return tableName(node.ReindexStmt.relation) === '?' ? (node.ReindexStmt.name ?? '?') : tableName(node.ReindexStmt.relation);
   if ('VacuumStmt' in node) {
     let full = false;
     walk(node.VacuumStmt.options, (key, value) => {
@@ -58,7 +71,7 @@ export const missingLockTimeout: Rule = {
   severity: 'warning',
   summary: 'A statement that takes a write-blocking lock before any `SET lock_timeout`.',
   recipe: [
-    'Start the file with `SET lock_timeout = \'2s\';` (inside the runner\'s transaction: `SET LOCAL lock_timeout = \'2s\';`).',
+    "Start the file with `SET lock_timeout = '2s';` (inside the runner's transaction: `SET LOCAL lock_timeout = '2s';`).",
     'A DDL statement waiting for its lock behind one long query blocks every query queued after it; with a timeout it gives up instead, and the deploy retries.',
   ].join('\n'),
   squawk: ['require-lock-timeout', 'require-timeout-settings'],
@@ -67,7 +80,11 @@ export const missingLockTimeout: Rule = {
     const table = lockedTable(statement, context);
     if (!table) return [];
     context.reportedOnce.add('missing-lock-timeout');
-    return [{ message: `locks ${table} before any SET lock_timeout: if a long query holds the table, this statement waits, and every read and write queued behind it waits too` }];
+    return [
+      {
+        message: `locks ${table} before any SET lock_timeout: if a long query holds the table, this statement waits, and every read and write queued behind it waits too`,
+      },
+    ];
   },
 };
 
@@ -101,10 +118,19 @@ export const unbatchedWrite: Rule = {
   squawk: [],
   check(statement, context) {
     const node = statement.node;
-    const write = 'UpdateStmt' in node ? { verb: 'UPDATE', relation: node.UpdateStmt.relation, where: node.UpdateStmt.whereClause } : 'DeleteStmt' in node ? { verb: 'DELETE', relation: node.DeleteStmt.relation, where: node.DeleteStmt.whereClause } : undefined;
+    const write =
+      'UpdateStmt' in node
+        ? { verb: 'UPDATE', relation: node.UpdateStmt.relation, where: node.UpdateStmt.whereClause }
+        : 'DeleteStmt' in node
+          ? { verb: 'DELETE', relation: node.DeleteStmt.relation, where: node.DeleteStmt.whereClause }
+          : undefined;
     if (!write) return [];
     const table = tableName(write.relation);
     if (!existing(context, table) || isBatched(write.where)) return [];
-    return [{ message: `${write.verb} on ${table} ${write.where ? 'with an unbounded WHERE' : 'of every row'} in one statement: each row it touches stays locked against other writers until the migration commits` }];
+    return [
+      {
+        message: `${write.verb} on ${table} ${write.where ? 'with an unbounded WHERE' : 'of every row'} in one statement: each row it touches stays locked against other writers until the migration commits`,
+      },
+    ];
   },
 };

@@ -1,15 +1,47 @@
 // Statements that rewrite the whole table under an ACCESS EXCLUSIVE lock: reads and writes wait for the copy.
 import type { Node } from 'libpg-query';
-import { alterCommands, calledFunctions, columnDef, columnType, constraints, formatType, locationOf, walk, type ColumnType } from '../ast.js';
+import {
+  alterCommands,
+  calledFunctions,
+  columnDef,
+  columnType,
+  constraints,
+  formatType,
+  locationOf,
+  walk,
+  type ColumnType,
+} from '../ast.js';
 import { existing, type Rule } from './rule.js';
 
 // Built-in functions whose value is fixed for the statement (STABLE or IMMUTABLE): PostgreSQL 11+ stores
 // such a default once in the catalog instead of writing it into every row. Any other function may be
 // VOLATILE (user functions are, unless declared otherwise), which forces a rewrite.
 const NON_VOLATILE = new Set([
-  'now', 'transaction_timestamp', 'statement_timestamp', 'current_setting', 'lower', 'upper', 'concat', 'length',
-  'abs', 'md5', 'to_jsonb', 'to_json', 'jsonb_build_object', 'json_build_object', 'jsonb_build_array', 'make_interval',
-  'make_date', 'date_trunc', 'to_timestamp', 'to_date', 'array_fill', 'coalesce', 'greatest', 'least', 'timezone',
+  'now',
+  'transaction_timestamp',
+  'statement_timestamp',
+  'current_setting',
+  'lower',
+  'upper',
+  'concat',
+  'length',
+  'abs',
+  'md5',
+  'to_jsonb',
+  'to_json',
+  'jsonb_build_object',
+  'json_build_object',
+  'jsonb_build_array',
+  'make_interval',
+  'make_date',
+  'date_trunc',
+  'to_timestamp',
+  'to_date',
+  'array_fill',
+  'coalesce',
+  'greatest',
+  'least',
+  'timezone',
 ]);
 
 /** Why adding this column rewrites the table, or undefined when it does not. */
@@ -20,9 +52,11 @@ function rewriteReason(column: NonNullable<ReturnType<typeof columnDef>>, postgr
   if (kinds.some((c) => c.contype === 'CONSTR_IDENTITY')) return 'an identity column fills every existing row from a sequence';
   const defaultExpr = kinds.find((c) => c.contype === 'CONSTR_DEFAULT')?.raw_expr ?? column.raw_default;
   if (!defaultExpr || isNullConstant(defaultExpr)) return undefined;
-  if (postgresVersion < 11) return `before PostgreSQL 11 any DEFAULT is written into every existing row (target: PostgreSQL ${postgresVersion})`;
+  if (postgresVersion < 11)
+    return `before PostgreSQL 11 any DEFAULT is written into every existing row (target: PostgreSQL ${postgresVersion})`;
   const volatile = calledFunctions(defaultExpr).filter((name) => !NON_VOLATILE.has(name));
-  if (volatile.length) return `the default calls ${volatile.map((name) => `${name}()`).join(', ')}, which may be volatile, so PostgreSQL computes it for every existing row`;
+  if (volatile.length)
+    return `the default calls ${volatile.map((name) => `${name}()`).join(', ')}, which may be volatile, so PostgreSQL computes it for every existing row`;
   return undefined;
 }
 
@@ -46,7 +80,14 @@ export const addColumnRewrite: Rule = {
       const column = columnDef(cmd.def);
       if (cmd.subtype !== 'AT_AddColumn' || !column || !existing(context, table)) return [];
       const reason = rewriteReason(column, context.postgresVersion);
-      return reason ? [{ at: locationOf(column), message: `adds ${table}.${column.colname ?? '?'}: ${reason}; the table is rewritten under an ACCESS EXCLUSIVE lock` }] : [];
+      return reason
+        ? [
+            {
+              at: locationOf(column),
+              message: `adds ${table}.${column.colname ?? '?'}: ${reason}; the table is rewritten under an ACCESS EXCLUSIVE lock`,
+            },
+          ]
+        : [];
     });
   },
 };
@@ -67,7 +108,14 @@ export const storedGeneratedColumn: Rule = {
       const column = columnDef(cmd.def);
       if (cmd.subtype !== 'AT_AddColumn' || !column || !existing(context, table)) return [];
       const stored = constraints(column).some((c) => c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v');
-      return stored ? [{ at: locationOf(column), message: `adds stored generated column ${table}.${column.colname ?? '?'}: every row is computed and written, rewriting the table under an ACCESS EXCLUSIVE lock` }] : [];
+      return stored
+        ? [
+            {
+              at: locationOf(column),
+              message: `adds stored generated column ${table}.${column.colname ?? '?'}: every row is computed and written, rewriting the table under an ACCESS EXCLUSIVE lock`,
+            },
+          ]
+        : [];
     });
   },
 };
@@ -78,8 +126,10 @@ export function isBinaryCoercible(from: ColumnType, to: ColumnType): boolean {
   const widens = (a: number | undefined, b: number | undefined) => b === undefined || (a !== undefined && b >= a);
   if (from.name === to.name) {
     if (['varchar', 'varbit'].includes(from.name)) return widens(from.mods[0], to.mods[0]);
-    if (from.name === 'numeric') return to.mods.length === 0 || (widens(from.mods[0], to.mods[0]) && (from.mods[1] ?? 0) === (to.mods[1] ?? 0));
-    if (from.name === 'timestamp' || from.name === 'timestamptz' || from.name === 'time' || from.name === 'interval') return widens(from.mods[0], to.mods[0]) || to.mods.length === 0;
+    if (from.name === 'numeric')
+      return to.mods.length === 0 || (widens(from.mods[0], to.mods[0]) && (from.mods[1] ?? 0) === (to.mods[1] ?? 0));
+    if (from.name === 'timestamp' || from.name === 'timestamptz' || from.name === 'time' || from.name === 'interval')
+      return widens(from.mods[0], to.mods[0]) || to.mods.length === 0;
     return from.mods.join() === to.mods.join();
   }
   const textual = (t: ColumnType) => t.name === 'text' || (t.name === 'varchar' && t.mods.length === 0);
@@ -109,8 +159,15 @@ export const alterColumnType: Rule = {
       const from = context.catalog.columnType(table, cmd.name ?? '');
       const using = column.raw_default !== undefined;
       if (from && !using && isBinaryCoercible(from, to)) return [];
-      const what = from ? `from ${formatType(from)} to ${formatType(to)}` : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
-      return [{ at: locationOf(column), message: `changes ${table}.${cmd.name ?? '?'} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock` }];
+      const what = from
+        ? `from ${formatType(from)} to ${formatType(to)}`
+        : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
+      return [
+        {
+          at: locationOf(column),
+          message: `changes ${table}.${cmd.name ?? '?'} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock`,
+        },
+      ];
     });
   },
 };
@@ -120,16 +177,22 @@ export const vacuumFullCluster: Rule = {
   category: 'rewrite',
   severity: 'error',
   summary: 'VACUUM FULL / CLUSTER: rewrites the table under an ACCESS EXCLUSIVE lock.',
-  recipe: 'Use an online tool (pg_repack, pg_squeeze) outside the deploy, or a plain `VACUUM` (no exclusive lock) to reclaim space for reuse.',
+  recipe:
+    'Use an online tool (pg_repack, pg_squeeze) outside the deploy, or a plain `VACUUM` (no exclusive lock) to reclaim space for reuse.',
   squawk: ['prefer-repack'],
   check(statement) {
     const node = statement.node;
-    if ('ClusterStmt' in node) return [{ message: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }];
+    if ('ClusterStmt' in node)
+      return [
+        { message: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' },
+      ];
     if (!('VacuumStmt' in node)) return [];
     let full = false;
     walk(node.VacuumStmt.options, (key, value) => {
       if (key === 'DefElem' && value.defname === 'full') full = true;
     });
-    return full ? [{ message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }] : [];
+    return full
+      ? [{ message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }]
+      : [];
   },
 };

@@ -41,7 +41,14 @@ function scenario(spec: SpecOptions = {}) {
     sha: commit,
     checkout,
     push: (options: { runAttempt?: number; runId?: number; token?: string; sha?: string } = {}) =>
-      job(checkout, { repo, sha: options.sha ?? commit, apiUrl: gh.url, token: options.token ?? TOKEN, event: pushEvent(repo, options.sha ?? commit), ...options }),
+      job(checkout, {
+        repo,
+        sha: options.sha ?? commit,
+        apiUrl: gh.url,
+        token: options.token ?? TOKEN,
+        event: pushEvent(repo, options.sha ?? commit),
+        ...options,
+      }),
     state: () => gh.fake.repo(repo),
     statuses: (deployment: number) => gh.fake.statusesOf(repo, deployment),
   };
@@ -61,14 +68,26 @@ describe.concurrent('the action, as the runner runs it', () => {
   it('promotes a healthy canary: outputs, summary, one comment, statuses, earlier deployment inactive', async ({ expect }) => {
     const s = scenario();
     gh.fake.addPullRequest(s.repo, { number: 41, headSha: sha(900), headRef: 'faster-checkout', baseRef: 'main', mergeCommitSha: s.sha });
-    const live = gh.fake.addDeployment(s.repo, { sha: sha(901), environment: 'production', task: 'deploy:rollgate', payload: { rollgate: 1, previous: null }, states: ['in_progress', 'success'] });
+    const live = gh.fake.addDeployment(s.repo, {
+      sha: sha(901),
+      environment: 'production',
+      task: 'deploy:rollgate',
+      payload: { rollgate: 1, previous: null },
+      states: ['in_progress', 'success'],
+    });
 
     const push = s.push();
     const runUrl = `https://github.com/${s.repo}/actions/runs/${push.env.GITHUB_RUN_ID}`;
     const { main, post } = await runStep(push, CONFIG);
     expect(main.code, main.stdout + main.stderr).toBe(0);
     const deployment = s.state().deployments.find((d) => d.sha === s.sha)!;
-    expect(main.outputs).toEqual({ outcome: 'promoted', stage: '3', weight: '100', 'deployment-id': String(deployment.id), report: expect.stringMatching(/report\.md$/) });
+    expect(main.outputs).toEqual({
+      outcome: 'promoted',
+      stage: '3',
+      weight: '100',
+      'deployment-id': String(deployment.id),
+      report: expect.stringMatching(/report\.md$/),
+    });
     expect(readFileSync(main.outputs.report!, 'utf8')).toContain('**Promoted** — shop-v2 serves 100% of production');
     expect(main.summary).toContain('### Rollgate · production · canary');
     expect(main.summary).toContain('**Promoted**');
@@ -76,8 +95,18 @@ describe.concurrent('the action, as the runner runs it', () => {
     expect(main.stdout).toContain('✔ error-rate: 0.001 meets < 0.01');
     expect(s.checkout.weights()).toEqual([10, 50, 100]);
 
-    expect(deployment.request).toMatchObject({ ref: s.sha, auto_merge: false, required_contexts: [], task: 'deploy:rollgate', environment: 'production' });
-    expect(deployment.payload).toMatchObject({ rollgate: 1, previous: live.id, plan: { environment: 'production', environmentUrl: 'https://shop.example.com' } });
+    expect(deployment.request).toMatchObject({
+      ref: s.sha,
+      auto_merge: false,
+      required_contexts: [],
+      task: 'deploy:rollgate',
+      environment: 'production',
+    });
+    expect(deployment.payload).toMatchObject({
+      rollgate: 1,
+      previous: live.id,
+      plan: { environment: 'production', environmentUrl: 'https://shop.example.com' },
+    });
     const statuses = s.statuses(deployment.id);
     expect(statuses.map((x) => [x.state, x.description])).toEqual([
       ['in_progress', 'stage 1/3 · 10% · 1 gates to measure'],
@@ -105,18 +134,28 @@ describe.concurrent('the action, as the runner runs it', () => {
     clean(expect, s.repo, main, post);
   });
 
-  it('rolls back on a failing gate (pull_request event): traffic first, failure naming the gate, evidence on the comment, step failed', async ({ expect }) => {
+  it('rolls back on a failing gate (pull_request event): traffic first, failure naming the gate, evidence on the comment, step failed', async ({
+    expect,
+  }) => {
     const s = scenario({ failFrom: 50 });
     const head = sha(902);
     gh.fake.addPullRequest(s.repo, { number: 42, headSha: head, headRef: 'new-cache', baseRef: 'main' });
     const nodeId = s.state().pulls[0]!.nodeId;
-    const pr = job(s.checkout, { repo: s.repo, sha: 'e'.repeat(40), apiUrl: gh.url, token: TOKEN, event: pullRequestEvent(s.repo, { number: 42, nodeId, headSha: head, headRef: 'new-cache' }) });
+    const pr = job(s.checkout, {
+      repo: s.repo,
+      sha: 'e'.repeat(40),
+      apiUrl: gh.url,
+      token: TOKEN,
+      event: pullRequestEvent(s.repo, { number: 42, nodeId, headSha: head, headRef: 'new-cache' }),
+    });
 
     const { main, post } = await runStep(pr, CONFIG);
     expect(main.code).toBe(1);
     expect(main.outputs).toMatchObject({ outcome: 'rolled-back', stage: '2', weight: '0' });
     expect(s.checkout.weights()).toEqual([10, 50, 0]);
-    expect(main.stdout).toContain('::error title=Rollgate rolled back::production rolled back at stage 2/3: gate error-rate 0.2 (< 0.01). shop-v1 serves 100%.');
+    expect(main.stdout).toContain(
+      '::error title=Rollgate rolled back::production rolled back at stage 2/3: gate error-rate 0.2 (< 0.01). shop-v1 serves 100%.',
+    );
     // The deployment is of the pull request's head, not of the merge commit the event checks out.
     const deployment = s.state().deployments[0]!;
     expect(deployment.sha).toBe(head);
@@ -143,7 +182,14 @@ describe.concurrent('the action, as the runner runs it', () => {
 
   it('opens a revert pull request of the merged PR after a regression, and links it', async ({ expect }) => {
     const s = scenario({ failFrom: 10, revert: true });
-    gh.fake.addPullRequest(s.repo, { number: 43, headSha: sha(903), headRef: 'pricing', baseRef: 'main', mergeCommitSha: s.sha, title: 'New pricing' });
+    gh.fake.addPullRequest(s.repo, {
+      number: 43,
+      headSha: sha(903),
+      headRef: 'pricing',
+      baseRef: 'main',
+      mergeCommitSha: s.sha,
+      title: 'New pricing',
+    });
     const { main } = await runStep(s.push(), CONFIG);
     expect(main.code).toBe(1);
     expect(main.outputs.outcome).toBe('rolled-back');
@@ -190,7 +236,12 @@ describe.concurrent('the action, as the runner runs it', () => {
     const s = scenario({ bake: '4s' });
     gh.fake.addPullRequest(s.repo, { number: 45, headSha: sha(905), headRef: 'catalog', baseRef: 'main', mergeCommitSha: s.sha });
     const first = startStep(s.push({ runId: 555001 }), 'main', CONFIG);
-    await until(() => s.state().statuses.some((x) => x.description.startsWith('stage 2/3')) && s.state().comments.some((c) => c.body.includes('stage 2/3')), 'stage 2 to be recorded');
+    await until(
+      () =>
+        s.state().statuses.some((x) => x.description.startsWith('stage 2/3')) &&
+        s.state().comments.some((c) => c.body.includes('stage 2/3')),
+      'stage 2 to be recorded',
+    );
     first.child.kill('SIGKILL');
     await first.done;
     expect(s.checkout.weights()).toEqual([10, 50]);
@@ -221,7 +272,9 @@ describe.concurrent('the action, as the runner runs it', () => {
     const { main, post } = await runStep(second, CONFIG);
     expect(main.code).toBe(1);
     expect(main.stdout).toMatch(
-      new RegExp(`::error::production already has a rollout in progress: deployment \\d+ of ${s.sha.slice(0, 7)} \\("stage \\d/3 · \\d+% · [^"]+"\\), run https://github.com/${s.repo}/actions/runs/\\d+\\. Rollgate moves traffic for one rollout per environment at a time`),
+      new RegExp(
+        `::error::production already has a rollout in progress: deployment \\d+ of ${s.sha.slice(0, 7)} \\("stage \\d/3 · \\d+% · [^"]+"\\), run https://github.com/${s.repo}/actions/runs/\\d+\\. Rollgate moves traffic for one rollout per environment at a time`,
+      ),
     );
     expect(other.weights()).toEqual([]);
     expect(post.stdout).toContain('traffic never moved: nothing to restore');
@@ -252,7 +305,9 @@ describe.concurrent('the action, as the runner runs it', () => {
     const { main } = await runStep(s.push({ token: DEPLOY_ONLY }), { ...CONFIG, 'github-token': DEPLOY_ONLY });
     expect(main.code, main.stdout + main.stderr).toBe(0);
     expect(main.outputs.outcome).toBe('promoted');
-    expect(main.stdout).toContain(`::warning::GitHub refused GET /repos/${s.repo}/commits/${s.sha}/pulls: the token lacks a permission. Add \`pull-requests: read\``);
+    expect(main.stdout).toContain(
+      `::warning::GitHub refused GET /repos/${s.repo}/commits/${s.sha}/pulls: the token lacks a permission. Add \`pull-requests: read\``,
+    );
     expect(s.state().comments).toEqual([]);
     expect(s.checkout.weights()).toEqual([10, 50, 100]);
     clean(expect, s.repo, main);
@@ -283,7 +338,11 @@ describe.concurrent('the action, as the runner runs it', () => {
     const deployment = s.state().deployments[0]!;
     expect(s.statuses(deployment.id).at(-1)).toMatchObject({ state: 'queued', description: 'stage 2/3 · 10% · awaiting approval' });
     // The recorded plan is the spec's: the stop was this job's, not the rollout's.
-    expect((deployment.payload as { plan: { stages: Array<{ approval: boolean }> } }).plan.stages.map((x) => x.approval)).toEqual([false, false, false]);
+    expect((deployment.payload as { plan: { stages: Array<{ approval: boolean }> } }).plan.stages.map((x) => x.approval)).toEqual([
+      false,
+      false,
+      false,
+    ]);
 
     const second = await runStep(s.push({ runAttempt: 1 }), { ...CONFIG, command: 'promote' });
     expect(second.main.code, second.main.stdout + second.main.stderr).toBe(0);
@@ -294,7 +353,9 @@ describe.concurrent('the action, as the runner runs it', () => {
     clean(expect, s.repo, first.main, second.main);
   });
 
-  it('controls from other jobs: `status` reads the deployment only, `abort` returns traffic, a repeated abort changes nothing', async ({ expect }) => {
+  it('controls from other jobs: `status` reads the deployment only, `abort` returns traffic, a repeated abort changes nothing', async ({
+    expect,
+  }) => {
     const s = scenario();
     gh.fake.addPullRequest(s.repo, { number: 47, headSha: sha(908), headRef: 'search-v2', baseRef: 'main', mergeCommitSha: s.sha });
     const started = await runStep(s.push(), { ...CONFIG, command: 'advance' });
@@ -306,9 +367,16 @@ describe.concurrent('the action, as the runner runs it', () => {
     const status = await startStep(s.push({ token: READ_ONLY }), 'main', { ...CONFIG, 'github-token': READ_ONLY, command: 'status' }).done;
     expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.outputs).toEqual({ outcome: 'paused', stage: '2', weight: '10', 'deployment-id': String(deployment.id) });
-    expect(status.stdout).toContain(`production: deployment ${deployment.id} of ${s.sha.slice(0, 7)} · queued · stage 2/3 · 10% · awaiting approval`);
+    expect(status.stdout).toContain(
+      `production: deployment ${deployment.id} of ${s.sha.slice(0, 7)} · queued · stage 2/3 · 10% · awaiting approval`,
+    );
     expect(status.summary).toContain('### Rollgate · production');
-    expect(gh.restCalls(s.repo).slice(before).map((c) => c.method)).toEqual(['GET', 'GET']);
+    expect(
+      gh
+        .restCalls(s.repo)
+        .slice(before)
+        .map((c) => c.method),
+    ).toEqual(['GET', 'GET']);
 
     // `abort` from a job on another commit (an incident workflow) acts on the rollout in progress.
     const abortJob = job(s.checkout, { repo: s.repo, sha: sha(909), apiUrl: gh.url, token: TOKEN, event: pushEvent(s.repo, sha(909)) });
@@ -317,11 +385,16 @@ describe.concurrent('the action, as the runner runs it', () => {
     expect(aborted.main.outputs).toMatchObject({ outcome: 'rolled-back', weight: '0', 'deployment-id': String(deployment.id) });
     expect(aborted.main.stdout).toContain('::notice title=Rollgate aborted::production rolled back from stage 2/3: shop-v1 serves 100%.');
     expect(s.checkout.weights()).toEqual([10, 0]);
-    expect(s.statuses(deployment.id).at(-1)).toMatchObject({ state: 'failure', description: 'rolled back at stage 2/3 · aborted: requested by @alice' });
+    expect(s.statuses(deployment.id).at(-1)).toMatchObject({
+      state: 'failure',
+      description: 'rolled back at stage 2/3 · aborted: requested by @alice',
+    });
 
     const again = await runStep(abortJob, { ...CONFIG, command: 'abort' });
     expect(again.main.code).toBe(0);
-    expect(again.main.stdout).toContain('no rollout in progress in production: nothing to abort (the last one: "rolled back at stage 2/3 · aborted: requested by @alice")');
+    expect(again.main.stdout).toContain(
+      'no rollout in progress in production: nothing to abort (the last one: "rolled back at stage 2/3 · aborted: requested by @alice")',
+    );
     expect(again.main.outputs).toMatchObject({ outcome: 'rolled-back', stage: '2', weight: '0' });
     expect(s.checkout.weights()).toEqual([10, 0]);
     expect(s.state().deployments).toHaveLength(1);

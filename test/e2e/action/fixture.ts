@@ -57,7 +57,10 @@ export class Checkout {
     mkdirSync(join(this.dir, 'traffic'));
     writeFileSync(join(this.dir, '.github/rollout.yml'), specText(spec));
     // The router: the weight in force, and every change in order.
-    writeFileSync(join(this.dir, 'traffic.sh'), 'printf "%s\\n" "$ROLLGATE_WEIGHT" >> traffic/history\nprintf "%s" "$ROLLGATE_WEIGHT" > traffic/weight\n');
+    writeFileSync(
+      join(this.dir, 'traffic.sh'),
+      'printf "%s\\n" "$ROLLGATE_WEIGHT" >> traffic/history\nprintf "%s" "$ROLLGATE_WEIGHT" > traffic/weight\n',
+    );
     writeFileSync(join(this.dir, 'gate.sh'), 'if [ "$ROLLGATE_WEIGHT" -ge "$FAIL_FROM" ]; then echo 0.2; else echo 0.001; fi\n');
   }
 
@@ -142,8 +145,34 @@ export function pushEvent(repo: string, sha: string): { name: 'push'; payload: u
       forced: false,
       base_ref: null,
       compare: `https://github.com/${repo}/compare/000000000001...${sha.slice(0, 12)}`,
-      commits: [{ id: sha, tree_id: 'c'.repeat(40), distinct: true, message: 'Merge pull request', timestamp: '2026-01-05T10:00:00Z', url: `https://github.com/${repo}/commit/${sha}`, author: { name: 'Alice', email: 'alice@example.com', username: 'alice' }, committer: { name: 'GitHub', email: 'noreply@github.com', username: 'web-flow' }, added: [], removed: [], modified: ['src/app.ts'] }],
-      head_commit: { id: sha, tree_id: 'c'.repeat(40), distinct: true, message: 'Merge pull request', timestamp: '2026-01-05T10:00:00Z', url: `https://github.com/${repo}/commit/${sha}`, author: { name: 'Alice', email: 'alice@example.com', username: 'alice' }, committer: { name: 'GitHub', email: 'noreply@github.com', username: 'web-flow' }, added: [], removed: [], modified: ['src/app.ts'] },
+      commits: [
+        {
+          id: sha,
+          tree_id: 'c'.repeat(40),
+          distinct: true,
+          message: 'Merge pull request',
+          timestamp: '2026-01-05T10:00:00Z',
+          url: `https://github.com/${repo}/commit/${sha}`,
+          author: { name: 'Alice', email: 'alice@example.com', username: 'alice' },
+          committer: { name: 'GitHub', email: 'noreply@github.com', username: 'web-flow' },
+          added: [],
+          removed: [],
+          modified: ['src/app.ts'],
+        },
+      ],
+      head_commit: {
+        id: sha,
+        tree_id: 'c'.repeat(40),
+        distinct: true,
+        message: 'Merge pull request',
+        timestamp: '2026-01-05T10:00:00Z',
+        url: `https://github.com/${repo}/commit/${sha}`,
+        author: { name: 'Alice', email: 'alice@example.com', username: 'alice' },
+        committer: { name: 'GitHub', email: 'noreply@github.com', username: 'web-flow' },
+        added: [],
+        removed: [],
+        modified: ['src/app.ts'],
+      },
       repository: repository(repo),
       pusher: { name: 'alice', email: 'alice@example.com' },
       sender,
@@ -152,7 +181,10 @@ export function pushEvent(repo: string, sha: string): { name: 'push'; payload: u
 }
 
 /** A pull_request "synchronize" event, as GitHub delivers it. */
-export function pullRequestEvent(repo: string, pull: { number: number; nodeId: string; headSha: string; headRef: string }): { name: 'pull_request'; payload: unknown } {
+export function pullRequestEvent(
+  repo: string,
+  pull: { number: number; nodeId: string; headSha: string; headRef: string },
+): { name: 'pull_request'; payload: unknown } {
   return {
     name: 'pull_request',
     payload: {

@@ -34,7 +34,7 @@ function repository(): { dir: string; base: string; head: string } {
   git('add', '.');
   git('commit', '-q', '-m', 'users');
   const base = git('rev-parse', 'HEAD');
-  writeFileSync(join(dir, 'db/migrations/002_drop_email.sql'), 'SET lock_timeout = \'2s\';\nALTER TABLE users DROP COLUMN email;\n');
+  writeFileSync(join(dir, 'db/migrations/002_drop_email.sql'), "SET lock_timeout = '2s';\nALTER TABLE users DROP COLUMN email;\n");
   git('add', '.');
   git('commit', '-q', '-m', 'drop email');
   return { dir, base, head: git('rev-parse', 'HEAD') };
@@ -49,7 +49,8 @@ describe('the action: command lint-migrations', () => {
     (event.payload as { pull_request: { base: { sha: string } } }).pull_request.base.sha = base;
     const steps = job({ dir } as Checkout, { repo, sha: head, apiUrl: gh.url, token: TOKEN, event });
 
-    const result = await startStep(steps, 'main', { command: 'lint-migrations', config: '.github/rollout.yml', 'github-token': TOKEN }).done;
+    const result = await startStep(steps, 'main', { command: 'lint-migrations', config: '.github/rollout.yml', 'github-token': TOKEN })
+      .done;
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/::error title=rollgate: drop-column,file=db\/migrations\/002_drop_email\.sql,line=2,col=1::/);
     expect(result.stdout).toContain('would break a zero-downtime deploy');

@@ -40,7 +40,12 @@ export interface RunningStep {
 let stepCount = 0;
 
 /** Starts one step (main or post) of the job. `state` is what the main step saved (post only). */
-export function startStep(job: Job, entry: 'main' | 'post', inputs: Record<string, string>, state: Record<string, string> = {}): RunningStep {
+export function startStep(
+  job: Job,
+  entry: 'main' | 'post',
+  inputs: Record<string, string>,
+  state: Record<string, string> = {},
+): RunningStep {
   if (!existsSync(ENTRY[entry])) throw new Error(`${ENTRY[entry]} is missing: run \`npm run build\` first`);
   const files = join(job.runnerTemp, '_runner_file_commands', `step-${++stepCount}`);
   mkdirSync(files, { recursive: true });

@@ -68,7 +68,7 @@ describe('rollgate CLI', () => {
   });
 
   it('run: a failing gate rolls back and exits 1; bad input exits 2; unknown command exits 2', async () => {
-    const dir = await dirWith({ 'rollout.yml': SPEC.replace("echo 0.002", "echo 0.5") });
+    const dir = await dirWith({ 'rollout.yml': SPEC.replace('echo 0.002', 'echo 0.5') });
     const run = await runCli(['run', '--config', 'rollout.yml'], { cwd: dir });
     expect(run.code).toBe(1);
     expect(await readFile(join(dir, 'weights.txt'), 'utf8')).toBe('10\n0\n');

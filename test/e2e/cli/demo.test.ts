@@ -46,7 +46,10 @@ describe('rollgate demo (the CLI process)', () => {
 
   it('catches a slow canary (+200 ms) with the latency gate', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'rollgate-e2e-'));
-    const run = await runCli(['demo', '--scenario', 'faulty', '--fault', 'latency', '--bake', '2s', '--rps', '150', '--report', 'report.md'], { cwd });
+    const run = await runCli(
+      ['demo', '--scenario', 'faulty', '--fault', 'latency', '--bake', '2s', '--rps', '150', '--report', 'report.md'],
+      { cwd },
+    );
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/why: gate "latency" failed \d+ times? \(failureLimit 1\): p50Ms = \d+(\.\d+)? breaks < 100/);
   });

@@ -125,8 +125,11 @@ function graphqlSchema(): GraphQLSchema {
 
 let examplesCache: Record<string, { value: unknown }> | undefined;
 function example<T>(name: string): T {
-  examplesCache ??= (JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as { components: { examples: Record<string, { value: unknown }> } })
-    .components.examples;
+  examplesCache ??= (
+    JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as {
+      components: { examples: Record<string, { value: unknown }> };
+    }
+  ).components.examples;
   return structuredClone(examplesCache[name]!.value) as T;
 }
 
@@ -138,7 +141,14 @@ export class FakeGitHub {
   /** Where clients reach the API (the front), for Link headers. */
   publicUrl = '';
   private readonly repos = new Map<string, RepoState>();
-  private readonly failures: Array<{ method: string; path: RegExp; status: number; left: number; message: string; headers: Record<string, string> }> = [];
+  private readonly failures: Array<{
+    method: string;
+    path: RegExp;
+    status: number;
+    left: number;
+    message: string;
+    headers: Record<string, string>;
+  }> = [];
   private server: Server | undefined;
   private nextId = 1000;
   url = '';
@@ -179,7 +189,10 @@ export class FakeGitHub {
   }
 
   /** A deployment recorded earlier (e.g. the promotion that is live), with its statuses in order. */
-  addDeployment(fullName: string, deployment: { sha: string; environment: string; task: string; payload: unknown; states: string[] }): StoredDeployment {
+  addDeployment(
+    fullName: string,
+    deployment: { sha: string; environment: string; task: string; payload: unknown; states: string[] },
+  ): StoredDeployment {
     const repo = this.repo(fullName);
     const stored: StoredDeployment = {
       id: this.nextId++,
@@ -196,7 +209,17 @@ export class FakeGitHub {
     };
     repo.deployments.push(stored);
     for (const state of deployment.states) {
-      repo.statuses.push({ id: this.nextId++, deploymentId: stored.id, state, description: state === 'success' ? 'promoted · 100%' : state, environment: stored.environment, logUrl: '', environmentUrl: '', creator: ACTIONS_BOT, createdAt: now() });
+      repo.statuses.push({
+        id: this.nextId++,
+        deploymentId: stored.id,
+        state,
+        description: state === 'success' ? 'promoted · 100%' : state,
+        environment: stored.environment,
+        logUrl: '',
+        environmentUrl: '',
+        creator: ACTIONS_BOT,
+        createdAt: now(),
+      });
     }
     return stored;
   }
@@ -209,7 +232,13 @@ export class FakeGitHub {
   }
 
   /** The next `times` requests matching answer `status` (a 5xx or a rate limit, to exercise retries). */
-  failNext(method: string, path: RegExp, status: number, times = 1, answer: { message?: string; headers?: Record<string, string> } = {}): void {
+  failNext(
+    method: string,
+    path: RegExp,
+    status: number,
+    times = 1,
+    answer: { message?: string; headers?: Record<string, string> } = {},
+  ): void {
     this.failures.push({ method, path, status, left: times, message: answer.message ?? 'Server Error', headers: answer.headers ?? {} });
   }
 
@@ -259,7 +288,12 @@ export class FakeGitHub {
     const path = url.pathname;
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/user') {
-      if (token.installation) throw new HttpError(403, 'Resource not accessible by integration', 'https://docs.github.com/rest/users/users#get-the-authenticated-user');
+      if (token.installation)
+        throw new HttpError(
+          403,
+          'Resource not accessible by integration',
+          'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+        );
       return { status: 200, body: this.privateUser(token.user) };
     }
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/(.+)$/.exec(path))) {
@@ -273,7 +307,10 @@ export class FakeGitHub {
           .filter((d) => (!q.get('sha') || d.sha === q.get('sha')) && (!q.get('ref') || d.ref === q.get('ref')))
           .filter((d) => (!q.get('task') || d.task === q.get('task')) && (!q.get('environment') || d.environment === q.get('environment')))
           .sort((a, b) => b.id - a.id);
-        return this.page(url, list.map((d) => this.deploymentJson(repo, d)));
+        return this.page(
+          url,
+          list.map((d) => this.deploymentJson(repo, d)),
+        );
       }
       if (rest === 'deployments' && method === 'POST') {
         this.need(token, 'deployments', 'write', 'https://docs.github.com/rest/deployments/deployments#create-a-deployment');
@@ -285,7 +322,10 @@ export class FakeGitHub {
         if (method === 'GET') {
           this.need(token, 'deployments', 'read', 'https://docs.github.com/rest/deployments/statuses#list-deployment-statuses');
           const list = repo.statuses.filter((s) => s.deploymentId === deployment.id).sort((a, b) => b.id - a.id);
-          return this.page(url, list.map((s) => this.statusJson(repo, s)));
+          return this.page(
+            url,
+            list.map((s) => this.statusJson(repo, s)),
+          );
         }
         if (method === 'POST') {
           this.need(token, 'deployments', 'write', 'https://docs.github.com/rest/deployments/statuses#create-a-deployment-status');
@@ -293,23 +333,38 @@ export class FakeGitHub {
         }
       }
       if ((r = /^commits\/([^/]+)\/pulls$/.exec(rest)) && method === 'GET') {
-        this.need(token, 'pull-requests', 'read', 'https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit');
+        this.need(
+          token,
+          'pull-requests',
+          'read',
+          'https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit',
+        );
         const sha = r[1]!;
         const pulls = repo.pulls.filter((p) => p.headSha === sha || p.mergeCommitSha === sha);
-        return this.page(url, pulls.map((p) => this.pullJson(repo, p)));
+        return this.page(
+          url,
+          pulls.map((p) => this.pullJson(repo, p)),
+        );
       }
       if ((r = /^issues\/(\d+)\/comments$/.exec(rest))) {
         const issue = Number(r[1]);
         if (method === 'GET') {
           this.need(token, 'pull-requests', 'read', 'https://docs.github.com/rest/issues/comments#list-issue-comments');
-          return this.page(url, repo.comments.filter((c) => c.issue === issue).map((c) => this.commentJson(repo, c)));
+          return this.page(
+            url,
+            repo.comments.filter((c) => c.issue === issue).map((c) => this.commentJson(repo, c)),
+          );
         }
         if (method === 'POST') {
           this.need(token, 'pull-requests', 'write', 'https://docs.github.com/rest/issues/comments#create-an-issue-comment');
           const text = this.commentText(body);
           const comment = { id: this.nextId++, issue, body: text, user: token.user, createdAt: now(), updatedAt: now(), edits: 0 };
           repo.comments.push(comment);
-          return { status: 201, body: this.commentJson(repo, comment), headers: { location: `${API}/repos/${repo.owner}/${repo.name}/issues/comments/${comment.id}` } };
+          return {
+            status: 201,
+            body: this.commentJson(repo, comment),
+            headers: { location: `${API}/repos/${repo.owner}/${repo.name}/issues/comments/${comment.id}` },
+          };
         }
       }
       if ((r = /^issues\/comments\/(\d+)$/.exec(rest)) && method === 'PATCH') {
@@ -419,7 +474,10 @@ export class FakeGitHub {
         };
         repo.pulls.push(revert);
         const url = `${WEB}/${repo.owner}/${repo.name}/pull/${number}`;
-        return { pullRequest: { number: original.number, url: `${WEB}/${repo.owner}/${repo.name}/pull/${original.number}` }, revertPullRequest: { number, url } };
+        return {
+          pullRequest: { number: original.number, url: `${WEB}/${repo.owner}/${repo.name}/pull/${original.number}` },
+          revertPullRequest: { number, url },
+        };
       },
     };
     const result = execute({ schema, document, rootValue, variableValues: (body.variables as Record<string, unknown>) ?? {} }) as {
@@ -430,7 +488,14 @@ export class FakeGitHub {
       status: 200,
       body: {
         data: result.data ?? null,
-        ...(result.errors ? { errors: result.errors.map((e) => ({ message: e.message, ...(e.originalError?.extensions?.type ? { type: e.originalError.extensions.type } : {}) })) } : {}),
+        ...(result.errors
+          ? {
+              errors: result.errors.map((e) => ({
+                message: e.message,
+                ...(e.originalError?.extensions?.type ? { type: e.originalError.extensions.type } : {}),
+              })),
+            }
+          : {}),
       },
     };
   }
@@ -452,7 +517,14 @@ export class FakeGitHub {
   private user(user: FakeUser): Record<string, unknown> {
     const base = example<{ creator: Record<string, unknown> }>('deployment-simple-example').creator;
     const text = JSON.stringify(base).replaceAll('octocat', encodeURIComponent(user.login));
-    return { ...(JSON.parse(text) as Record<string, unknown>), login: user.login, id: user.id, node_id: nodeId(user.type, user.id), type: user.type, site_admin: false };
+    return {
+      ...(JSON.parse(text) as Record<string, unknown>),
+      login: user.login,
+      id: user.id,
+      node_id: nodeId(user.type, user.id),
+      type: user.type,
+      site_admin: false,
+    };
   }
 
   private privateUser(user: FakeUser): unknown {

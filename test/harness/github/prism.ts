@@ -83,9 +83,13 @@ export async function startPrism(upstream: string, workDir: string): Promise<Pri
   const description = join(workDir, 'github-rollgate-operations.json');
   writeFileSync(description, JSON.stringify(trimDescription()));
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [bin, 'proxy', '--errors', '-h', '127.0.0.1', '-p', String(port), description, upstream], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, 'proxy', '--errors', '-h', '127.0.0.1', '-p', String(port), description, upstream],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {

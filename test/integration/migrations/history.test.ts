@@ -11,7 +11,10 @@ let repo: string;
 const settings = migrationsSchema.parse({ paths: ['db/migrations/**/*.sql'] });
 
 const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' }).trim();
+  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();
 
 function write(files: Record<string, string>) {
   for (const [path, text] of Object.entries(files)) {
@@ -111,7 +114,9 @@ describe('expand/contract across releases', () => {
   });
 
   it('a table contract is replaced by a new table or view, not by a column added elsewhere', async () => {
-    commit('release 2: orders', { 'db/migrations/002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE TABLE carts (id bigint PRIMARY KEY);\n' });
+    commit('release 2: orders', {
+      'db/migrations/002_orders.sql': 'CREATE TABLE orders (id bigint PRIMARY KEY);\nCREATE TABLE carts (id bigint PRIMARY KEY);\n',
+    });
     git('checkout', '-q', '-b', 'drop-carts');
     const head = commit('drop carts, add a column to orders', {
       'db/migrations/003.sql': `${LOCK}ALTER TABLE orders ADD COLUMN note text;\nDROP TABLE carts;\n`,
@@ -127,9 +132,13 @@ describe('expand/contract across releases', () => {
   });
 
   it('lints only the migration files changed from the merge base; untouched ones only feed the catalog', async () => {
-    commit('release 2: a bad old migration nobody touches now', { 'db/migrations/002_old.sql': 'CREATE INDEX users_name ON users (name);\n' });
+    commit('release 2: a bad old migration nobody touches now', {
+      'db/migrations/002_old.sql': 'CREATE INDEX users_name ON users (name);\n',
+    });
     git('checkout', '-q', '-b', 'feature');
-    const head = commit('widen nothing', { 'db/migrations/003_type.sql': `${LOCK}ALTER TABLE users ALTER COLUMN name TYPE varchar(200);\n` });
+    const head = commit('widen nothing', {
+      'db/migrations/003_type.sql': `${LOCK}ALTER TABLE users ALTER COLUMN name TYPE varchar(200);\n`,
+    });
     git('checkout', '-q', 'main');
     commit('main moves on', { 'db/migrations/004_main.sql': 'DROP TABLE users;\n' });
     const report = await run('main', head);

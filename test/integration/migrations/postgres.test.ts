@@ -42,7 +42,9 @@ function lintRules(sql: string): string[] {
 /** A write as the application makes it (the new code sets parent.email). */
 const insertInto = (table: string) => {
   const id = nextId++;
-  return table === 'parent' ? `INSERT INTO parent (id, email) VALUES (${id}, 'w${id}@example.com')` : `INSERT INTO ${table} (id) VALUES (${id})`;
+  return table === 'parent'
+    ? `INSERT INTO parent (id, email) VALUES (${id}, 'w${id}@example.com')`
+    : `INSERT INTO ${table} (id) VALUES (${id})`;
 };
 
 /** Runs `write` with a short lock_timeout: true when it had to give up waiting for a lock. */
@@ -70,7 +72,10 @@ async function whileHeld(statement: string, table: string, writes: string[]): Pr
     const pid = await pidOf(ddl);
     await ddl.query('BEGIN');
     await ddl.query(statement);
-    const { rows } = await admin.query<{ mode: string }>('SELECT mode FROM pg_locks WHERE pid = $1 AND relation = $2::regclass AND granted ORDER BY mode', [pid, table]);
+    const { rows } = await admin.query<{ mode: string }>(
+      'SELECT mode FROM pg_locks WHERE pid = $1 AND relation = $2::regclass AND granted ORDER BY mode',
+      [pid, table],
+    );
     const blocked: boolean[] = [];
     for (const write of writes) blocked.push(await writeBlocked(write));
     return { modes: rows.map((r) => r.mode), blocked };
@@ -92,13 +97,19 @@ async function queuedBehind(statement: string, options: { holderSql?: string; wr
   await holder.query('BEGIN');
   await holder.query(options.holderSql ?? insertInto('parent'));
   let settled = false;
-  const outcome = ddl.query(statement).then(
-    () => 'ok',
-    (error: { code?: string }) => `error ${error.code ?? '?'}`,
-  ).finally(() => (settled = true));
+  const outcome = ddl
+    .query(statement)
+    .then(
+      () => 'ok',
+      (error: { code?: string }) => `error ${error.code ?? '?'}`,
+    )
+    .finally(() => (settled = true));
   let waiting: { locktype: string; mode: string }[] = [];
   for (let i = 0; i < 250 && !settled; i++) {
-    const { rows } = await admin.query<{ locktype: string; mode: string }>('SELECT locktype, mode FROM pg_locks WHERE pid = $1 AND NOT granted', [pid]);
+    const { rows } = await admin.query<{ locktype: string; mode: string }>(
+      'SELECT locktype, mode FROM pg_locks WHERE pid = $1 AND NOT granted',
+      [pid],
+    );
     if (rows.length) {
       waiting = rows;
       break;
@@ -153,9 +164,11 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
     const messages: string[] = [];
     const onNotice = (notice: { message?: string }) => messages.push(notice.message ?? '');
     admin.on('notice', onNotice);
-    await admin.query("SET client_min_messages = debug1; ALTER TABLE parent ALTER COLUMN email SET NOT NULL; RESET client_min_messages");
+    await admin.query('SET client_min_messages = debug1; ALTER TABLE parent ALTER COLUMN email SET NOT NULL; RESET client_min_messages');
     admin.off('notice', onNotice);
-    expect(messages.join('\n')).toContain('existing constraints on column "parent.email" are sufficient to prove that it does not contain nulls');
+    expect(messages.join('\n')).toContain(
+      'existing constraints on column "parent.email" are sufficient to prove that it does not contain nulls',
+    );
   });
 
   it('check-without-not-valid: ADD CHECK scans under ACCESS EXCLUSIVE; the NOT VALID + VALIDATE form scans under SHARE UPDATE EXCLUSIVE', async () => {
@@ -166,7 +179,8 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
     expect(held.blocked).toEqual([true]);
 
     // Both steps in one transaction: the ADD's ACCESS EXCLUSIVE lock is still held while VALIDATE scans.
-    const oneTransaction = 'ALTER TABLE parent ADD CONSTRAINT v_positive CHECK (v > 0) NOT VALID;\nALTER TABLE parent VALIDATE CONSTRAINT v_positive;';
+    const oneTransaction =
+      'ALTER TABLE parent ADD CONSTRAINT v_positive CHECK (v > 0) NOT VALID;\nALTER TABLE parent VALIDATE CONSTRAINT v_positive;';
     expect(lintRules(oneTransaction)).toContain('check-without-not-valid');
     const together = await whileHeld(oneTransaction, 'parent', [insertInto('parent')]);
     expect(together.modes).toContain('AccessExclusiveLock');
@@ -188,8 +202,13 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
     expect(held.blocked).toEqual([true, true]);
 
     await admin.query(`${flagged} NOT VALID`);
-    expect(lintRules(`-- migrate:up transaction:false\n${flagged} NOT VALID;\nALTER TABLE child VALIDATE CONSTRAINT child_parent_fk;`)).toEqual([]);
-    const safe = await whileHeld('ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk', 'child', [insertInto('child'), insertInto('parent')]);
+    expect(
+      lintRules(`-- migrate:up transaction:false\n${flagged} NOT VALID;\nALTER TABLE child VALIDATE CONSTRAINT child_parent_fk;`),
+    ).toEqual([]);
+    const safe = await whileHeld('ALTER TABLE child VALIDATE CONSTRAINT child_parent_fk', 'child', [
+      insertInto('child'),
+      insertInto('parent'),
+    ]);
     expect(safe.modes).toContain('ShareUpdateExclusiveLock');
     expect(safe.modes.filter((mode) => WRITE_BLOCKING.includes(mode))).toEqual([]);
     expect(safe.blocked).toEqual([false, false]);
@@ -312,11 +331,18 @@ describe('lock rules: the flagged statement blocks writers, the safe form does n
 
 describe('rewrite rules: the flagged statement changes relfilenode, the safe form does not', () => {
   it('add-column-rewrite: a volatile default or a serial rewrites; a constant or stable default does not', async () => {
-    for (const statement of ['ALTER TABLE parent ADD COLUMN jitter float8 DEFAULT random()', 'ALTER TABLE parent ADD COLUMN seq bigserial']) {
+    for (const statement of [
+      'ALTER TABLE parent ADD COLUMN jitter float8 DEFAULT random()',
+      'ALTER TABLE parent ADD COLUMN seq bigserial',
+    ]) {
       expect(lintRules(statement)).toContain('add-column-rewrite');
       expect(await rewrites(statement)).toBe(true);
     }
-    for (const statement of ['ALTER TABLE parent ADD COLUMN active boolean NOT NULL DEFAULT true', 'ALTER TABLE parent ADD COLUMN seen timestamptz DEFAULT now()', 'ALTER TABLE parent ADD COLUMN jitter2 float8']) {
+    for (const statement of [
+      'ALTER TABLE parent ADD COLUMN active boolean NOT NULL DEFAULT true',
+      'ALTER TABLE parent ADD COLUMN seen timestamptz DEFAULT now()',
+      'ALTER TABLE parent ADD COLUMN jitter2 float8',
+    ]) {
       expect(lintRules(statement)).toEqual([]);
       expect(await rewrites(statement)).toBe(false);
     }

@@ -12,14 +12,15 @@ import { drive } from '../../../src/driver/driver.js';
 import { buildProviders } from '../../../src/driver/providers.js';
 import { compilePlan } from '../../../src/engine/plan.js';
 import type { Logger, ProviderEnv, RolloutRecord, StateStore } from '../../../src/ports.js';
-import { parseSpec } from '../../../src/spec/load.js';
-import type { Spec } from '../../../src/spec/schema.js';
+import { parseSpec } from '../../../src/config/load.js';
+import type { Spec } from '../../../src/config/schema.js';
 import { startInstrumentedService, startLoad, type InstrumentedService, type Load } from '../../harness/instrumented-service.js';
 import { startPrometheus, type PrometheusServer } from '../../harness/prometheus.js';
 
 const ERROR_RATIO = (version: string) =>
   `sum(rate(http_requests_total{version="${version}",code="500"}[5s])) / sum(rate(http_requests_total{version="${version}"}[5s]))`;
-const P90 = (version: string) => `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{version="${version}"}[3s])))`;
+const P90 = (version: string) =>
+  `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket{version="${version}"}[3s])))`;
 const COUNT = (version: string, code = '') =>
   `sum(increase(http_requests_total{version="${version}"${code ? `,code="${code}"` : ''}}[{{interval}}]))`;
 
@@ -58,7 +59,10 @@ ${gates}`;
 async function rollout(s: Spec) {
   const { router, gates } = buildProviders(s, env);
   const store = memoryStore();
-  return drive({ router, gates, store, reporters: [], clock: systemClock, log: quiet }, { plan: compilePlan(s), id: 'it', routerAttempts: 1 });
+  return drive(
+    { router, gates, store, reporters: [], clock: systemClock, log: quiet },
+    { plan: compilePlan(s), id: 'it', routerAttempts: 1 },
+  );
 }
 
 const errorRateGate = (extra: string) => `
@@ -129,7 +133,10 @@ describe('prometheus gates on a real server', () => {
     const measured = result.state.measurements;
     expect(measured.filter((m) => m.verdict === 'fail' || m.verdict === 'error')).toEqual([]);
     for (const gate of ['error-rate', 'latency', 'errors-vs-baseline']) {
-      expect(measured.some((m) => m.gate === gate && m.verdict === 'pass'), `${gate} passed at least once`).toBe(true);
+      expect(
+        measured.some((m) => m.gate === gate && m.verdict === 'pass'),
+        `${gate} passed at least once`,
+      ).toBe(true);
     }
 
     const ratio = measured.find((m) => m.gate === 'error-rate' && m.verdict === 'pass')!;

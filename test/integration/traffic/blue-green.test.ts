@@ -33,7 +33,10 @@ interface Colours {
 async function colours(names: { blue: string; green: string }): Promise<Colours> {
   const blue = await startBackend('blue');
   const state = { blue, greenPort: await freePort() } as Colours;
-  cleanup.push(() => blue.kill(), () => state.green?.kill());
+  cleanup.push(
+    () => blue.kill(),
+    () => state.green?.kill(),
+  );
   state.control = await startDeployControl(async (call: DeployCall) => {
     if (call.ROLLGATE_HOOK === 'deploy' && call.ROLLGATE_CANARY === names.green) {
       state.green = await startBackend('green', { port: state.greenPort });
@@ -104,7 +107,14 @@ describe('strategy blue-green on a real HAProxy', () => {
   // HAProxy holds green DOWN until its health check passes; a switch before that answers 503. A
   // deploy script for HAProxy waits for the check, as this one does.
   const greenUpIn = (haproxy: Haproxy) => async () => {
-    const router = createHaproxyRouter({ provider: 'haproxy', socket: haproxy.socket, backend: 'web', stable: HAPROXY_NAMES.blue, canary: HAPROXY_NAMES.green, timeout: '5s' });
+    const router = createHaproxyRouter({
+      provider: 'haproxy',
+      socket: haproxy.socket,
+      backend: 'web',
+      stable: HAPROXY_NAMES.blue,
+      canary: HAPROXY_NAMES.green,
+      timeout: '5s',
+    });
     await waitUntil(async () => (await router.servers()).find((s) => s.name === 'web-green')?.health === 'up', 10_000);
   };
 
@@ -115,14 +125,22 @@ describe('strategy blue-green on a real HAProxy', () => {
     const load = startLoad({ url: `${haproxy.url}/`, rate: 1_200, maxRequests: 30_000, maxSeconds: 30, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000);
-    const run = await runRollout(spec(traffic(haproxy), c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }), load, { tailMs: 1_500 });
+    const run = await runRollout(
+      spec(traffic(haproxy), c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }),
+      load,
+      { tailMs: 1_500 },
+    );
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('rolled-back');
     expect(run.result.state.failure?.gate).toBe('errors');
     expect(c.control.calls.map(({ call }) => call.ROLLGATE_HOOK)).toEqual(['deploy']); // never retired
     const [preview, switched] = run.segments;
-    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([[0, false], [100, false], [0, true]]);
+    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([
+      [0, false],
+      [100, false],
+      [0, true],
+    ]);
     // While green is previewed (checked 3 times, 500 ms apart) users stay on blue. After the switch
     // green answers everything but the requests already in flight on blue (one per connection at
     // most); after the switch back, blue answers everything.
@@ -150,14 +168,21 @@ describe('strategy blue-green on a real HAProxy', () => {
     url: ${haproxy.url}/
     requests: 5
     interval: 500ms`;
-    const run = await runRollout(spec(traffic(haproxy), c, { rollbackWindow: '2s', scaleDownDelay: '2s', errors }), load, { tailMs: 1_000 });
+    const run = await runRollout(spec(traffic(haproxy), c, { rollbackWindow: '2s', scaleDownDelay: '2s', errors }), load, {
+      tailMs: 1_000,
+    });
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('promoted');
     expect(run.segments.map((s) => s.weight)).toEqual([0, 100, 100]);
     expect(answersOf(run.segments[0]!.counts, 'green')).toBe(0);
     const [deploy, retire] = c.control.calls;
-    expect(deploy!.call).toMatchObject({ ROLLGATE_HOOK: 'deploy', ROLLGATE_CANARY: 'web-green', ROLLGATE_STABLE: 'web-blue', ROLLGATE_ENVIRONMENT: 'integration' });
+    expect(deploy!.call).toMatchObject({
+      ROLLGATE_HOOK: 'deploy',
+      ROLLGATE_CANARY: 'web-green',
+      ROLLGATE_STABLE: 'web-blue',
+      ROLLGATE_ENVIRONMENT: 'integration',
+    });
     expect(retire!.call).toMatchObject({ ROLLGATE_HOOK: 'retire', ROLLGATE_STABLE: 'web-blue' });
     // Blue was kept through the whole scale-down stage, then stopped without cutting anyone off.
     const scaleDown = run.segments[2]!;
@@ -183,12 +208,22 @@ describe('strategy blue-green on a real NGINX', () => {
     const load = startLoad({ url: `${nginx.url}/`, rate: 1_200, maxRequests: 30_000, maxSeconds: 30, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000);
-    const traffic = nginxTrafficYaml(nginx, { stable: [c.blue.address], canary: [`127.0.0.1:${c.greenPort}`] }, { stable: 'blue', canary: 'green' }).trimEnd();
-    const run = await runRollout(spec(traffic, c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }), load, { tailMs: 1_500 });
+    const traffic = nginxTrafficYaml(
+      nginx,
+      { stable: [c.blue.address], canary: [`127.0.0.1:${c.greenPort}`] },
+      { stable: 'blue', canary: 'green' },
+    ).trimEnd();
+    const run = await runRollout(spec(traffic, c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }), load, {
+      tailMs: 1_500,
+    });
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('rolled-back');
-    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([[0, false], [100, false], [0, true]]);
+    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([
+      [0, false],
+      [100, false],
+      [0, true],
+    ]);
     const [preview, switched] = run.segments;
     expect(preview!.counts.responses).toBeGreaterThan(300);
     expect(answersOf(preview!.counts, 'green')).toBe(0);

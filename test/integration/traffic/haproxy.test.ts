@@ -17,7 +17,10 @@ afterEach(async () => {
 
 async function setUp(): Promise<{ haproxy: Haproxy; stable: Backend; canary: Backend }> {
   const [stable, canary] = await Promise.all([startBackend('v1'), startBackend('v2')]);
-  cleanup.push(() => stable.kill(), () => canary.kill());
+  cleanup.push(
+    () => stable.kill(),
+    () => canary.kill(),
+  );
   const haproxy = await startHaproxy([
     { name: 'web-v1', address: stable.address, weight: 100 },
     { name: 'web-v2', address: canary.address, weight: 0 },
@@ -53,7 +56,10 @@ describe('haproxy router on a real HAProxy', () => {
     expect(run.segments.map((s) => s.weight)).toEqual([1, 5, 25, 50, 100]);
     for (const segment of run.segments) {
       expect(segment.counts.responses, `responses at ${segment.weight}%`).toBeGreaterThanOrEqual(2_000);
-      expect(Math.abs(share(segment.counts, 'v2') - segment.weight), `split at ${segment.weight}% (${JSON.stringify(segment.counts.byVersion)})`).toBeLessThanOrEqual(2);
+      expect(
+        Math.abs(share(segment.counts, 'v2') - segment.weight),
+        `split at ${segment.weight}% (${JSON.stringify(segment.counts.byVersion)})`,
+      ).toBeLessThanOrEqual(2);
     }
     expect(total.sent).toBeGreaterThan(10_000);
     expect(failed(total)).toBe(0);
@@ -77,7 +83,12 @@ describe('haproxy router on a real HAProxy', () => {
 
     expect(run.result.outcome).toBe('rolled-back');
     expect(run.result.state.failure?.gate).toBe('error-rate');
-    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([[1, false], [5, false], [25, false], [0, true]]);
+    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([
+      [1, false],
+      [5, false],
+      [25, false],
+      [0, true],
+    ]);
     expect(run.tail!.weight).toBe(0);
     expect(run.tail!.counts.responses).toBeGreaterThan(1_000);
     expect(run.tail!.counts.byVersion.v2 ?? 0).toBe(0);
@@ -88,12 +99,21 @@ describe('haproxy router on a real HAProxy', () => {
 
   it('drains a server with 2 s requests in flight, then the backend shuts down gracefully: none cut off', async () => {
     const { haproxy, canary } = await setUp();
-    const router = createHaproxyRouter({ provider: 'haproxy', socket: haproxy.socket, backend: 'web', stable: 'web-v1', canary: 'web-v2', timeout: '5s' });
+    const router = createHaproxyRouter({
+      provider: 'haproxy',
+      socket: haproxy.socket,
+      backend: 'web',
+      stable: 'web-v1',
+      canary: 'web-v2',
+      timeout: '5s',
+    });
     await router.setWeight(50, { stage: 0, stageName: '50%', environment: 'it', rollback: false });
     // Background load keeps both servers busy; slow requests sit in flight on each.
     const load = startLoad({ url: `${haproxy.url}/`, rate: 800, maxRequests: 20_000, maxSeconds: 20 });
     cleanup.push(() => load.stop());
-    const slow = Array.from({ length: 12 }, () => fetch(`${haproxy.url}/slow?ms=2000`).then(async (r) => ({ status: r.status, version: (await r.text()).trim() })));
+    const slow = Array.from({ length: 12 }, () =>
+      fetch(`${haproxy.url}/slow?ms=2000`).then(async (r) => ({ status: r.status, version: (await r.text()).trim() })),
+    );
     // HAProxy counts the slow requests on the canary as they arrive.
     await waitUntil(async () => ((await router.servers()).find((s) => s.name === 'web-v2')!.activeConnections ?? 0) > 0, 1_500);
 

@@ -41,14 +41,20 @@ describe('nginx router on a real NGINX', () => {
     const load = startLoad({ url: `${nginx.url}/`, rate: 1_500, maxRequests: 40_000, maxSeconds: 40, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     await waitUntil(async () => load.counts().responses >= 300, 10_000); // full rate before the first stage
-    const run = await runRollout(`version: 1\nenvironment: integration\n${trafficYaml(nginx, stable, canary)}stages:\n${stages('3s')}\n`, load);
+    const run = await runRollout(
+      `version: 1\nenvironment: integration\n${trafficYaml(nginx, stable, canary)}stages:\n${stages('3s')}\n`,
+      load,
+    );
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('promoted');
     expect(run.segments.map((s) => s.weight)).toEqual([1, 5, 25, 50, 100]);
     for (const segment of run.segments) {
       expect(segment.counts.responses, `responses at ${segment.weight}%`).toBeGreaterThanOrEqual(2_000);
-      expect(Math.abs(share(segment.counts, 'v2') - segment.weight), `split at ${segment.weight}% (${JSON.stringify(segment.counts.byVersion)})`).toBeLessThanOrEqual(2);
+      expect(
+        Math.abs(share(segment.counts, 'v2') - segment.weight),
+        `split at ${segment.weight}% (${JSON.stringify(segment.counts.byVersion)})`,
+      ).toBeLessThanOrEqual(2);
     }
     expect(failed(total)).toBe(0);
     expect(total.retried).toBeLessThanOrEqual(5 * CONNECTIONS);
@@ -74,7 +80,12 @@ gates:
     const total = await load.stop();
 
     expect(run.result.outcome).toBe('rolled-back');
-    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([[1, false], [5, false], [25, false], [0, true]]);
+    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([
+      [1, false],
+      [5, false],
+      [25, false],
+      [0, true],
+    ]);
     expect(run.tail!.weight).toBe(0);
     expect(run.tail!.counts.responses).toBeGreaterThan(1_000);
     expect(run.tail!.counts.byVersion.v2 ?? 0).toBe(0);
@@ -108,7 +119,12 @@ gates:
     expect(reason).toContain(nginx.extraFile);
     expect(reason).toContain('the last good file is back in place');
     // Traffic stayed where the last good configuration put it: 5 %.
-    const routerSpec = { upstream: 'web', stable: 'v1', canary: 'v2', servers: { stable: stable.map((b) => b.address), canary: [canary.address] } } as NginxSpec;
+    const routerSpec = {
+      upstream: 'web',
+      stable: 'v1',
+      canary: 'v2',
+      servers: { stable: stable.map((b) => b.address), canary: [canary.address] },
+    } as NginxSpec;
     expect(await readFile(nginx.upstreamFile, 'utf8')).toBe(renderUpstream(routerSpec, 5, new Map()));
     expect(run.segments.map((s) => s.weight)).toEqual([1, 5]);
     const tail = run.tail!;
@@ -155,7 +171,9 @@ gates:
     await router.setWeight(10, { stage: 0, stageName: '10%', environment: 'it', rollback: false });
     const good = await readFile(nginx.upstreamFile, 'utf8');
     await writeFile(nginx.extraFile, 'location = /x { proxy_pass http://nowhere-upstream }\n');
-    await expect(router.setWeight(20, { stage: 1, stageName: '20%', environment: 'it', rollback: false })).rejects.toThrow(/unexpected "}"/);
+    await expect(router.setWeight(20, { stage: 1, stageName: '20%', environment: 'it', rollback: false })).rejects.toThrow(
+      /unexpected "}"/,
+    );
     expect(await readFile(nginx.upstreamFile, 'utf8')).toBe(good);
     expect(await readFile(`${nginx.upstreamFile}.last-good`, 'utf8')).toBe(good);
     expect(await router.verify(10)).toBe(true);

@@ -38,7 +38,14 @@ async function startFleet(): Promise<Fleet> {
   const backends = await Promise.all(processes.values());
   const haproxy = await startHaproxy(NAMES.map((name, i) => ({ name, address: backends[i]!.address, weight: 1 })));
   cleanup.push(() => haproxy.stop());
-  const router = createHaproxyRouter({ provider: 'haproxy', socket: haproxy.socket, backend: 'web', stable: 'web-1', canary: 'web-4', timeout: '5s' });
+  const router = createHaproxyRouter({
+    provider: 'haproxy',
+    socket: haproxy.socket,
+    backend: 'web',
+    stable: 'web-1',
+    canary: 'web-4',
+    timeout: '5s',
+  });
   await waitUntil(async () => (await router.servers()).every((s) => s.health === 'up'), 10_000);
 
   const stopped: Fleet['stopped'] = [];
@@ -119,7 +126,8 @@ function watchDrains(router: FleetRouter, maxSeconds: number) {
   const done = (async () => {
     while (!stopped && Date.now() < deadline) {
       for (const server of await router.servers()) {
-        if (server.state === 'drain') inFlightInDrain.set(server.name, Math.max(inFlightInDrain.get(server.name) ?? 0, server.activeConnections ?? 0));
+        if (server.state === 'drain')
+          inFlightInDrain.set(server.name, Math.max(inFlightInDrain.get(server.name) ?? 0, server.activeConnections ?? 0));
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -171,7 +179,9 @@ describe('strategy rolling on a real HAProxy', () => {
 
     expect(run.result.outcome).toBe('promoted');
     expect(run.segments.map((s) => s.weight)).toEqual([25, 50, 75, 100]);
-    expect(fleet.control.calls.map(({ call }) => [call.ROLLGATE_TARGET, call.ROLLGATE_VERSION])).toEqual(NAMES.map((name) => [name, 'canary']));
+    expect(fleet.control.calls.map(({ call }) => [call.ROLLGATE_TARGET, call.ROLLGATE_VERSION])).toEqual(
+      NAMES.map((name) => [name, 'canary']),
+    );
     // Drained before the deploy: HAProxy still had requests in flight on the servers it drained
     // (slow ones, left to finish), and none was left when the deploy command stopped a process.
     expect([...inFlightInDrain.values()].filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
@@ -198,7 +208,11 @@ describe('strategy rolling on a real HAProxy', () => {
 
     expect(run.result.outcome).toBe('rolled-back');
     expect(run.result.state.failure?.gate).toBe('errors');
-    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([[25, false], [50, false], [0, true]]);
+    expect(run.segments.map((s) => [s.weight, s.rollback])).toEqual([
+      [25, false],
+      [50, false],
+      [0, true],
+    ]);
     expect(fleet.control.calls.map(({ call }) => [call.ROLLGATE_TARGET, call.ROLLGATE_VERSION])).toEqual([
       ['web-1', 'canary'],
       ['web-2', 'canary'],

@@ -6,7 +6,7 @@ import { drive, type DriveResult } from '../../../src/driver/driver.js';
 import { systemClock } from '../../../src/driver/clock.js';
 import { compilePlan } from '../../../src/engine/plan.js';
 import { buildProviders } from '../../../src/driver/providers.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../../src/ports.js';
 import { between, type Load, type LoadCounts } from '../../harness/load.js';
 
@@ -46,7 +46,13 @@ export async function runRollout(specText: string, load: Load, options: { tailMs
   const segments: Segment[] = [];
   let open: { weight: number; rollback: boolean; startedAt: number; start: LoadCounts } | undefined;
   const close = () => {
-    if (open) segments.push({ weight: open.weight, rollback: open.rollback, startedAt: open.startedAt, counts: between(open.start, load.counts()) });
+    if (open)
+      segments.push({
+        weight: open.weight,
+        rollback: open.rollback,
+        startedAt: open.startedAt,
+        counts: between(open.start, load.counts()),
+      });
     open = undefined;
   };
   let verdictAt: number | undefined;

@@ -25,7 +25,9 @@ describe('backtest times', () => {
     for (const text of ['yesterday', '2026-05-01', '2026-05-01 13:30:00', '-30 minutes', '30m', 'now+5m']) {
       expect(() => parseTime(text, NOW, '--from'), text).toThrow(UsageError);
     }
-    expect(() => parseTime('soon', NOW, '--to')).toThrow('--to: expected RFC 3339 (2026-05-01T14:00:00Z) or a time relative to now (-30m, now), got "soon"');
+    expect(() => parseTime('soon', NOW, '--to')).toThrow(
+      '--to: expected RFC 3339 (2026-05-01T14:00:00Z) or a time relative to now (-30m, now), got "soon"',
+    );
   });
 });
 
@@ -52,16 +54,26 @@ gates:
     const stdout = new PassThrough();
     let printed = '';
     stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    const code = await backtestCommand.run(args, { stdout, stderr: new PassThrough(), env: {}, cwd: dir, signal: new AbortController().signal });
+    const code = await backtestCommand.run(args, {
+      stdout,
+      stderr: new PassThrough(),
+      env: {},
+      cwd: dir,
+      signal: new AbortController().signal,
+    });
     return { code, printed };
   };
 
   it('needs --from before --to, a known gate and a stage of the spec', async () => {
     await expect(run(['--spec', 'rollout.yml'])).rejects.toThrow('--from is required');
     await expect(run(['--spec', 'rollout.yml', '--from', 'now', '--to', '-1h'])).rejects.toThrow(/must be after --from/);
-    await expect(run(['--spec', 'rollout.yml', '--from', '-1h', '--gate', 'latency'])).rejects.toThrow('no gate named latency (gates: smoke, ratio)');
+    await expect(run(['--spec', 'rollout.yml', '--from', '-1h', '--gate', 'latency'])).rejects.toThrow(
+      'no gate named latency (gates: smoke, ratio)',
+    );
     await expect(run(['--spec', 'rollout.yml', '--from', '-1h', '--stage', '3'])).rejects.toThrow('--stage: expected 1 to 2, got "3"');
-    await expect(run(['--spec', 'rollout.yml', '--from', '-1h', '--step', 'often'])).rejects.toThrow('--step: expected a duration such as "30s", got "often"');
+    await expect(run(['--spec', 'rollout.yml', '--from', '-1h', '--step', 'often'])).rejects.toThrow(
+      '--step: expected a duration such as "30s", got "often"',
+    );
   });
 
   it('refuses a window with more checks than anyone reads, and exits 4 when a source cannot answer', async () => {

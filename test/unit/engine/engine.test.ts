@@ -245,7 +245,11 @@ describe('the engine as a pure function', () => {
       return value;
     };
     let state: RolloutState = initialState('pure', 0);
-    const events: EngineEvent[] = [{ type: 'start', at: 0 }, { type: 'weight-set', weight: 1, at: 1 }, { type: 'tick', at: 10_001 }];
+    const events: EngineEvent[] = [
+      { type: 'start', at: 0 },
+      { type: 'weight-set', weight: 1, at: 1 },
+      { type: 'tick', at: 10_001 },
+    ];
     for (const event of events) {
       const frozen = deepFreeze(structuredClone(state));
       state = step(plan, frozen, event).state;

@@ -1,5 +1,5 @@
 // A simulated world for the engine: a router that records weights, scripted gates, a fake clock.
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import { compilePlan, type Plan } from '../../../src/engine/plan.js';
 import { drive, type DriveOptions } from '../../../src/driver/driver.js';
 import { FakeClock } from '../../../src/driver/clock.js';
@@ -70,7 +70,10 @@ export function world(plan: Plan, script: Script = () => 'pass') {
     },
   };
   const run = ({ hooks, ...options }: Partial<DriveOptions> & { hooks?: HookRunner } = {}) =>
-    drive({ router, gates, store, reporters: [reporter], clock, log: quietLog, ...(hooks ? { hooks } : {}) }, { plan, id: 'sim', ...options });
+    drive(
+      { router, gates, store, reporters: [reporter], clock, log: quietLog, ...(hooks ? { hooks } : {}) },
+      { plan, id: 'sim', ...options },
+    );
   return { log, clock, router, store, gates, reports, run, counts };
 }
 

@@ -7,7 +7,7 @@ import type { HookRunner } from '../../../src/ports.js';
 import { createRollingRouter } from '../../../src/traffic/rolling.js';
 import type { FleetRouter, FleetServer, ServerAdminState } from '../../../src/traffic/fleet.js';
 import { FakeClock } from '../../../src/driver/clock.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 
 const BLUE_GREEN = (extra = '') => `
 version: 1
@@ -93,10 +93,18 @@ describe('strategy blue-green', () => {
     const { shellHooks } = await import('../../../src/driver/hooks.js');
     const dir = await mkdtemp(join(tmpdir(), 'rollgate-hooks-'));
     const hooks = shellHooks({ PATH: process.env.PATH }, dir);
-    const answer = await hooks.run('deploy', { command: 'echo "$ROLLGATE_HOOK $ROLLGATE_CANARY $ROLLGATE_ENVIRONMENT" > out.txt', timeoutMs: 5_000, onFailure: 'rollback' }, { stage: 1, weight: 0, environment: 'prod', stable: 'blue', canary: 'green' });
+    const answer = await hooks.run(
+      'deploy',
+      { command: 'echo "$ROLLGATE_HOOK $ROLLGATE_CANARY $ROLLGATE_ENVIRONMENT" > out.txt', timeoutMs: 5_000, onFailure: 'rollback' },
+      { stage: 1, weight: 0, environment: 'prod', stable: 'blue', canary: 'green' },
+    );
     expect(answer.ok).toBe(true);
     expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe('deploy green prod\n');
-    const failed = await hooks.run('retire', { command: 'echo nope >&2; exit 3', timeoutMs: 5_000, onFailure: 'warn' }, { stage: 3, weight: 100, environment: 'prod', stable: 'blue', canary: 'green' });
+    const failed = await hooks.run(
+      'retire',
+      { command: 'echo nope >&2; exit 3', timeoutMs: 5_000, onFailure: 'warn' },
+      { stage: 3, weight: 100, environment: 'prod', stable: 'blue', canary: 'green' },
+    );
     expect(failed).toEqual({ ok: false, message: 'exit 3: nope' });
   });
 
@@ -105,7 +113,9 @@ describe('strategy blue-green', () => {
     expect(wrong.ok).toBe(false);
     expect(wrong.errors.map((e) => `${e.path}: ${e.message}`)).toContain('stages: belongs to strategy canary, but strategy is blue-green');
     const unknown = parseSpec(BLUE_GREEN().replace('preSwitchGates: [smoke]', 'preSwitchGates: [smok]'));
-    expect(unknown.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`)).toContain('7:20 blueGreen.preSwitchGates[0]: no gate named "smok" (gates: smoke, errors)');
+    expect(unknown.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`)).toContain(
+      '7:20 blueGreen.preSwitchGates[0]: no gate named "smok" (gates: smoke, errors)',
+    );
   });
 });
 
@@ -127,7 +137,14 @@ class FakeFleet implements FleetRouter {
   servers_: FleetServer[];
   log: string[] = [];
   constructor(names: string[]) {
-    this.servers_ = names.map((name, i) => ({ name, address: `127.0.0.1:${9000 + i}`, state: 'ready' as ServerAdminState, weight: 1, health: 'up' as const, activeConnections: 0 }));
+    this.servers_ = names.map((name, i) => ({
+      name,
+      address: `127.0.0.1:${9000 + i}`,
+      state: 'ready' as ServerAdminState,
+      weight: 1,
+      health: 'up' as const,
+      activeConnections: 0,
+    }));
   }
   async servers() {
     return this.servers_.map((s) => ({ ...s }));
@@ -152,15 +169,26 @@ describe('strategy rolling', () => {
   it('plans one stage per batch, the weight being the share of servers updated', () => {
     expect(planFrom(ROLLING('[a, b, c, d]')).stages.map((s) => s.weight)).toEqual([25, 50, 75, 100]);
     expect(planFrom(ROLLING('[a, b, c, d]', 2)).stages.map((s) => s.weight)).toEqual([50, 100]);
-    expect(planFrom(ROLLING('[a, b, c]')).stages.map((s) => [s.name, s.weight])).toEqual([['1/3 servers', 33], ['2/3 servers', 67], ['3/3 servers', 100]]);
+    expect(planFrom(ROLLING('[a, b, c]')).stages.map((s) => [s.name, s.weight])).toEqual([
+      ['1/3 servers', 33],
+      ['2/3 servers', 67],
+      ['3/3 servers', 100],
+    ]);
   });
 
   it('drains, deploys and restores each server in turn, and rolls the updated ones back in reverse', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rollgate-rolling-'));
     const fleet = new FakeFleet(['web1', 'web2', 'web3', 'web4']);
-    const spec = parseSpec(ROLLING('[web1, web2, web3, web4]').replace('./deploy.sh', '\'echo "$ROLLGATE_TARGET $ROLLGATE_VERSION" >> deploys.txt\''));
+    const spec = parseSpec(
+      ROLLING('[web1, web2, web3, web4]').replace('./deploy.sh', '\'echo "$ROLLGATE_TARGET $ROLLGATE_VERSION" >> deploys.txt\''),
+    );
     if (!spec.ok) throw new Error(JSON.stringify(spec.errors));
-    const router = createRollingRouter(fleet as never, spec.spec.rolling!, { env: { PATH: process.env.PATH }, cwd: dir, clock: new FakeClock(), log: quietLog });
+    const router = createRollingRouter(fleet as never, spec.spec.rolling!, {
+      env: { PATH: process.env.PATH },
+      cwd: dir,
+      clock: new FakeClock(),
+      log: quietLog,
+    });
     const context = { stage: 0, stageName: 's', environment: 'prod', rollback: false };
     await router.setWeight(25, { ...context, from: 0 });
     await router.setWeight(50, { ...context, from: 25 });

@@ -43,13 +43,27 @@ function gate(fields: Record<string, unknown>, variables: Record<string, string>
   return { gate: datadogGate.create('errors', spec, env), env };
 }
 
-const QUERY = 'sum:trace.http.request.errors{service:web,version:{{canary}}}.as_count() / sum:trace.http.request.hits{service:web,version:{{canary}}}.as_count()';
-const RENDERED = 'sum:trace.http.request.errors{service:web,version:web-v2}.as_count() / sum:trace.http.request.hits{service:web,version:web-v2}.as_count()';
+const QUERY =
+  'sum:trace.http.request.errors{service:web,version:{{canary}}}.as_count() / sum:trace.http.request.hits{service:web,version:{{canary}}}.as_count()';
+const RENDERED =
+  'sum:trace.http.request.errors{service:web,version:web-v2}.as_count() / sum:trace.http.request.hits{service:web,version:web-v2}.as_count()';
 
 describe('datadog gate', () => {
   it('queries the last lookback with both keys as headers, masks them, and takes the latest complete point', async () => {
     // 60 s rollups: the one that began at AT is not over, the one before it is the latest complete one.
-    api.reply({ json: response([{ scope: 'service:web,version:web-v2', pointlist: [[AT - 180_000, 0.02], [AT - 120_000, 0.03], [AT - 60_000, 0.004], [AT, 0.9]] }]) });
+    api.reply({
+      json: response([
+        {
+          scope: 'service:web,version:web-v2',
+          pointlist: [
+            [AT - 180_000, 0.02],
+            [AT - 120_000, 0.03],
+            [AT - 60_000, 0.004],
+            [AT, 0.9],
+          ],
+        },
+      ]),
+    });
     const { gate: g, env } = gate({ query: QUERY, threshold: '< 0.01', lookback: '5m' });
     const result = await g.measure(measureContext(AT));
 
@@ -70,14 +84,19 @@ describe('datadog gate', () => {
 
   it('reads the keys from the variables the spec names', async () => {
     api.reply({ json: response([{ scope: '*', pointlist: [[AT - 60_000, 1]] }]) });
-    const { gate: g } = gate({ query: 'avg:x{*}', threshold: '> 0', apiKeyEnv: 'STAGING_DD_API', appKeyEnv: 'STAGING_DD_APP' }, { STAGING_DD_API: 'k1-long', STAGING_DD_APP: 'k2-long' });
+    const { gate: g } = gate(
+      { query: 'avg:x{*}', threshold: '> 0', apiKeyEnv: 'STAGING_DD_API', appKeyEnv: 'STAGING_DD_APP' },
+      { STAGING_DD_API: 'k1-long', STAGING_DD_APP: 'k2-long' },
+    );
     await g.measure(measureContext(AT));
     expect(api.requests[0]!.headers['dd-api-key']).toBe('k1-long');
     expect(api.requests[0]!.headers['dd-application-key']).toBe('k2-long');
   });
 
   it('refuses to start without its keys', () => {
-    expect(() => gate({ query: 'avg:x{*}', threshold: '> 0' }, { DD_API_KEY: 'only-one' })).toThrow('gate "errors": environment variable DD_APP_KEY is not set');
+    expect(() => gate({ query: 'avg:x{*}', threshold: '> 0' }, { DD_API_KEY: 'only-one' })).toThrow(
+      'gate "errors": environment variable DD_APP_KEY is not set',
+    );
   });
 
   it('links to the metric explorer of the site with the first metric, its scope and the window', async () => {
@@ -106,10 +125,17 @@ describe('datadog gate', () => {
   });
 
   it('is an error when the query is grouped into several series', async () => {
-    api.reply({ json: response([{ scope: 'version:web-v1', pointlist: [[AT - 60_000, 1]] }, { scope: 'version:web-v2', pointlist: [[AT - 60_000, 2]] }]) });
+    api.reply({
+      json: response([
+        { scope: 'version:web-v1', pointlist: [[AT - 60_000, 1]] },
+        { scope: 'version:web-v2', pointlist: [[AT - 60_000, 2]] },
+      ]),
+    });
     const result = await gate({ query: 'sum:x{*} by {version}', threshold: '< 1' }).gate.measure(measureContext(AT));
     expect(result.verdict).toBe('error');
-    expect(result.evidence.summary).toBe('Datadog: the query returns 2 series (version:web-v1; version:web-v2); aggregate it to one, e.g. sum:metric{…} without "by {…}"');
+    expect(result.evidence.summary).toBe(
+      'Datadog: the query returns 2 series (version:web-v1; version:web-v2); aggregate it to one, e.g. sum:metric{…} without "by {…}"',
+    );
   });
 
   it("reports the API's documented error body", async () => {
@@ -130,9 +156,17 @@ describe('datadog gate', () => {
     const start = AT - 600_000;
     // Rollup intervals of 60 s, the last one ending at the check.
     const points = (base: number) => Array.from({ length: 10 }, (_, i): [number, number] => [start + i * 60_000, base + i / 1000]);
-    api.reply((request) => ({ json: response([{ scope: '*', pointlist: points(request.query.get('query')!.includes('web-v2') ? 0.25 : 0.2) }]) }));
+    api.reply((request) => ({
+      json: response([{ scope: '*', pointlist: points(request.query.get('query')!.includes('web-v2') ? 0.25 : 0.2) }]),
+    }));
     const { gate: g } = gate({
-      compare: { canary: 'p99:latency{version:{{canary}}}', baseline: 'p99:latency{version:{{stable}}}', tolerance: '50%', step: '1m', minSamples: 5 },
+      compare: {
+        canary: 'p99:latency{version:{{canary}}}',
+        baseline: 'p99:latency{version:{{stable}}}',
+        tolerance: '50%',
+        step: '1m',
+        minSamples: 5,
+      },
     });
     const result = await g.measure(measureContext(AT, { stageStartedAt: start }));
     expect(api.requests.map((r) => [r.query.get('query'), r.query.get('from'), r.query.get('to')])).toEqual([

@@ -33,7 +33,8 @@ export async function startRecorder(): Promise<Recorder> {
     requests.push(recorded);
     const reply = typeof answer === 'function' ? answer(recorded) : answer;
     if (reply.hang) return;
-    if (reply.json !== undefined) response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
+    if (reply.json !== undefined)
+      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(reply.json));
     else response.writeHead(reply.status ?? 200, { 'content-type': 'text/plain' }).end(reply.text ?? '');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,5 +78,15 @@ export function providerEnv(variables: Record<string, string>): ProviderEnv & { 
 
 /** The context a driver passes at stage 2 of a rollout of web-v2 over web-v1. */
 export function measureContext(at: number, extra: { stageStartedAt?: number } = {}) {
-  return { canary: 'web-v2', stable: 'web-v1', baseline: 'web-v1', weight: 25, stage: 2, environment: 'production', interval: '30s', at, ...extra };
+  return {
+    canary: 'web-v2',
+    stable: 'web-v1',
+    baseline: 'web-v1',
+    weight: 25,
+    stage: 2,
+    environment: 'production',
+    interval: '30s',
+    at,
+    ...extra,
+  };
 }

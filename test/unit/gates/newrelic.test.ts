@@ -3,7 +3,7 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { newrelicGate, NRQL_DOCUMENT } from '../../../src/gates/newrelic.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import { measureContext, providerEnv, useRecorder } from './http-recorder.js';
 
 const api = useRecorder();
@@ -64,15 +64,23 @@ describe('newrelic gate', () => {
 
   it('reads nested function results (percentile) and picks a field by name', async () => {
     api.reply(results([{ 'percentile.duration': { '99': 0.41 } }]));
-    const p99 = await gate({ query: 'SELECT percentile(duration, 99) FROM Transaction', threshold: '< 0.5' }).gate.measure(measureContext(AT));
+    const p99 = await gate({ query: 'SELECT percentile(duration, 99) FROM Transaction', threshold: '< 0.5' }).gate.measure(
+      measureContext(AT),
+    );
     expect(p99.evidence.value).toBe(0.41);
 
     api.reply(results([{ count: 1000, 'average.duration': 0.2 }]));
-    const several = await gate({ query: 'SELECT count(*), average(duration) FROM Transaction', threshold: '< 0.5' }).gate.measure(measureContext(AT));
+    const several = await gate({ query: 'SELECT count(*), average(duration) FROM Transaction', threshold: '< 0.5' }).gate.measure(
+      measureContext(AT),
+    );
     expect(several.verdict).toBe('error');
     expect(several.evidence.summary).toBe('New Relic: a result row has several numbers (count, average.duration); name one with field:');
 
-    const picked = await gate({ query: 'SELECT count(*), average(duration) FROM Transaction', threshold: '< 0.5', field: 'average.duration' }).gate.measure(measureContext(AT));
+    const picked = await gate({
+      query: 'SELECT count(*), average(duration) FROM Transaction',
+      threshold: '< 0.5',
+      field: 'average.duration',
+    }).gate.measure(measureContext(AT));
     expect(picked.evidence.value).toBe(0.2);
   });
 
@@ -86,12 +94,22 @@ describe('newrelic gate', () => {
   });
 
   it("reports NerdGraph's errors array and FACET rows as error measurements", async () => {
-    api.reply({ json: { data: { actor: { account: { nrql: null } } }, errors: [{ message: 'NRDB query error: Unknown function percentag()', path: ['actor', 'account', 'nrql'] }] } });
+    api.reply({
+      json: {
+        data: { actor: { account: { nrql: null } } },
+        errors: [{ message: 'NRDB query error: Unknown function percentag()', path: ['actor', 'account', 'nrql'] }],
+      },
+    });
     const bad = await gate({ query: 'SELECT percentag(x) FROM T', threshold: '< 1' }).gate.measure(measureContext(AT));
     expect(bad.verdict).toBe('error');
     expect(bad.evidence.summary).toBe('New Relic: NRDB query error: Unknown function percentag()');
 
-    api.reply(results([{ facet: 'web-v1', count: 1 }, { facet: 'web-v2', count: 2 }]));
+    api.reply(
+      results([
+        { facet: 'web-v1', count: 1 },
+        { facet: 'web-v2', count: 2 },
+      ]),
+    );
     const faceted = await gate({ query: 'SELECT count(*) FROM T FACET tags.version', threshold: '< 1' }).gate.measure(measureContext(AT));
     expect(faceted.evidence.summary).toBe('New Relic: the query returns 2 rows; aggregate it to one (no FACET)');
 
@@ -103,11 +121,17 @@ describe('newrelic gate', () => {
   it('asks for TIMESERIES buckets ending at each step and pairs counts for the sequential judge', async () => {
     const start = AT - 10 * 60_000;
     const rows = (value: number) =>
-      Array.from({ length: 10 }, (_, i) => ({ beginTimeSeconds: (start + i * 60_000) / 1000, endTimeSeconds: (start + (i + 1) * 60_000) / 1000, count: value }));
+      Array.from({ length: 10 }, (_, i) => ({
+        beginTimeSeconds: (start + i * 60_000) / 1000,
+        endTimeSeconds: (start + (i + 1) * 60_000) / 1000,
+        count: value,
+      }));
     const counts: Record<string, number> = { 'errors web-v2': 8, 'errors web-v1': 2, 'requests web-v2': 200, 'requests web-v1': 200 };
     api.reply((request) => {
       const nrql = (JSON.parse(request.body) as { variables: { nrql: string } }).variables.nrql;
-      const key = Object.keys(counts).find((k) => nrql.startsWith(`SELECT count(*) FROM ${k.split(' ')[0]} WHERE v = '${k.split(' ')[1]}'`))!;
+      const key = Object.keys(counts).find((k) =>
+        nrql.startsWith(`SELECT count(*) FROM ${k.split(' ')[0]} WHERE v = '${k.split(' ')[1]}'`),
+      )!;
       return results(rows(counts[key]!));
     });
     const { gate: g } = gate({
@@ -115,7 +139,10 @@ describe('newrelic gate', () => {
         judge: 'sequential',
         canary: "SELECT count(*) FROM errors WHERE v = '{{canary}}'",
         baseline: "SELECT count(*) FROM errors WHERE v = '{{stable}}'",
-        requests: { canary: "SELECT count(*) FROM requests WHERE v = '{{canary}}'", baseline: "SELECT count(*) FROM requests WHERE v = '{{stable}}'" },
+        requests: {
+          canary: "SELECT count(*) FROM requests WHERE v = '{{canary}}'",
+          baseline: "SELECT count(*) FROM requests WHERE v = '{{stable}}'",
+        },
         step: '1m',
       },
     });
@@ -124,7 +151,10 @@ describe('newrelic gate', () => {
     expect(sent[0]).toBe(`SELECT count(*) FROM errors WHERE v = 'web-v2' SINCE ${start} UNTIL ${AT} TIMESERIES 60 seconds`);
     expect(sent).toHaveLength(4);
     expect(result.verdict).toBe('fail');
-    expect(result.evidence.details).toMatchObject({ steps: 10, totals: { canaryErrors: 80, canaryRequests: 2000, baselineErrors: 20, baselineRequests: 2000 } });
+    expect(result.evidence.details).toMatchObject({
+      steps: 10,
+      totals: { canaryErrors: 80, canaryRequests: 2000, baselineErrors: 20, baselineRequests: 2000 },
+    });
   });
 
   it('refuses queries with their own time clauses, and starts only with its key', () => {
@@ -142,7 +172,9 @@ gates:
       'rollout.yml',
     );
     expect(parsed.ok).toBe(false);
-    expect(parsed.errors.map((e) => `${e.line} ${e.path}: ${e.message}`)).toEqual(['8 gates.e.query: leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check']);
+    expect(parsed.errors.map((e) => `${e.line} ${e.path}: ${e.message}`)).toEqual([
+      '8 gates.e.query: leave out SINCE, UNTIL and TIMESERIES: Rollgate adds the time range of each check',
+    ]);
     expect(() => gate({ query: NRQL, threshold: '< 1' }, {})).toThrow('gate "errors": environment variable NEW_RELIC_API_KEY is not set');
   });
 });

@@ -12,7 +12,10 @@ const vector = (...values: string[]) => ({
   status: 'success',
   data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { instance: `i${i}` }, value: [AT / 1000, v] })) },
 });
-const matrix = (points: Array<[number, string]>) => ({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: points }] } });
+const matrix = (points: Array<[number, string]>) => ({
+  status: 'success',
+  data: { resultType: 'matrix', result: [{ metric: {}, values: points }] },
+});
 
 function gate(fields: Record<string, unknown>, variables: Record<string, string> = {}) {
   const spec = prometheusGate.schema.parse({ provider: 'prometheus', url: api.url, ...fields });
@@ -74,7 +77,13 @@ describe('prometheus gate: instant queries', () => {
 
   it('keeps a path prefix of the API URL and links to graphUrl when given', async () => {
     api.reply({ json: vector('1') });
-    const spec = prometheusGate.schema.parse({ provider: 'prometheus', url: `${api.url}/prometheus`, graphUrl: 'https://grafana.example.com/prom', query: 'up', threshold: '== 1' });
+    const spec = prometheusGate.schema.parse({
+      provider: 'prometheus',
+      url: `${api.url}/prometheus`,
+      graphUrl: 'https://grafana.example.com/prom',
+      query: 'up',
+      threshold: '== 1',
+    });
     const result = await prometheusGate.create('up', spec, providerEnv({})).measure(measureContext(AT));
     expect(api.requests[0]!.path).toBe('/prometheus/api/v1/query');
     expect(result.verdict).toBe('pass');
@@ -111,7 +120,9 @@ describe('prometheus gate: instant queries', () => {
     api.reply({ json: vector('0.1', '0.2') });
     const result = await gate({ query: 'rate(errors[1m])', threshold: '< 1' }).gate.measure(measureContext(AT));
     expect(result.verdict).toBe('error');
-    expect(result.evidence.summary).toBe('Prometheus: the query returns 2 series ({instance="i0"}, {instance="i1"}); aggregate it to one, e.g. with sum(...)');
+    expect(result.evidence.summary).toBe(
+      'Prometheus: the query returns 2 series ({instance="i0"}, {instance="i1"}); aggregate it to one, e.g. with sum(...)',
+    );
   });
 
   it("passes on the API's own error message", async () => {
@@ -125,7 +136,9 @@ describe('prometheus gate: instant queries', () => {
     api.reply({ status: 502, text: '<html>Bad Gateway</html>' });
     const result = await gate({ query: 'up', threshold: '> 0' }).gate.measure(measureContext(AT));
     expect(result.verdict).toBe('error');
-    expect(result.evidence.summary).toBe(`Prometheus: ${api.url}/api/v1/query answered 502 with no Prometheus API response: <html>Bad Gateway</html>`);
+    expect(result.evidence.summary).toBe(
+      `Prometheus: ${api.url}/api/v1/query answered 502 with no Prometheus API response: <html>Bad Gateway</html>`,
+    );
   });
 
   it('gives up after its timeout with an error measurement', async () => {
@@ -140,12 +153,22 @@ describe('prometheus gate: compare', () => {
   const STEP_S = 10;
   const STAGE_START = AT - 10 * STEP_S * 1000;
   // Points every step from a step after the stage began to the check.
-  const points = (value: (i: number) => number) => Array.from({ length: 10 }, (_, i): [number, string] => [STAGE_START / 1000 + STEP_S * (i + 1), String(value(i))]);
+  const points = (value: (i: number) => number) =>
+    Array.from({ length: 10 }, (_, i): [number, string] => [STAGE_START / 1000 + STEP_S * (i + 1), String(value(i))]);
 
   it('takes range queries since the stage began, step by step, and hands the samples to mann-whitney', async () => {
-    api.reply((request) => ({ json: matrix(points((i) => (request.query.get('query')!.includes('web-v2') ? 0.3 + i / 1000 : 0.1 + i / 1000))) }));
+    api.reply((request) => ({
+      json: matrix(points((i) => (request.query.get('query')!.includes('web-v2') ? 0.3 + i / 1000 : 0.1 + i / 1000))),
+    }));
     const { gate: g } = gate({
-      compare: { canary: 'p99{version="{{canary}}"}', baseline: 'p99{version="{{baseline}}"}', judge: 'mann-whitney', tolerance: '10%', step: '10s', minSamples: 5 },
+      compare: {
+        canary: 'p99{version="{{canary}}"}',
+        baseline: 'p99{version="{{baseline}}"}',
+        judge: 'mann-whitney',
+        tolerance: '10%',
+        step: '10s',
+        minSamples: 5,
+      },
     });
     const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
 
@@ -183,7 +206,12 @@ describe('prometheus gate: compare', () => {
 
   it('pairs error and request counts step by step for the sequential judge', async () => {
     // Canary: 6 errors in 100 requests a step; baseline: 1 in 100.
-    const counts: Record<string, number> = { 'errors{v="web-v2"}': 6, 'errors{v="web-v1"}': 1, 'requests{v="web-v2"}': 100, 'requests{v="web-v1"}': 100 };
+    const counts: Record<string, number> = {
+      'errors{v="web-v2"}': 6,
+      'errors{v="web-v1"}': 1,
+      'requests{v="web-v2"}': 100,
+      'requests{v="web-v1"}': 100,
+    };
     api.reply((request) => ({ json: matrix(points(() => counts[request.query.get('query')!]!)) }));
     const { gate: g } = gate({
       compare: {
@@ -199,7 +227,11 @@ describe('prometheus gate: compare', () => {
     expect(result.verdict).toBe('fail');
     expect(result.evidence.canary).toBeCloseTo(0.06, 10);
     expect(result.evidence.baseline).toBeCloseTo(0.01, 10);
-    expect(result.evidence.details).toMatchObject({ judge: 'sequential', steps: 10, totals: { canaryErrors: 60, canaryRequests: 1000, baselineErrors: 10, baselineRequests: 1000 } });
+    expect(result.evidence.details).toMatchObject({
+      judge: 'sequential',
+      steps: 10,
+      totals: { canaryErrors: 60, canaryRequests: 1000, baselineErrors: 10, baselineRequests: 1000 },
+    });
     expect(result.evidence.summary).toMatch(/always-valid p=/);
   });
 
@@ -208,7 +240,9 @@ describe('prometheus gate: compare', () => {
     const sequential = { judge: 'sequential', canary: 'e1', baseline: 'e2', requests: { canary: 'r1', baseline: 'r2' }, step: '10s' };
     const low = await gate({ compare: sequential }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(low.verdict).toBe('inconclusive');
-    expect(low.evidence.summary).toMatch(/^too little traffic: canary 10 requests, baseline 10 \(need 100 each\) \(noData: inconclusive\)$/);
+    expect(low.evidence.summary).toMatch(
+      /^too little traffic: canary 10 requests, baseline 10 \(need 100 each\) \(noData: inconclusive\)$/,
+    );
 
     api.reply({ json: matrix([]) });
     const none = await gate({ compare: sequential, noData: 'fail' }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
@@ -220,7 +254,13 @@ describe('prometheus gate: compare', () => {
 describe('prometheus gate: replay', () => {
   it('replays a window with one range query and holds each check against the threshold', async () => {
     const from = AT - 60_000;
-    api.reply({ json: matrix([[(from + 20_000) / 1000, '0.001'], [(from + 40_000) / 1000, '0.05'], [(from + 60_000) / 1000, '0.002']]) });
+    api.reply({
+      json: matrix([
+        [(from + 20_000) / 1000, '0.001'],
+        [(from + 40_000) / 1000, '0.05'],
+        [(from + 60_000) / 1000, '0.002'],
+      ]),
+    });
     const { gate: g } = gate({ query: RATIO, threshold: '< 0.01' });
     if (!isReplayable(g)) throw new Error('the prometheus gate replays');
     const checks = await g.replay(measureContext(AT), from, AT, 20_000);

@@ -12,7 +12,12 @@ function busyState(measurements: number): RolloutState {
       at: 1_700_000_000_000 + i * 30_000,
       stage: Math.floor(i / 100),
       weight: 25,
-      evidence: { summary: `measured ${Math.random()}`, query: `sum(rate(http_requests_total{code=~"5..",version="v${i}"}[1m]))`, value: Math.random(), threshold: '< 0.01' },
+      evidence: {
+        summary: `measured ${Math.random()}`,
+        query: `sum(rate(http_requests_total{code=~"5..",version="v${i}"}[1m]))`,
+        value: Math.random(),
+        threshold: '< 0.01',
+      },
     });
     state.timeline.push({ at: i, stage: 0, weight: 1, kind: 'measured', message: `entry ${i} ${Math.random()}` });
   }

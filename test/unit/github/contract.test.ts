@@ -42,7 +42,17 @@ function newRepo(): { name: string; context: RunContext } {
   const [owner, repo] = name.split('/') as [string, string];
   return {
     name,
-    context: { repo: { owner, repo }, eventName: 'push', sha: sha(repoCount), actor: 'alice', runId: 77, runAttempt: 1, serverUrl: 'https://github.com', runUrl: `https://github.com/${name}/actions/runs/77`, defaultBranch: 'main' },
+    context: {
+      repo: { owner, repo },
+      eventName: 'push',
+      sha: sha(repoCount),
+      actor: 'alice',
+      runId: 77,
+      runAttempt: 1,
+      serverUrl: 'https://github.com',
+      runUrl: `https://github.com/${name}/actions/runs/77`,
+      defaultBranch: 'main',
+    },
   };
 }
 
@@ -65,21 +75,39 @@ function gateThat(verdicts: (weight: number) => 'pass' | 'fail'): Record<string,
       provider: 'scripted',
       async measure(context) {
         const verdict = verdicts(context.weight);
-        return { verdict, evidence: { summary: verdict === 'pass' ? 'fine' : '5xx ratio too high', value: verdict === 'pass' ? 0.001 : 0.052, threshold: '< 0.01', query: 'sum(rate(errors[1m]))' } };
+        return {
+          verdict,
+          evidence: {
+            summary: verdict === 'pass' ? 'fine' : '5xx ratio too high',
+            value: verdict === 'pass' ? 0.001 : 0.052,
+            threshold: '< 0.01',
+            query: 'sum(rate(errors[1m]))',
+          },
+        };
       },
     },
   };
 }
 
 /** One rollout as the action drives it, against the harness. */
-async function rollout(repo: ReturnType<typeof newRepo>, plan: Plan, options: { fail?: (weight: number) => boolean; revert?: boolean; sha?: string } = {}) {
+async function rollout(
+  repo: ReturnType<typeof newRepo>,
+  plan: Plan,
+  options: { fail?: (weight: number) => boolean; revert?: boolean; sha?: string } = {},
+) {
   const github = client();
   const context = { ...repo.context, ...(options.sha ? { sha: options.sha } : {}) };
   const pullRequest = await findPullRequest(github, context);
   const comment = pullRequest ? new StickyComment(github, context.repo, pullRequest.number, plan.environment, quietLog) : undefined;
   const deployments = new DeploymentStore({
     github,
-    target: { repo: context.repo, environment: plan.environment, sha: context.sha, logUrl: context.runUrl, environmentUrl: plan.environmentUrl! },
+    target: {
+      repo: context.repo,
+      environment: plan.environment,
+      sha: context.sha,
+      logUrl: context.runUrl,
+      environmentUrl: plan.environmentUrl!,
+    },
     log: quietLog,
     embedded: async () => (await comment?.find())?.record,
   });
@@ -93,78 +121,133 @@ async function rollout(repo: ReturnType<typeof newRepo>, plan: Plan, options: { 
   });
   const router = new RecordingRouter([]);
   const result = await drive(
-    { router, gates: gateThat((w) => (options.fail?.(w) ? 'fail' : 'pass')), store: deployments, reporters: [reporter], clock: new FakeClock(), log: quietLog },
+    {
+      router,
+      gates: gateThat((w) => (options.fail?.(w) ? 'fail' : 'pass')),
+      store: deployments,
+      reporters: [reporter],
+      clock: new FakeClock(),
+      log: quietLog,
+    },
     { plan, id: `r-${context.sha.slice(0, 7)}` },
   );
   return { result, router, deployments, reporter };
 }
 
 describe('a rollout recorded on GitHub', () => {
-  it.each([1, 3, 5])('with %i stage(s): a deployment, a status per baking stage, one comment, at most 8 + 2 × stages REST calls', async (n) => {
-    const repo = newRepo();
-    gh.fake.addPullRequest(repo.name, { number: 12, headSha: sha(900), headRef: 'feature', baseRef: 'main', mergeCommitSha: repo.context.sha });
-    const weights = [...Array.from({ length: n - 1 }, (_, i) => 10 * (i + 1)), 100];
-    // An earlier promotion is live: it must be marked inactive once this one is promoted.
-    const earlier = await rollout(repo, stagesPlan([100]), { sha: sha(5000 + n) });
-    expect(earlier.result.outcome).toBe('promoted');
-    const before = gh.restCalls(repo.name).length;
+  it.each([1, 3, 5])(
+    'with %i stage(s): a deployment, a status per baking stage, one comment, at most 8 + 2 × stages REST calls',
+    async (n) => {
+      const repo = newRepo();
+      gh.fake.addPullRequest(repo.name, {
+        number: 12,
+        headSha: sha(900),
+        headRef: 'feature',
+        baseRef: 'main',
+        mergeCommitSha: repo.context.sha,
+      });
+      const weights = [...Array.from({ length: n - 1 }, (_, i) => 10 * (i + 1)), 100];
+      // An earlier promotion is live: it must be marked inactive once this one is promoted.
+      const earlier = await rollout(repo, stagesPlan([100]), { sha: sha(5000 + n) });
+      expect(earlier.result.outcome).toBe('promoted');
+      const before = gh.restCalls(repo.name).length;
 
-    const { result, router, deployments } = await rollout(repo, stagesPlan(weights));
-    expect(result.outcome).toBe('promoted');
-    expect(router.history).toEqual(weights);
-    const calls = gh.restCalls(repo.name).slice(before);
-    expect(calls.length).toBeLessThanOrEqual(8 + 2 * n);
-    expect(calls.every((c) => c.status < 300)).toBe(true);
+      const { result, router, deployments } = await rollout(repo, stagesPlan(weights));
+      expect(result.outcome).toBe('promoted');
+      expect(router.history).toEqual(weights);
+      const calls = gh.restCalls(repo.name).slice(before);
+      expect(calls.length).toBeLessThanOrEqual(8 + 2 * n);
+      expect(calls.every((c) => c.status < 300)).toBe(true);
 
-    const state = gh.fake.repo(repo.name);
-    const deployment = state.deployments.find((d) => d.id === deployments.id)!;
-    expect(deployment).toMatchObject({ sha: repo.context.sha, task: DEPLOYMENT_TASK, environment: 'production' });
-    expect(deployment.request).toMatchObject({ auto_merge: false, required_contexts: [] });
-    expect((deployment.payload as { plan: Plan }).plan.stages.map((s) => s.weight)).toEqual(weights);
-    const statuses = gh.fake.statusesOf(repo.name, deployment.id);
-    // The last stage (100 %, no bake) ends at once: its outcome is the next status.
-    const baking = weights.slice(0, -1);
-    expect(statuses.map((s) => s.state)).toEqual([...baking.map(() => 'in_progress'), 'success']);
-    expect(statuses.map((s) => s.description)).toEqual([...baking.map((w, i) => `stage ${i + 1}/${n} · ${w}% · ${i ? '1/1 gates passing' : '1 gates to measure'}`), 'promoted · 100% · 1/1 gates passing']);
-    expect(statuses.every((s) => s.logUrl === repo.context.runUrl && s.environmentUrl === 'https://shop.example.com')).toBe(true);
-    expect(gh.fake.statusesOf(repo.name, earlier.deployments.id!).map((s) => s.state)).toEqual(['success', 'inactive']);
-    const comments = state.comments.filter((c) => c.issue === 12);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain('**Promoted**');
-    console.log(`REST calls, ${n} stage(s): ${calls.length} (limit ${8 + 2 * n}): ${calls.map((c) => `${c.method} ${c.path.replace(/^\/repos\/[^/]+\/[^/]+/, '').replace(/\?.*/, '')}`).join(', ')}`);
-  });
+      const state = gh.fake.repo(repo.name);
+      const deployment = state.deployments.find((d) => d.id === deployments.id)!;
+      expect(deployment).toMatchObject({ sha: repo.context.sha, task: DEPLOYMENT_TASK, environment: 'production' });
+      expect(deployment.request).toMatchObject({ auto_merge: false, required_contexts: [] });
+      expect((deployment.payload as { plan: Plan }).plan.stages.map((s) => s.weight)).toEqual(weights);
+      const statuses = gh.fake.statusesOf(repo.name, deployment.id);
+      // The last stage (100 %, no bake) ends at once: its outcome is the next status.
+      const baking = weights.slice(0, -1);
+      expect(statuses.map((s) => s.state)).toEqual([...baking.map(() => 'in_progress'), 'success']);
+      expect(statuses.map((s) => s.description)).toEqual([
+        ...baking.map((w, i) => `stage ${i + 1}/${n} · ${w}% · ${i ? '1/1 gates passing' : '1 gates to measure'}`),
+        'promoted · 100% · 1/1 gates passing',
+      ]);
+      expect(statuses.every((s) => s.logUrl === repo.context.runUrl && s.environmentUrl === 'https://shop.example.com')).toBe(true);
+      expect(gh.fake.statusesOf(repo.name, earlier.deployments.id!).map((s) => s.state)).toEqual(['success', 'inactive']);
+      const comments = state.comments.filter((c) => c.issue === 12);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body).toContain('**Promoted**');
+      console.log(
+        `REST calls, ${n} stage(s): ${calls.length} (limit ${8 + 2 * n}): ${calls.map((c) => `${c.method} ${c.path.replace(/^\/repos\/[^/]+\/[^/]+/, '').replace(/\?.*/, '')}`).join(', ')}`,
+      );
+    },
+  );
 
   it('refuses a second rollout of the environment while one is in progress, and resumes the same commit at its stage', async () => {
     const repo = newRepo();
-    gh.fake.addPullRequest(repo.name, { number: 3, headSha: sha(901), headRef: 'feature', baseRef: 'main', mergeCommitSha: repo.context.sha });
+    gh.fake.addPullRequest(repo.name, {
+      number: 3,
+      headSha: sha(901),
+      headRef: 'feature',
+      baseRef: 'main',
+      mergeCommitSha: repo.context.sha,
+    });
     const plan = stagesPlan([10, 50, 100], 'approval: true');
     const first = await rollout(repo, plan);
     expect(first.result.outcome).toBe('paused');
-    expect(gh.fake.statusesOf(repo.name, first.deployments.id!).at(-1)).toMatchObject({ state: 'queued', description: 'stage 2/3 · 10% · awaiting approval' });
+    expect(gh.fake.statusesOf(repo.name, first.deployments.id!).at(-1)).toMatchObject({
+      state: 'queued',
+      description: 'stage 2/3 · 10% · awaiting approval',
+    });
 
-    const other = new DeploymentStore({ github: client(), target: { repo: repo.context.repo, environment: 'production', sha: sha(4242), logUrl: 'x' }, log: quietLog });
+    const other = new DeploymentStore({
+      github: client(),
+      target: { repo: repo.context.repo, environment: 'production', sha: sha(4242), logUrl: 'x' },
+      log: quietLog,
+    });
     const refusal = await other.load().catch((error: Error) => error);
     expect(refusal).toBeInstanceOf(RolloutInProgressError);
-    expect((refusal as Error).message).toMatch(/production already has a rollout in progress: deployment \d+ of aaaaaaa .*"stage 2\/3 · 10% · awaiting approval".*`command: abort`/);
+    expect((refusal as Error).message).toMatch(
+      /production already has a rollout in progress: deployment \d+ of aaaaaaa .*"stage 2\/3 · 10% · awaiting approval".*`command: abort`/,
+    );
 
     // A later job: no memory but GitHub's. With the comment, the full state comes back.
     const github = client();
     const comment = new StickyComment(github, repo.context.repo, 3, 'production', quietLog);
-    const again = new DeploymentStore({ github, target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' }, log: quietLog, embedded: async () => (await comment.find())?.record });
+    const again = new DeploymentStore({
+      github,
+      target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' },
+      log: quietLog,
+      embedded: async () => (await comment.find())?.record,
+    });
     const record = (await again.load())!;
     expect(again.id).toBe(first.deployments.id);
     expect(record.state).toMatchObject({ status: 'awaiting-approval', stage: 1, weight: 10 });
     expect(record.state.measurements.length).toBeGreaterThan(0);
     // Without it (a push with no pull request), the position still comes back from the status.
-    const bare = await new DeploymentStore({ github, target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' }, log: quietLog }).load();
+    const bare = await new DeploymentStore({
+      github,
+      target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' },
+      log: quietLog,
+    }).load();
     expect(bare!.state).toMatchObject({ status: 'awaiting-approval', stage: 1, weight: 10, phase: 'shifting', measurements: [] });
     expect(bare!.plan).toEqual(plan);
   });
 
   it('rolls back: failure naming the gate, a revert pull request through GraphQL, the evidence on top of the comment', async () => {
     const repo = newRepo();
-    gh.fake.addPullRequest(repo.name, { number: 21, headSha: sha(902), headRef: 'checkout-v2', baseRef: 'main', mergeCommitSha: repo.context.sha, title: 'Checkout v2' });
-    const { result, router, deployments, reporter } = await rollout(repo, stagesPlan([10, 50, 100]), { fail: (w) => w >= 50, revert: true });
+    gh.fake.addPullRequest(repo.name, {
+      number: 21,
+      headSha: sha(902),
+      headRef: 'checkout-v2',
+      baseRef: 'main',
+      mergeCommitSha: repo.context.sha,
+      title: 'Checkout v2',
+    });
+    const { result, router, deployments, reporter } = await rollout(repo, stagesPlan([10, 50, 100]), {
+      fail: (w) => w >= 50,
+      revert: true,
+    });
     expect(result.outcome).toBe('rolled-back');
     expect(router.history).toEqual([10, 50, 0]);
     const statuses = gh.fake.statusesOf(repo.name, deployments.id!);
@@ -217,16 +300,35 @@ describe('the pull request of a push', () => {
     const repo = newRepo();
     const commit = repo.context.sha;
     gh.fake.addPullRequest(repo.name, { number: 30, headSha: commit, headRef: 'feature', baseRef: 'main' });
-    gh.fake.addPullRequest(repo.name, { number: 31, headSha: sha(903), headRef: 'release', baseRef: 'release-1.x', mergeCommitSha: commit });
+    gh.fake.addPullRequest(repo.name, {
+      number: 31,
+      headSha: sha(903),
+      headRef: 'release',
+      baseRef: 'release-1.x',
+      mergeCommitSha: commit,
+    });
     gh.fake.addPullRequest(repo.name, { number: 32, headSha: sha(904), headRef: 'feature-b', baseRef: 'main', mergeCommitSha: commit });
     expect(await findPullRequest(client(), repo.context)).toMatchObject({ number: 32, merged: true, baseRef: 'main' });
     expect(await findPullRequest(client(), { ...repo.context, sha: sha(999) })).toBeUndefined();
   });
 
-  it('takes a pull_request event\'s own pull request without asking', async () => {
+  it("takes a pull_request event's own pull request without asking", async () => {
     const repo = newRepo();
-    const pr = { number: 4, node_id: 'PR_kwX', html_url: 'https://github.com/x/pull/4', merged: false, base: { ref: 'main' }, head: { sha: sha(1), ref: 'f' } };
-    expect(await findPullRequest(client(), { ...repo.context, eventName: 'pull_request', pullRequest: pr })).toEqual({ number: 4, nodeId: 'PR_kwX', url: pr.html_url, merged: false, baseRef: 'main' });
+    const pr = {
+      number: 4,
+      node_id: 'PR_kwX',
+      html_url: 'https://github.com/x/pull/4',
+      merged: false,
+      base: { ref: 'main' },
+      head: { sha: sha(1), ref: 'f' },
+    };
+    expect(await findPullRequest(client(), { ...repo.context, eventName: 'pull_request', pullRequest: pr })).toEqual({
+      number: 4,
+      nodeId: 'PR_kwX',
+      url: pr.html_url,
+      merged: false,
+      baseRef: 'main',
+    });
     expect(gh.restCalls(repo.name)).toEqual([]);
   });
 });
@@ -234,7 +336,11 @@ describe('the pull request of a push', () => {
 describe('the client', () => {
   it('turns "Resource not accessible by integration" into the permission to add, without the token', async () => {
     const repo = newRepo();
-    const store = new DeploymentStore({ github: client('ghs_readOnly'), target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' }, log: quietLog });
+    const store = new DeploymentStore({
+      github: client('ghs_readOnly'),
+      target: { repo: repo.context.repo, environment: 'production', sha: repo.context.sha, logUrl: 'x' },
+      log: quietLog,
+    });
     expect(await store.load()).toBeUndefined();
     const error = await store.save({ plan: stagesPlan([100]), state: { schema: 1 } as never }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(MissingPermissionError);
@@ -259,7 +365,10 @@ describe('the client', () => {
       message: 'API rate limit exceeded for installation ID 4242.',
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'x-ratelimit-limit': '5000' },
     });
-    gh.fake.failNext('GET', new RegExp(`^/repos/${repo.name}/deployments$`), 403, 1, { message: 'You have exceeded a secondary rate limit.', headers: { 'retry-after': '1' } });
+    gh.fake.failNext('GET', new RegExp(`^/repos/${repo.name}/deployments$`), 403, 1, {
+      message: 'You have exceeded a secondary rate limit.',
+      headers: { 'retry-after': '1' },
+    });
     const warnings: string[] = [];
     const paced = createGitHubClient({ token: TOKEN, apiUrl: gh.url, log: { ...quietLog, warn: (m) => warnings.push(m) }, retryBaseMs: 1 });
     const { data } = await paced.rest.repos.listDeployments({ ...repo.context.repo });

@@ -25,7 +25,14 @@ function at(overrides: Partial<RolloutState>): RolloutState {
 }
 
 const measured = (verdicts: Record<string, 'pass' | 'fail'>) =>
-  Object.entries(verdicts).map(([gate, verdict], i) => ({ gate, verdict, at: i, stage: 1, weight: 5, evidence: { summary: '', value: 0.001, threshold: '< 0.01' } }));
+  Object.entries(verdicts).map(([gate, verdict], i) => ({
+    gate,
+    verdict,
+    at: i,
+    stage: 1,
+    weight: 5,
+    evidence: { summary: '', value: 0.001, threshold: '< 0.01' },
+  }));
 
 describe('deployment status descriptions', () => {
   it('says stage, weight and gates the way the issue shows it', () => {
@@ -45,7 +52,9 @@ describe('deployment status descriptions', () => {
       const position = parsePosition(text.state, text.description);
       expect(position, text.description).toMatchObject({ status: state.status, stage: state.stage, stages: 5, weight: state.weight });
     }
-    expect(parsePosition('queued', 'stage 2/5 · 5% · paused: latency: 4 inconclusive measurements')?.reason).toBe('latency: 4 inconclusive measurements');
+    expect(parsePosition('queued', 'stage 2/5 · 5% · paused: latency: 4 inconclusive measurements')?.reason).toBe(
+      'latency: 4 inconclusive measurements',
+    );
   });
 
   it('names the failed gate with its value and threshold, as a failure', () => {
@@ -53,20 +62,36 @@ describe('deployment status descriptions', () => {
       status: 'rolled-back',
       stage: 1,
       weight: 0,
-      failure: { reason: 'error-rate failed', gate: 'error-rate', evidence: { summary: 'too many 5xx', value: 0.0523, threshold: '< 0.01' }, at: 0 },
+      failure: {
+        reason: 'error-rate failed',
+        gate: 'error-rate',
+        evidence: { summary: 'too many 5xx', value: 0.0523, threshold: '< 0.01' },
+        at: 0,
+      },
     });
-    expect(statusText(plan, state)).toEqual({ state: 'failure', description: 'rolled back at stage 2/5 · gate error-rate 0.0523 (< 0.01)' });
-    expect(readStatus('failure', 'rolled back at stage 2/5 · gate error-rate 0.0523 (< 0.01)')).toEqual({ outcome: 'rolled-back', stage: 2, weight: 0 });
+    expect(statusText(plan, state)).toEqual({
+      state: 'failure',
+      description: 'rolled back at stage 2/5 · gate error-rate 0.0523 (< 0.01)',
+    });
+    expect(readStatus('failure', 'rolled back at stage 2/5 · gate error-rate 0.0523 (< 0.01)')).toEqual({
+      outcome: 'rolled-back',
+      stage: 2,
+      weight: 0,
+    });
   });
 
   it('records an interruption or a broken router as an error, a manual abort as a failure', () => {
-    const stopped = (reason: string) => statusText(plan, at({ status: 'rolled-back', stage: 2, weight: 0, failure: { reason, at: 0 } })).state;
+    const stopped = (reason: string) =>
+      statusText(plan, at({ status: 'rolled-back', stage: 2, weight: 0, failure: { reason, at: 0 } })).state;
     expect(stopped('aborted: interrupted')).toBe('error');
     expect(stopped('interrupted: the main step ended without a verdict')).toBe('error');
     expect(stopped('traffic router error: connection refused')).toBe('error');
     expect(stopped('aborted: requested by @alice')).toBe('failure');
     expect(statusText(plan, at({ status: 'failed', failure: { reason: 'rollback failed: refused', at: 0 } })).state).toBe('error');
-    expect(statusText(plan, at({ status: 'promoted', stage: 4, weight: 100 }))).toEqual({ state: 'success', description: 'promoted · 100%' });
+    expect(statusText(plan, at({ status: 'promoted', stage: 4, weight: 100 }))).toEqual({
+      state: 'success',
+      description: 'promoted · 100%',
+    });
   });
 
   it('never exceeds 140 characters', () => {
@@ -82,7 +107,7 @@ describe('deployment status descriptions', () => {
     }
   });
 
-  it('finds nothing to resume in another tool\'s status', () => {
+  it("finds nothing to resume in another tool's status", () => {
     expect(parsePosition('in_progress', 'Deploying to production')).toBeUndefined();
     expect(parsePosition('success', 'stage 2/5 · 5% · 3/3 gates passing')).toBeUndefined();
     expect(readStatus('success', 'Deployment finished successfully.')).toEqual({});
@@ -104,6 +129,8 @@ describe('permission messages', () => {
     expect(isPermissionRefusal(403, 'Resource not accessible by integration')).toBe(true);
     expect(isPermissionRefusal(403, 'API rate limit exceeded for installation ID 1')).toBe(false);
     expect(isPermissionRefusal(404, 'Resource not accessible by integration')).toBe(false);
-    expect(new MissingPermissionError('POST /repos/a/b/deployments', 'deployments: write').message).toContain("Add `deployments: write` to the job's permissions");
+    expect(new MissingPermissionError('POST /repos/a/b/deployments', 'deployments: write').message).toContain(
+      "Add `deployments: write` to the job's permissions",
+    );
   });
 });

@@ -80,7 +80,11 @@ describe('mannWhitneyU input checks', () => {
 const smallInts = fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 40 });
 const anyDoubles = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 40 });
 // Zero or far from the subnormal range, where scaling by a power of two would round and lose exactness.
-const normalDouble = fc.oneof(fc.constant(0), fc.double({ min: 1e-200, max: 1e6, noNaN: true }), fc.double({ min: -1e6, max: -1e-200, noNaN: true }));
+const normalDouble = fc.oneof(
+  fc.constant(0),
+  fc.double({ min: 1e-200, max: 1e6, noNaN: true }),
+  fc.double({ min: -1e6, max: -1e-200, noNaN: true }),
+);
 const normalDoubles = fc.array(normalDouble, { minLength: 1, maxLength: 40 });
 
 describe('mannWhitneyU properties', () => {
@@ -113,9 +117,13 @@ describe('mannWhitneyU properties', () => {
   it('adding the same constant to both samples changes nothing (integers: no rounding)', () => {
     fc.assert(
       fc.property(smallInts, smallInts, fc.integer({ min: -1000, max: 1000 }), (x, y, shift) => {
-        expect(mannWhitneyU(x.map((v) => v + shift), y.map((v) => v + shift), { alternative: 'greater' })).toEqual(
-          mannWhitneyU(x, y, { alternative: 'greater' }),
-        );
+        expect(
+          mannWhitneyU(
+            x.map((v) => v + shift),
+            y.map((v) => v + shift),
+            { alternative: 'greater' },
+          ),
+        ).toEqual(mannWhitneyU(x, y, { alternative: 'greater' }));
       }),
     );
   });
@@ -139,7 +147,9 @@ describe('hodgesLehmann properties', () => {
           const middle = total % 2 ? d[(total - 1) / 2]! : (d[total / 2 - 1]! + d[total / 2]!) / 2;
           const hl = hodgesLehmann(x, y, confidence);
           expect(hl.estimate).toBe(middle);
-          const accepted = Math.floor(total / 2 + 0.5 + normalQuantile(1 - (1 - confidence) / 2) * Math.sqrt((total * (x.length + y.length + 1)) / 12));
+          const accepted = Math.floor(
+            total / 2 + 0.5 + normalQuantile(1 - (1 - confidence) / 2) * Math.sqrt((total * (x.length + y.length + 1)) / 12),
+          );
           if (accepted >= total) expect([hl.low, hl.high]).toEqual([-Infinity, Infinity]);
           else expect([hl.low, hl.high]).toEqual([d[total - accepted - 1], d[accepted]]);
         },
@@ -165,7 +175,10 @@ describe('hodgesLehmann properties', () => {
     fc.assert(
       fc.property(normalDoubles, normalDoubles, (x, y) => {
         const scale = 2 ** -30;
-        const small = hodgesLehmann(x.map((v) => v * scale), y.map((v) => v * scale));
+        const small = hodgesLehmann(
+          x.map((v) => v * scale),
+          y.map((v) => v * scale),
+        );
         const unit = hodgesLehmann(x, y);
         expect(small.estimate).toBe(unit.estimate * scale);
         expect(small.low).toBe(unit.low * scale);
@@ -186,7 +199,8 @@ describe('hodgesLehmann properties', () => {
 
 const options = { direction: 'increase', tolerance: 0.1, alpha: 0.05, minSamples: 10 } as const;
 /** Deterministic, spread-out sample around `center` (no PRNG needed). */
-const sample = (n: number, center: number, spread: number, phase = 0) => Array.from({ length: n }, (_, i) => center + spread * Math.sin(i * 2.399 + phase));
+const sample = (n: number, center: number, spread: number, phase = 0) =>
+  Array.from({ length: n }, (_, i) => center + spread * Math.sin(i * 2.399 + phase));
 
 describe('judgeMannWhitney', () => {
   it('fails a canary clearly above baseline + tolerance, with a one-line summary', () => {
@@ -195,7 +209,9 @@ describe('judgeMannWhitney', () => {
     expect(result.p).toBeLessThan(0.05);
     expect(result.estimate).toBeGreaterThan(0.015);
     expect(result.low).toBeLessThanOrEqual(result.estimate!);
-    expect(result.summary).toMatch(/^canary p99 \+2\d(\.\d)?% vs baseline \(HL shift 0\.02\d+, 95% CI 0\.0\d+ to 0\.0\d+\), p=\S+ < 0\.05 \(increase, tolerance 10%\)$/);
+    expect(result.summary).toMatch(
+      /^canary p99 \+2\d(\.\d)?% vs baseline \(HL shift 0\.02\d+, 95% CI 0\.0\d+ to 0\.0\d+\), p=\S+ < 0\.05 \(increase, tolerance 10%\)$/,
+    );
     expect(result.summary).not.toContain('\n');
   });
 
@@ -244,7 +260,10 @@ describe('judgeMannWhitney', () => {
           const scale = 2 ** exponent;
           const judge = (c: number[], b: number[]) => judgeMannWhitney(c, b, { ...options, direction });
           const original = judge(canary, baseline);
-          const scaled = judge(canary.map((v) => v * scale), baseline.map((v) => v * scale));
+          const scaled = judge(
+            canary.map((v) => v * scale),
+            baseline.map((v) => v * scale),
+          );
           expect(scaled.verdict).toBe(original.verdict);
           expect(scaled.p).toBe(original.p);
         },

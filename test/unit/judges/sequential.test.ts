@@ -36,9 +36,19 @@ function poisson(random: () => number, mean: number): number {
   return k;
 }
 
-function simulate(random: () => number, intervals: number, canary: { requests: number; rate: number }, baseline: { requests: number; rate: number }): RateInterval[] {
+function simulate(
+  random: () => number,
+  intervals: number,
+  canary: { requests: number; rate: number },
+  baseline: { requests: number; rate: number },
+): RateInterval[] {
   return Array.from({ length: intervals }, () =>
-    interval(poisson(random, canary.requests * canary.rate), canary.requests, poisson(random, baseline.requests * baseline.rate), baseline.requests),
+    interval(
+      poisson(random, canary.requests * canary.rate),
+      canary.requests,
+      poisson(random, baseline.requests * baseline.rate),
+      baseline.requests,
+    ),
   );
 }
 
@@ -50,12 +60,17 @@ describe('sequentialRateTest verdicts', () => {
     expect(result.p).toBeLessThanOrEqual(0.05);
     expect(result.estimate).toBeCloseTo(2.1818, 3);
     expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 2 });
-    expect(result.summary).toMatch(/^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 3 of 10 \(increase, tolerance 0%\)$/);
+    expect(result.summary).toMatch(
+      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 3 of 10 \(increase, tolerance 0%\)$/,
+    );
   });
 
   it('passes a healthy canary once both sides have traffic, even without any error', () => {
     expect(sequentialRateTest([interval(0, 150, 0, 2850)], increase)).toMatchObject({ verdict: 'pass', p: 1 });
-    const healthy = sequentialRateTest(Array.from({ length: 20 }, () => interval(4, 750, 11, 2250)), { ...increase, tolerance: 0.1 });
+    const healthy = sequentialRateTest(
+      Array.from({ length: 20 }, () => interval(4, 750, 11, 2250)),
+      { ...increase, tolerance: 0.1 },
+    );
     expect(healthy.verdict).toBe('pass');
     expect(healthy.summary).toContain('no regression shown');
   });
@@ -94,8 +109,12 @@ describe('sequentialRateTest verdicts', () => {
   });
 
   it('names the interval and field of a bad count', () => {
-    expect(() => sequentialRateTest([interval(1, 10, 0, 10), interval(-1, 10, 0, 10)], increase)).toThrow(/interval 1: canaryErrors must be a finite count ≥ 0, got -1/);
-    expect(() => sequentialRateTest([interval(0, 10, 11, 10)], increase)).toThrow(/interval 0: baselineErrors \(11\) exceed baselineRequests \(10\)/);
+    expect(() => sequentialRateTest([interval(1, 10, 0, 10), interval(-1, 10, 0, 10)], increase)).toThrow(
+      /interval 1: canaryErrors must be a finite count ≥ 0, got -1/,
+    );
+    expect(() => sequentialRateTest([interval(0, 10, 11, 10)], increase)).toThrow(
+      /interval 0: baselineErrors \(11\) exceed baselineRequests \(10\)/,
+    );
     expect(() => sequentialRateTest([interval(0, NaN, 0, 10)], increase)).toThrow(/canaryRequests/);
     expect(() => sequentialRateTest([], { ...increase, alpha: 1 })).toThrow(/alpha/);
     expect(() => sequentialRateTest([], { ...increase, tolerance: -1 })).toThrow(/tolerance/);
@@ -103,7 +122,12 @@ describe('sequentialRateTest verdicts', () => {
 });
 
 const intervalArb = fc
-  .record({ canaryRequests: fc.integer({ min: 0, max: 2000 }), baselineRequests: fc.integer({ min: 0, max: 4000 }), canaryShare: fc.double({ min: 0, max: 0.2, noNaN: true }), baselineShare: fc.double({ min: 0, max: 0.2, noNaN: true }) })
+  .record({
+    canaryRequests: fc.integer({ min: 0, max: 2000 }),
+    baselineRequests: fc.integer({ min: 0, max: 4000 }),
+    canaryShare: fc.double({ min: 0, max: 0.2, noNaN: true }),
+    baselineShare: fc.double({ min: 0, max: 0.2, noNaN: true }),
+  })
   .map(({ canaryRequests, baselineRequests, canaryShare, baselineShare }) =>
     interval(Math.floor(canaryRequests * canaryShare), canaryRequests, Math.floor(baselineRequests * baselineShare), baselineRequests),
   );
@@ -151,10 +175,14 @@ describe('sequentialRateTest properties', () => {
         const movable = series.map((s, i) => (s.baselineErrors > 0 && s.canaryErrors < s.canaryRequests ? i : -1)).filter((i) => i >= 0);
         fc.pre(movable.length > 0);
         const at = movable[pick % movable.length]!;
-        const moved = series.map((s, i) => (i === at ? { ...s, canaryErrors: s.canaryErrors + 1, baselineErrors: s.baselineErrors - 1 } : s));
+        const moved = series.map((s, i) =>
+          i === at ? { ...s, canaryErrors: s.canaryErrors + 1, baselineErrors: s.baselineErrors - 1 } : s,
+        );
         const before = sequentialRateTest(series, increase);
         const after = sequentialRateTest(moved, increase);
-        expect(after.details!.maxLogLikelihoodRatio as number).toBeGreaterThanOrEqual((before.details!.maxLogLikelihoodRatio as number) - 1e-9);
+        expect(after.details!.maxLogLikelihoodRatio as number).toBeGreaterThanOrEqual(
+          (before.details!.maxLogLikelihoodRatio as number) - 1e-9,
+        );
       }),
     );
   });

@@ -30,18 +30,28 @@ describe('parseThreshold', () => {
 describe('meetsThreshold', () => {
   it('applies each operator at, above and below its bound', () => {
     const cases: Array<[string, number, boolean]> = [
-      ['< 0.01', 0.009, true], ['< 0.01', 0.01, false],
-      ['<= 250', 250, true], ['<= 250', 250.1, false],
-      ['> 0.99', 0.995, true], ['> 0.99', 0.99, false],
-      ['>= 1', 1, true], ['>= 1', 0.999, false],
-      ['== 0', 0, true], ['== 0', 1e-12, false],
-      ['!= 0', 1, true], ['!= 0', 0, false],
-      ['between 0 and 0.02', 0, true], ['between 0 and 0.02', 0.02, true], ['between 0 and 0.02', 0.0201, false], ['between 0 and 0.02', -0.001, false],
+      ['< 0.01', 0.009, true],
+      ['< 0.01', 0.01, false],
+      ['<= 250', 250, true],
+      ['<= 250', 250.1, false],
+      ['> 0.99', 0.995, true],
+      ['> 0.99', 0.99, false],
+      ['>= 1', 1, true],
+      ['>= 1', 0.999, false],
+      ['== 0', 0, true],
+      ['== 0', 1e-12, false],
+      ['!= 0', 1, true],
+      ['!= 0', 0, false],
+      ['between 0 and 0.02', 0, true],
+      ['between 0 and 0.02', 0.02, true],
+      ['between 0 and 0.02', 0.0201, false],
+      ['between 0 and 0.02', -0.001, false],
     ];
     for (const [text, value, expected] of cases) expect(meetsThreshold(value, parsed(text)), `${value} ${text}`).toBe(expected);
   });
 
   it('never lets NaN (no data) meet any threshold', () => {
-    for (const text of ['< 1', '<= 1', '> 0', '>= 0', '!= 5', 'between -1 and 1']) expect(meetsThreshold(NaN, parsed(text)), text).toBe(false);
+    for (const text of ['< 1', '<= 1', '> 0', '>= 0', '!= 5', 'between -1 and 1'])
+      expect(meetsThreshold(NaN, parsed(text)), text).toBe(false);
   });
 });

@@ -59,7 +59,9 @@ describe('rollgate lint-migrations', () => {
     write('sql/a.sql', "SET lock_timeout = '1s';\nTRUNCATE users CASCADE;\n");
     const { code, out } = await cli('sql', '--format', 'json');
     expect(code).toBe(1);
-    expect(JSON.parse(out)).toEqual([{ file: 'sql/a.sql', line: 2, column: 10, rule: 'truncate-cascade', severity: 'error', message: expect.stringContaining('CASCADE') }]);
+    expect(JSON.parse(out)).toEqual([
+      { file: 'sql/a.sql', line: 2, column: 10, rule: 'truncate-cascade', severity: 'error', message: expect.stringContaining('CASCADE') },
+    ]);
   });
 
   it('writes any format to --output', async () => {

@@ -9,9 +9,33 @@ import type { MigrationReport } from '../../../src/migrations/run.js';
 
 const report: MigrationReport = {
   findings: [
-    { file: 'db/migrations/001_users.sql', line: 3, column: 1, rule: 'drop-column', severity: 'error', message: 'drops column users.name: old code breaks', recipe: '1. stop using it\n2. drop later' },
-    { file: 'db/migrations/001_users.sql', line: 5, column: 7, rule: 'json-column', severity: 'warning', message: 'users.doc is json, 100% | sure', recipe: 'Use jsonb.' },
-    { file: 'db/migrations/002,odd:name.sql', line: 1, column: 1, rule: 'drop-table', severity: 'notice', message: 'drops table t — expand/contract: safe to contract', recipe: 'later' },
+    {
+      file: 'db/migrations/001_users.sql',
+      line: 3,
+      column: 1,
+      rule: 'drop-column',
+      severity: 'error',
+      message: 'drops column users.name: old code breaks',
+      recipe: '1. stop using it\n2. drop later',
+    },
+    {
+      file: 'db/migrations/001_users.sql',
+      line: 5,
+      column: 7,
+      rule: 'json-column',
+      severity: 'warning',
+      message: 'users.doc is json, 100% | sure',
+      recipe: 'Use jsonb.',
+    },
+    {
+      file: 'db/migrations/002,odd:name.sql',
+      line: 1,
+      column: 1,
+      rule: 'drop-table',
+      severity: 'notice',
+      message: 'drops table t — expand/contract: safe to contract',
+      recipe: 'later',
+    },
   ],
   files: [
     { file: 'db/migrations/001_users.sql', phases: { expand: 1, migrate: 0, contract: 1, other: 1 } },
@@ -24,7 +48,9 @@ const report: MigrationReport = {
 describe('migration reports', () => {
   it('terminal: file:line:col severity rule: message, the recipe indented, a summary', () => {
     const text = renderTerminal(report);
-    expect(text).toContain('db/migrations/001_users.sql:3:1 error drop-column: drops column users.name: old code breaks\n    1. stop using it\n    2. drop later\n');
+    expect(text).toContain(
+      'db/migrations/001_users.sql:3:1 error drop-column: drops column users.name: old code breaks\n    1. stop using it\n    2. drop later\n',
+    );
     expect(text).toContain('db/migrations/001_users.sql:9 ignored drop-table: emptied in v3');
     expect(text.trimEnd().split('\n').pop()).toBe('2 migration files checked (PostgreSQL 15): 1 error(s), 1 warning(s), 1 notice(s)');
   });
@@ -32,7 +58,14 @@ describe('migration reports', () => {
   it('json: an array of {file, line, column, rule, severity, message}', () => {
     const rows = JSON.parse(renderJson(report)) as Record<string, unknown>[];
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toEqual({ file: 'db/migrations/001_users.sql', line: 3, column: 1, rule: 'drop-column', severity: 'error', message: 'drops column users.name: old code breaks' });
+    expect(rows[0]).toEqual({
+      file: 'db/migrations/001_users.sql',
+      line: 3,
+      column: 1,
+      rule: 'drop-column',
+      severity: 'error',
+      message: 'drops column users.name: old code breaks',
+    });
     for (const row of rows) expect(Object.keys(row)).toEqual(['file', 'line', 'column', 'rule', 'severity', 'message']);
   });
 
@@ -40,7 +73,18 @@ describe('migration reports', () => {
     const sarif = JSON.parse(renderSarif(report)) as {
       version: string;
       $schema: string;
-      runs: { tool: { driver: { name: string; rules: { id: string; shortDescription: { text: string }; defaultConfiguration: { level: string } }[] } }; results: { ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[] }[] }[];
+      runs: {
+        tool: {
+          driver: { name: string; rules: { id: string; shortDescription: { text: string }; defaultConfiguration: { level: string } }[] };
+        };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          message: { text: string };
+          locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[];
+        }[];
+      }[];
     };
     expect(sarif.version).toBe('2.1.0');
     expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
@@ -53,13 +97,18 @@ describe('migration reports', () => {
       expect(run!.tool.driver.rules[result.ruleIndex]!.id).toBe(result.ruleId);
       expect(result.message.text.length).toBeGreaterThan(0);
     }
-    expect(run!.results[1]!.locations[0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'db/migrations/001_users.sql', uriBaseId: '%SRCROOT%' }, region: { startLine: 5, startColumn: 7 } });
+    expect(run!.results[1]!.locations[0]!.physicalLocation).toEqual({
+      artifactLocation: { uri: 'db/migrations/001_users.sql', uriBaseId: '%SRCROOT%' },
+      region: { startLine: 5, startColumn: 7 },
+    });
   });
 
   it('github: one workflow command per finding, with properties and data escaped', () => {
     const lines = renderGithub(report).trimEnd().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('::error file=db/migrations/001_users.sql,line=3,col=1,title=rollgate drop-column::drops column users.name: old code breaks%0A%0ASafe way:%0A1. stop using it%0A2. drop later');
+    expect(lines[0]).toBe(
+      '::error file=db/migrations/001_users.sql,line=3,col=1,title=rollgate drop-column::drops column users.name: old code breaks%0A%0ASafe way:%0A1. stop using it%0A2. drop later',
+    );
     expect(lines[1]).toMatch(/^::warning .*::users\.doc is json, 100%25 \| sure/);
     expect(lines[2]).toMatch(/^::notice file=db\/migrations\/002%2Codd%3Aname\.sql,line=1,col=1,/);
   });
@@ -73,6 +122,8 @@ describe('migration reports', () => {
     expect(md).toContain('**`drop-column`**\n\n- stop using it\n- drop later');
     expect(md).not.toContain('**`drop-table`**');
     expect(md).toContain('- `db/migrations/001_users.sql:9` `drop-table`: emptied in v3');
-    expect(renderMigrationsMarkdown({ ...report, findings: [], ignored: [] }, { heading: '##' })).toContain('## Migration safety\n\n✅ no finding');
+    expect(renderMigrationsMarkdown({ ...report, findings: [], ignored: [] }, { heading: '##' })).toContain(
+      '## Migration safety\n\n✅ no finding',
+    );
   });
 });

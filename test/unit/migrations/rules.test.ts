@@ -19,7 +19,7 @@ function lintFixture(rule: string, kind: 'fail' | 'pass') {
 }
 
 describe('rule fixtures', () => {
-  it('has a fixture pair for every rule and for the linter\'s own findings', () => {
+  it("has a fixture pair for every rule and for the linter's own findings", () => {
     expect(rules).toEqual([...RULES.map((r) => r.name), SYNTAX_ERROR, INVALID_IGNORE].sort());
   });
 

@@ -68,7 +68,9 @@ describe('missing-lock-timeout', () => {
     expect(rulesOf(`SELECT set_config('lock_timeout', '2s', true);\n${alter}`)).toEqual([]);
   });
   it('statements that block no writer need no timeout', () => {
-    expect(rulesOf('CREATE TABLE n (id bigint);\nALTER TABLE n ADD COLUMN x text;\nALTER TABLE users VALIDATE CONSTRAINT c;\nSELECT 1;')).toEqual([]);
+    expect(
+      rulesOf('CREATE TABLE n (id bigint);\nALTER TABLE n ADD COLUMN x text;\nALTER TABLE users VALIDATE CONSTRAINT c;\nSELECT 1;'),
+    ).toEqual([]);
   });
 });
 
@@ -106,7 +108,9 @@ describe('phases', () => {
   };
   it('classifies expand, migrate and contract steps', () => {
     expect(
-      phase('CREATE TABLE a (id int); ALTER TABLE a ADD COLUMN b int; UPDATE a SET b = 1; ALTER TABLE a VALIDATE CONSTRAINT c; ALTER TABLE a DROP COLUMN b; ALTER TABLE a RENAME TO z; SET x = 1;'),
+      phase(
+        'CREATE TABLE a (id int); ALTER TABLE a ADD COLUMN b int; UPDATE a SET b = 1; ALTER TABLE a VALIDATE CONSTRAINT c; ALTER TABLE a DROP COLUMN b; ALTER TABLE a RENAME TO z; SET x = 1;',
+      ),
     ).toEqual(['expand', 'expand', 'migrate', 'migrate', 'contract', 'contract', 'other']);
   });
 });
@@ -132,10 +136,12 @@ describe('NOT VALID then VALIDATE', () => {
     const result = lint(`${T}${add}\n${validate}`);
     expect(result.findings.map((f) => `${f.rule}@${f.line}:${f.column}`)).toEqual(['check-without-not-valid@3:1']);
     expect(result.findings[0]!.message).toContain('same transaction');
-    const fk = lint(`${T}ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\nALTER TABLE o VALIDATE CONSTRAINT o_fk;`);
+    const fk = lint(
+      `${T}ALTER TABLE o ADD CONSTRAINT o_fk FOREIGN KEY (u) REFERENCES u (id) NOT VALID;\nALTER TABLE o VALIDATE CONSTRAINT o_fk;`,
+    );
     expect(fk.findings.map((f) => f.rule)).toEqual(['foreign-key-without-not-valid']);
   });
-  it('after a COMMIT, in another file, or without the runner\'s transaction, VALIDATE is the safe step', () => {
+  it("after a COMMIT, in another file, or without the runner's transaction, VALIDATE is the safe step", () => {
     expect(found(`${T}BEGIN;\n${add}\nCOMMIT;\n${validate}`, { transactionPerFile: false })).toEqual([]);
     expect(found(`${T}${validate}`)).toEqual([]);
     expect(found(`${T}${add}\n${validate}`, { transactionPerFile: false })).toEqual([]);
@@ -143,10 +149,11 @@ describe('NOT VALID then VALIDATE', () => {
 });
 
 describe('SET NOT NULL with a valid CHECK (c IS NOT NULL)', () => {
-  const steps = (validated: boolean) => [
-    "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;",
-    validated ? 'ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;' : 'SELECT 1;',
-  ].join('\n');
+  const steps = (validated: boolean) =>
+    [
+      'ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;',
+      validated ? 'ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;' : 'SELECT 1;',
+    ].join('\n');
   it('is not flagged on PostgreSQL 12+, where the check spares the scan', () => {
     const catalog = new Catalog();
     lint(`-- migrate:up transaction:false\n${T}${steps(true)}`, {}, catalog);
@@ -168,6 +175,10 @@ describe('missing-lock-timeout and foreign keys', () => {
     expect(found('LOCK TABLE orders IN ROW EXCLUSIVE MODE;')).toEqual([]);
   });
   it('CREATE TABLE with a foreign key to an existing table locks that table', () => {
-    expect(found('CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (a_id bigint REFERENCES a (id));\nCREATE TABLE c (user_id bigint REFERENCES users (id));')).toEqual(['missing-lock-timeout@3:1']);
+    expect(
+      found(
+        'CREATE TABLE a (id bigint PRIMARY KEY);\nCREATE TABLE b (a_id bigint REFERENCES a (id));\nCREATE TABLE c (user_id bigint REFERENCES users (id));',
+      ),
+    ).toEqual(['missing-lock-timeout@3:1']);
   });
 });

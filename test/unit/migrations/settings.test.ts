@@ -1,7 +1,7 @@
 // The settings that change what is safe: PostgreSQL version, transaction wrapping, rule levels, inline ignores.
 import { describe, expect, it } from 'vitest';
 import { parseMigrationsSettings } from '../../../src/migrations/config.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import { found, lint, rulesOf } from './helpers.js';
 
 describe('postgresVersion', () => {
@@ -20,11 +20,15 @@ describe('postgresVersion', () => {
     expect(rulesOf(sql, { postgresVersion: 17 })).toEqual(['add-column-rewrite']);
   });
   it('a stable default (now()) is computed once on 11+, and an explicit NULL default is no default', () => {
-    expect(rulesOf("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a timestamptz DEFAULT now(), ADD COLUMN b text DEFAULT NULL;")).toEqual([]);
+    expect(
+      rulesOf("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a timestamptz DEFAULT now(), ADD COLUMN b text DEFAULT NULL;"),
+    ).toEqual([]);
   });
   it('serial and identity columns fill every row from a sequence', () => {
     expect(rulesOf("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN n bigserial;")).toEqual(['add-column-rewrite']);
-    expect(rulesOf("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;")).toEqual(['add-column-rewrite']);
+    expect(rulesOf("SET lock_timeout = '1s';\nALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;")).toEqual([
+      'add-column-rewrite',
+    ]);
   });
   it('set-not-null says that before 12 no CHECK can spare the scan', () => {
     const sql = "SET lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN c SET NOT NULL;";
@@ -73,7 +77,8 @@ describe('inline ignore', () => {
     expect(result.ignored).toEqual([{ rule: 'drop-column', line: 3, reason: 'column unread since release 41' }]);
   });
   it('a trailing comment applies to its own statement; several rules may be listed', () => {
-    const sql = 'CREATE INDEX i ON users (a); -- rollgate-ignore index-without-concurrently, missing-lock-timeout: users has 40 rows\nCREATE INDEX j ON users (b);';
+    const sql =
+      'CREATE INDEX i ON users (a); -- rollgate-ignore index-without-concurrently, missing-lock-timeout: users has 40 rows\nCREATE INDEX j ON users (b);';
     expect(found(sql)).toEqual(['index-without-concurrently@2:1']);
   });
   it('a block comment works too', () => {
@@ -95,21 +100,40 @@ describe('inline ignore', () => {
 
 describe('settings from the spec', () => {
   it('reads the migrations: section alone, without traffic or stages', () => {
-    const result = parseMigrationsSettings('migrations:\n  paths: ["db/**/*.sql"]\n  postgresVersion: 10\n  rules: { drop-column: warning }\n', 'rollout.yml');
-    expect(result.ok && result.settings).toEqual({ paths: ['db/**/*.sql'], postgresVersion: 10, transactionPerFile: true, rules: { 'drop-column': 'warning' } });
+    const result = parseMigrationsSettings(
+      'migrations:\n  paths: ["db/**/*.sql"]\n  postgresVersion: 10\n  rules: { drop-column: warning }\n',
+      'rollout.yml',
+    );
+    expect(result.ok && result.settings).toEqual({
+      paths: ['db/**/*.sql'],
+      postgresVersion: 10,
+      transactionPerFile: true,
+      rules: { 'drop-column': 'warning' },
+    });
   });
   it('defaults when the section is absent', () => {
     const result = parseMigrationsSettings('version: 1\n', 'rollout.yml');
     expect(result.ok && result.settings.postgresVersion).toBe(15);
   });
   it('places errors at file:line:col', () => {
-    const result = parseMigrationsSettings('version: 1\nmigrations:\n  postgresVersion: 8\n  transactionPerFil: false\n  rules:\n    drop-colum: off\n', 'rollout.yml');
+    const result = parseMigrationsSettings(
+      'version: 1\nmigrations:\n  postgresVersion: 8\n  transactionPerFil: false\n  rules:\n    drop-colum: off\n',
+      'rollout.yml',
+    );
     expect(result.ok).toBe(false);
     const errors = result.ok ? [] : result.errors.map((e) => `${e.line}:${e.column} ${e.path}`);
-    expect(errors).toEqual(expect.arrayContaining(['3:20 migrations.postgresVersion', '4:22 migrations.transactionPerFil', '6:17 migrations.rules["drop-colum"]']));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        '3:20 migrations.postgresVersion',
+        '4:22 migrations.transactionPerFil',
+        '6:17 migrations.rules["drop-colum"]',
+      ]),
+    );
   });
   it('the rollout spec accepts a migrations: key', () => {
-    const spec = parseSpec('version: 1\ntraffic: { provider: embedded, url: "http://127.0.0.1:9/_rollgate" }\nstages: [{ weight: 100 }]\nmigrations: { postgresVersion: 12 }\n');
+    const spec = parseSpec(
+      'version: 1\ntraffic: { provider: embedded, url: "http://127.0.0.1:9/_rollgate" }\nstages: [{ weight: 100 }]\nmigrations: { postgresVersion: 12 }\n',
+    );
     expect(spec.ok && spec.spec.migrations?.postgresVersion).toBe(12);
   });
 });

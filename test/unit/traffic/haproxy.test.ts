@@ -3,7 +3,7 @@
 // test/integration/traffic/haproxy.test.ts.
 import { describe, expect, it } from 'vitest';
 import { adminState, parseServersState, parseStat } from '../../../src/traffic/haproxy.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 
 const SERVERS_STATE =
   '1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n' +
@@ -14,7 +14,9 @@ const spec = (traffic: string) => `version: 1\ntraffic:\n${traffic}\nstages:\n  
 
 describe('haproxy spec fields', () => {
   it('accepts the DESIGN.md example and a TCP admin socket', () => {
-    const unix = parseSpec(spec('  provider: haproxy\n  socket: /run/haproxy/admin.sock\n  backend: web\n  stable: web-v1\n  canary: web-v2'));
+    const unix = parseSpec(
+      spec('  provider: haproxy\n  socket: /run/haproxy/admin.sock\n  backend: web\n  stable: web-v1\n  canary: web-v2'),
+    );
     expect(unix.ok && unix.spec.traffic).toEqual({
       provider: 'haproxy',
       socket: '/run/haproxy/admin.sock',
@@ -28,7 +30,9 @@ describe('haproxy spec fields', () => {
   });
 
   it('rejects a socket that is neither a path nor host:port, and names that would inject commands', () => {
-    const bad = parseSpec(spec('  provider: haproxy\n  socket: admin.sock\n  backend: web\n  stable: "a; set weight web/b 100"\n  canary: b'));
+    const bad = parseSpec(
+      spec('  provider: haproxy\n  socket: admin.sock\n  backend: web\n  stable: "a; set weight web/b 100"\n  canary: b'),
+    );
     expect(bad.ok).toBe(false);
     const messages = bad.ok ? [] : bad.errors.map((e) => `${e.line}:${e.path}: ${e.message}`);
     expect(messages).toEqual([
@@ -48,7 +52,9 @@ describe('HAProxy runtime API answers', () => {
   });
 
   it('turns an answer without a header (an unknown backend) into an error naming the place', () => {
-    expect(() => parseServersState("Can't find backend.\n\n", 'HAProxy at /s (backend "nope")')).toThrow('HAProxy at /s (backend "nope"): Can\'t find backend.');
+    expect(() => parseServersState("Can't find backend.\n\n", 'HAProxy at /s (backend "nope")')).toThrow(
+      'HAProxy at /s (backend "nope"): Can\'t find backend.',
+    );
   });
 
   it('reads sessions in progress per server of one backend from `show stat`', () => {
@@ -60,6 +66,15 @@ describe('HAProxy runtime API answers', () => {
   });
 
   it('maps srv_admin_state flags to ready, drain and maint (maintenance wins)', () => {
-    expect([0x00, 0x08, 0x10, 0x01, 0x02, 0x04, 0x20, 0x09].map(adminState)).toEqual(['ready', 'drain', 'drain', 'maint', 'maint', 'maint', 'maint', 'maint']);
+    expect([0x00, 0x08, 0x10, 0x01, 0x02, 0x04, 0x20, 0x09].map(adminState)).toEqual([
+      'ready',
+      'drain',
+      'drain',
+      'maint',
+      'maint',
+      'maint',
+      'maint',
+      'maint',
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { canaryShare, createNginxRouter, nginxMessage, parseUpstream, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
 import { splitWeights, type ServerAdminState } from '../../../src/traffic/fleet.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 
 const base = (stable: string[], canary: string[]): NginxSpec => ({
   provider: 'nginx',
@@ -59,13 +59,21 @@ describe('the rendered upstream file', () => {
   it('reads back the weight and every state it rendered', () => {
     const states = fc.constantFrom<ServerAdminState>('ready', 'drain', 'maint');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.array(states, { minLength: 1, maxLength: 4 }), fc.array(states, { minLength: 1, maxLength: 3 }), (w, s, c) => {
-        const spec = base(addresses(s.length, 1), addresses(c.length, 100));
-        const wanted = new Map([...spec.servers.stable.map((a, i) => [a, s[i]!] as const), ...spec.servers.canary.map((a, i) => [a, c[i]!] as const)]);
-        const read = parseUpstream(spec, renderUpstream(spec, w, wanted));
-        expect(canaryShare(read)).toBe(w);
-        expect(new Map(read.map((r) => [r.address, r.state]))).toEqual(wanted);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100 }),
+        fc.array(states, { minLength: 1, maxLength: 4 }),
+        fc.array(states, { minLength: 1, maxLength: 3 }),
+        (w, s, c) => {
+          const spec = base(addresses(s.length, 1), addresses(c.length, 100));
+          const wanted = new Map([
+            ...spec.servers.stable.map((a, i) => [a, s[i]!] as const),
+            ...spec.servers.canary.map((a, i) => [a, c[i]!] as const),
+          ]);
+          const read = parseUpstream(spec, renderUpstream(spec, w, wanted));
+          expect(canaryShare(read)).toBe(w);
+          expect(new Map(read.map((r) => [r.address, r.state]))).toEqual(wanted);
+        },
+      ),
     );
   });
 
@@ -83,7 +91,14 @@ describe('nginx spec fields', () => {
 
   it('accepts the documented example with defaults filled in', () => {
     const parsed = parseSpec(yaml('  reload: [systemctl, reload, nginx]\n  pid: /run/nginx.pid\n'));
-    expect(parsed.ok && parsed.spec.traffic).toMatchObject({ provider: 'nginx', upstream: 'backend', conf: '/etc/nginx/nginx.conf', nginx: 'nginx', timeout: '30s', reload: ['systemctl', 'reload', 'nginx'] });
+    expect(parsed.ok && parsed.spec.traffic).toMatchObject({
+      provider: 'nginx',
+      upstream: 'backend',
+      conf: '/etc/nginx/nginx.conf',
+      nginx: 'nginx',
+      timeout: '30s',
+      reload: ['systemctl', 'reload', 'nginx'],
+    });
   });
 
   it('rejects server parameters or addresses that would smuggle directives into the config', () => {
@@ -95,7 +110,8 @@ describe('nginx spec fields', () => {
 
 describe('nginxMessage', () => {
   it("keeps NGINX's own error lines", () => {
-    const output = 'nginx: [emerg] unknown directive "bogus" in /tmp/x/extra.conf:1\nnginx: configuration file /tmp/x/nginx.conf test failed';
+    const output =
+      'nginx: [emerg] unknown directive "bogus" in /tmp/x/extra.conf:1\nnginx: configuration file /tmp/x/nginx.conf test failed';
     expect(nginxMessage(output)).toBe('[emerg] unknown directive "bogus" in /tmp/x/extra.conf:1');
     expect(nginxMessage('something else\nlast words')).toBe('last words');
   });
@@ -123,7 +139,10 @@ describe('nginx router: swap, check, reload, restore', () => {
   });
 
   it("keeps the last good file when the check fails, and throws NGINX's words", async () => {
-    const { file, router } = await setUp(['/bin/sh', '-c', 'echo "nginx: [emerg] host not found in upstream \\"x\\" in /etc/nginx/x.conf:3" >&2; exit 1'], ['/bin/false']);
+    const { file, router } = await setUp(
+      ['/bin/sh', '-c', 'echo "nginx: [emerg] host not found in upstream \\"x\\" in /etc/nginx/x.conf:3" >&2; exit 1'],
+      ['/bin/false'],
+    );
     await expect(router.setWeight(20, context)).rejects.toThrow(
       /`\/bin\/sh -c .*` rejected the new nginx upstream web \(.*web\.conf\): \[emerg\] host not found in upstream "x" in \/etc\/nginx\/x\.conf:3; the last good file is back in place/,
     );
@@ -132,8 +151,13 @@ describe('nginx router: swap, check, reload, restore', () => {
   });
 
   it('keeps the last good file when the reload fails', async () => {
-    const { file, router } = await setUp(['/bin/true'], ['/bin/sh', '-c', 'echo "nginx: [error] invalid PID number \\"\\" in \\"/run/nginx.pid\\"" >&2; exit 1']);
-    await expect(router.setWeight(20, context)).rejects.toThrow(/failed for nginx upstream web .*\[error\] invalid PID number "" in "\/run\/nginx.pid"; the last good file is back in place/);
+    const { file, router } = await setUp(
+      ['/bin/true'],
+      ['/bin/sh', '-c', 'echo "nginx: [error] invalid PID number \\"\\" in \\"/run/nginx.pid\\"" >&2; exit 1'],
+    );
+    await expect(router.setWeight(20, context)).rejects.toThrow(
+      /failed for nginx upstream web .*\[error\] invalid PID number "" in "\/run\/nginx.pid"; the last good file is back in place/,
+    );
     expect(await readFile(file, 'utf8')).toBe('server 10.0.0.1:8080;\n');
   });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/driver/clock.js';
 import type { Logger } from '../../../src/ports.js';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import type { FleetRouter, FleetServer, ServerAdminState } from '../../../src/traffic/fleet.js';
 import { createRollingRouter } from '../../../src/traffic/rolling.js';
 
@@ -27,7 +27,14 @@ class RecordingFleet implements FleetRouter {
     address: string,
     readonly log: string[],
   ) {
-    this.list = names.map((name) => ({ name, address, state: 'ready' as ServerAdminState, weight: 1, health: 'up' as const, activeConnections: 0 }));
+    this.list = names.map((name) => ({
+      name,
+      address,
+      state: 'ready' as ServerAdminState,
+      weight: 1,
+      health: 'up' as const,
+      activeConnections: 0,
+    }));
   }
   async servers() {
     return this.list.map((s) => ({ ...s }));
@@ -73,7 +80,12 @@ rolling:
   readiness: { url: "http://{{address}}/healthz?server={{target}}", interval: 100ms, timeout: 5s }
 `);
   if (!spec.ok) throw new Error(JSON.stringify(spec.errors));
-  const router = createRollingRouter(fleet as never, spec.spec.rolling!, { env: { PATH: process.env.PATH }, cwd: dir, clock: new FakeClock(), log: quietLog });
+  const router = createRollingRouter(fleet as never, spec.spec.rolling!, {
+    env: { PATH: process.env.PATH },
+    cwd: dir,
+    clock: new FakeClock(),
+    log: quietLog,
+  });
   return { dir, fleet, router };
 }
 

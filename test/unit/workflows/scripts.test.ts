@@ -105,7 +105,9 @@ esac
     runStep(revert!.run, env);
     expect(calls()[0]).toMatch(/^api repos\/acme\/shop\/commits\/c0ffee\/pulls --jq /);
     expect(calls()[1]).toMatch(/^pr list --repo acme\/shop --state open --json headRefName,url --jq .*startswith\("revert-42-"\)/);
-    expect(calls()[2]).toMatch(/^api graphql -f id=PR_kwDOA -f query=mutation\(\$id: ID!\) \{ revertPullRequest\(input: \{pullRequestId: \$id\}\)/);
+    expect(calls()[2]).toMatch(
+      /^api graphql -f id=PR_kwDOA -f query=mutation\(\$id: ID!\) \{ revertPullRequest\(input: \{pullRequestId: \$id\}\)/,
+    );
     expect(read('output')).toBe('url=https://github.com/acme/shop/pull/99\n');
     expect(read('summary')).toBe('Revert of #42: https://github.com/acme/shop/pull/99\n');
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseSpec } from '../../../src/spec/load.js';
+import { parseSpec } from '../../../src/config/load.js';
 import { compilePlan, timeline } from '../../../src/engine/plan.js';
-import { specJsonSchemaText } from '../../../src/spec/json-schema.js';
+import { specJsonSchemaText } from '../../../src/config/json-schema.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 /** Every ```yaml block of the README that is a whole spec (starts a document with version: 1). */

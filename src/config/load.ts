@@ -69,7 +69,8 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
   // Tabs are invalid YAML indentation; say so plainly at the tab itself.
   text.split('\n').forEach((lineText, i) => {
     const tab = /^[ ]*\t/.exec(lineText);
-    if (tab) errors.push({ file, line: i + 1, column: tab[0].length, path: '', message: 'tab used for indentation; YAML indents with spaces' });
+    if (tab)
+      errors.push({ file, line: i + 1, column: tab[0].length, path: '', message: 'tab used for indentation; YAML indents with spaces' });
   });
   // A syntax error cascades into many; the first is the one to fix. Duplicate keys are each their own.
   let syntaxReported = false;
@@ -88,7 +89,10 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
 
   const data: unknown = doc.toJS();
   if (data === null || data === undefined) {
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }] };
+    return {
+      ok: false,
+      errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }],
+    };
   }
   const parsed = specSchema.safeParse(data);
   if (parsed.success) return { ok: true, spec: parsed.data, errors: [] };
@@ -123,17 +127,24 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
         return { path: [...path, key], pointAtKey: true, message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
       });
     case 'too_big':
-      return [{ path, message: `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+      return [
+        { path, message: `must be at most ${String(issue.maximum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` },
+      ];
     case 'too_small':
-      if (issue.origin === 'array') return [{ path, message: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
+      if (issue.origin === 'array')
+        return [{ path, message: `needs at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
       if (issue.origin === 'string') return [{ path, message: 'must not be empty' }];
-      return [{ path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` }];
+      return [
+        { path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` },
+      ];
     case 'invalid_type':
       if (got === undefined) return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})` }];
       if (issue.expected === 'int') return [{ path, message: `must be a whole number (got ${show(got)})` }];
       // A schema's own wording (e.g. "expected a duration such as ...") beats zod's generic one.
       if (!issue.message.startsWith('Invalid input')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
-      return [{ path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` }];
+      return [
+        { path, message: `expected ${issue.expected} (got ${typeof got === 'object' ? show(got) : `${typeName(got)} ${show(got)}`})` },
+      ];
     case 'invalid_value':
       return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')} (got ${show(got)})` }];
     case 'invalid_union': {
@@ -154,14 +165,17 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
         ];
       }
       // A union of shapes (e.g. environment: string | {name, url}): report the closest branch's problems.
-      const branches = issue.errors.map((branch) => branch.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, data)));
+      const branches = issue.errors.map((branch) =>
+        branch.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, data)),
+      );
       // Prefer a branch of the value's own type over one that rejects the type outright.
       const wrongType = (d: Described[]) => d.length === 1 && d[0]!.path.length === path.length && d[0]!.message.startsWith('expected ');
       const best = branches.sort((a, b) => Number(wrongType(a)) - Number(wrongType(b)) || a.length - b.length)[0];
       return best?.length ? best : [{ path, message: 'does not match any allowed form' }];
     }
     case 'invalid_format':
-      if (issue.format === 'regex' && !issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
+      if (issue.format === 'regex' && !issue.message.startsWith('Invalid'))
+        return [{ path, message: `${issue.message} (got ${show(got)})` }];
       return [{ path, message: `${issue.format === 'url' ? 'expected a URL' : `expected ${issue.format}`} (got ${show(got)})` }];
     case 'invalid_key': {
       // A record key (a gate name) that its key schema rejects: say why, at the key.
@@ -201,7 +215,13 @@ function pathAtOffset(doc: Document, offset: number): string {
   let node: unknown = doc.contents;
   for (;;) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isNode(p.key) && p.key.range && spans(p.key.range[0], (isNode(p.value) && p.value.range ? p.value.range[2] : p.key.range[2]), offset));
+      const pair = node.items.find(
+        (p) =>
+          isPair(p) &&
+          isNode(p.key) &&
+          p.key.range &&
+          spans(p.key.range[0], isNode(p.value) && p.value.range ? p.value.range[2] : p.key.range[2], offset),
+      );
       if (!pair || !isScalar(pair.key)) break;
       path.push(String(pair.key.value));
       node = pair.value;

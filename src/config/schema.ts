@@ -20,7 +20,10 @@ const environment = z.union([
   z.strictObject({
     name: z.string().min(1),
     url: z.url().optional(),
-    production: z.boolean().optional().describe('GitHub Deployments: a production environment (default: true when it is named "production").'),
+    production: z
+      .boolean()
+      .optional()
+      .describe('GitHub Deployments: a production environment (default: true when it is named "production").'),
   }),
 ]);
 
@@ -34,10 +37,10 @@ export const specSchema = z
     stages: z.array(stageSchema).min(1).optional().describe('The canary stages (strategy canary).'),
     blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
     rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
-    gates: z.record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema).default({}),
-    rollback: z
-      .strictObject({ revert: z.enum(['none', 'pull-request']).default('none') })
-      .default({ revert: 'none' }),
+    gates: z
+      .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
+      .default({}),
+    rollback: z.strictObject({ revert: z.enum(['none', 'pull-request']).default('none') }).default({ revert: 'none' }),
     migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
     notify: z
       .strictObject({
@@ -63,14 +66,22 @@ export const specSchema = z
       names?.forEach((name, j) => {
         if (!(name in spec.gates)) {
           const known = Object.keys(spec.gates);
-          ctx.addIssue({ code: 'custom', path: [...path, j], message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, j],
+            message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})`,
+          });
         }
       });
     checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
     checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
     checkGates(spec.rolling?.gates, ['rolling', 'gates']);
     if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
-      ctx.addIssue({ code: 'custom', path: ['rolling', 'maxSurge'], message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rolling', 'maxSurge'],
+        message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})`,
+      });
     }
 
     let previous = -1;
@@ -80,7 +91,11 @@ export const specSchema = z
         ctx.addIssue({ code: 'custom', path: ['stages', i], message: `no stage may follow the 100% stage (stages[${full}])` });
       }
       if (stage.weight < previous) {
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'weight'], message: `weights must not decrease (${stage.weight} after ${previous})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', i, 'weight'],
+          message: `weights must not decrease (${stage.weight} after ${previous})`,
+        });
       }
       if (stage.weight === 100 && full < 0) full = i;
       previous = Math.max(previous, stage.weight);
