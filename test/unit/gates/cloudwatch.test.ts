@@ -34,19 +34,17 @@ const answer = (results: GetMetricDataCommandOutput['MetricDataResults'], NextTo
 
 describe('cloudwatch gate', () => {
   it('sends the expression with the metrics it names, dimensions rendered, and reads the latest complete period', async () => {
-    cloudwatch
-      .on(GetMetricDataCommand)
-      .resolves(
-        answer([
-          {
-            Id: 'rollgate',
-            Label: 'rollgate',
-            StatusCode: 'Complete',
-            Timestamps: [new Date(AT - 3 * MINUTE), new Date(AT - 2 * MINUTE), new Date(AT - MINUTE), new Date(AT - MINUTE / 2)],
-            Values: [0.002, 0.006, 0.004, 0.5],
-          },
-        ]),
-      );
+    cloudwatch.on(GetMetricDataCommand).resolves(
+      answer([
+        {
+          Id: 'rollgate',
+          Label: 'rollgate',
+          StatusCode: 'Complete',
+          Timestamps: [new Date(AT - 3 * MINUTE), new Date(AT - 2 * MINUTE), new Date(AT - MINUTE), new Date(AT - MINUTE / 2)],
+          Values: [0.002, 0.006, 0.004, 0.5],
+        },
+      ]),
+    );
     const result = await gate({
       metrics: { errors: alb('HTTPCode_Target_5XX_Count'), requests: alb('RequestCount'), unused: alb('TargetResponseTime') },
       query: 'FILL(errors, 0) / requests',
@@ -143,18 +141,16 @@ describe('cloudwatch gate', () => {
       (await gate({ query: 'SELECT AVG(CPUUtilization) FROM SCHEMA("AWS/EC2")', threshold: '< 1' }).measure(measureContext(AT))).verdict,
     ).toBe('inconclusive');
 
-    cloudwatch
-      .on(GetMetricDataCommand)
-      .resolves(
-        answer([
-          {
-            Id: 'rollgate',
-            Label: 'rollgate',
-            StatusCode: 'Forbidden',
-            Messages: [{ Code: 'Forbidden', Value: 'not authorized to GetMetricData' }],
-          },
-        ]),
-      );
+    cloudwatch.on(GetMetricDataCommand).resolves(
+      answer([
+        {
+          Id: 'rollgate',
+          Label: 'rollgate',
+          StatusCode: 'Forbidden',
+          Messages: [{ Code: 'Forbidden', Value: 'not authorized to GetMetricData' }],
+        },
+      ]),
+    );
     const forbidden = await gate({ query: 'x', threshold: '< 1' }).measure(measureContext(AT));
     expect(forbidden.verdict).toBe('error');
     expect(forbidden.evidence.summary).toBe('CloudWatch: Forbidden: not authorized to GetMetricData');
