@@ -62,6 +62,9 @@ export interface MeasureContext {
   weight: number;
   stage: number;
   environment: string;
+  /** A feature-flag rollout: the flag's key and the variation rolled out ({{flag}}, {{variation}}). */
+  flag?: string;
+  variation?: string;
   /** The gate's interval, e.g. "30s". */
   interval: string;
   /** Clock time of the measurement (ms since the epoch). */

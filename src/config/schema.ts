@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { duration } from './common.js';
 import { gateSchema } from '../gates/registry.js';
 import { trafficSchema } from '../traffic/registry.js';
+import { FLAG_TEMPLATE_VARIABLES } from '../gates/template.js';
 import { migrationsSchema } from '../migrations/settings.js';
 import { blueGreenSchema, rollingSchema } from './strategies.js';
 
@@ -76,6 +77,19 @@ export const specSchema = z
     checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
     checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
     checkGates(spec.rolling?.gates, ['rolling', 'gates']);
+    // {{flag}} and {{variation}} have a value only when the router is a feature flag.
+    if (!('flag' in spec.traffic)) {
+      for (const [name, gate] of Object.entries(spec.gates)) {
+        const used = FLAG_TEMPLATE_VARIABLES.filter((v) => new RegExp(`\\{\\{\\s*${v}\\s*\\}\\}`).test(JSON.stringify(gate)));
+        if (used.length) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['gates', name],
+            message: `uses {{${used.join('}}, {{')}}}, which only a feature-flag traffic provider (flagd, unleash, launchdarkly) gives a value`,
+          });
+        }
+      }
+    }
     if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
       ctx.addIssue({
         code: 'custom',

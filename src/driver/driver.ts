@@ -177,6 +177,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           weight: state.weight,
           stage: state.stage + 1,
           environment: plan.environment,
+          ...(plan.flag ? { flag: plan.flag.key, variation: plan.flag.variation } : {}),
           interval: formatDuration(plan.gates[name]?.intervalMs ?? 0),
           at,
           ...(state.stageStartedAt !== undefined ? { stageStartedAt: state.stageStartedAt } : {}),

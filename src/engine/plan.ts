@@ -42,6 +42,9 @@ export interface Plan {
   environmentUrl?: string;
   stable: string;
   canary: string;
+  /** A feature-flag rollout: the flag, the variation rolled out, and how long it may stay at 100 %
+   * before it is listed as a candidate to remove from the code. */
+  flag?: { key: string; variation: string; removeAfterMs: number };
   stages: PlanStage[];
   gates: Record<string, GatePolicy>;
   hooks: Record<string, PlanHook>;
@@ -63,14 +66,17 @@ export function compilePlan(spec: Spec): Plan {
     };
   }
   const { stages, hooks } = compileStages(spec, Object.keys(gates));
-  const traffic = spec.traffic as { stable?: string; canary?: string };
+  const traffic = spec.traffic as { stable?: string; canary?: string; flag?: string; variation?: string; removeAfter?: string };
   const url = environmentUrl(spec);
   return {
     strategy: spec.strategy,
     environment: environmentName(spec),
     ...(url ? { environmentUrl: url } : {}),
     stable: traffic.stable ?? 'stable',
-    canary: traffic.canary ?? 'canary',
+    canary: traffic.canary ?? traffic.variation ?? 'canary',
+    ...(traffic.flag
+      ? { flag: { key: traffic.flag, variation: traffic.variation ?? traffic.canary ?? 'on', removeAfterMs: ms(traffic.removeAfter) } }
+      : {}),
     stages,
     gates,
     hooks,

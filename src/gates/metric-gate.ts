@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { judgeMannWhitney } from './judge/mann-whitney.js';
 import { sequentialRateTest } from './judge/sequential.js';
-import { renderTemplate, unknownVariables } from './template.js';
+import { renderTemplate, TEMPLATE_VARIABLES, unknownVariables } from './template.js';
 
 /** One value of a series; `at` is milliseconds since the epoch. */
 export interface Point {
@@ -104,7 +104,7 @@ export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): vo
       ctx.addIssue({
         code: 'custom',
         path,
-        message: `unknown template variable {{${name}}} (known: canary, stable, baseline, weight, stage, environment, interval)`,
+        message: `unknown template variable {{${name}}} (known: ${TEMPLATE_VARIABLES.join(', ')})`,
       });
     }
   }

@@ -1,7 +1,20 @@
-// Query templates: {{canary}}, {{stable}}, {{baseline}}, {{weight}}, {{stage}}, {{environment}}, {{interval}}.
+// Query templates: {{canary}}, {{stable}}, {{baseline}}, {{weight}}, {{stage}}, {{environment}}, {{interval}};
+// in a feature-flag rollout also {{flag}} (the flag's key) and {{variation}} (the variation rolled out).
 import type { MeasureContext } from '../ports.js';
 
-export const TEMPLATE_VARIABLES = ['canary', 'stable', 'baseline', 'weight', 'stage', 'environment', 'interval'] as const;
+export const TEMPLATE_VARIABLES = [
+  'canary',
+  'stable',
+  'baseline',
+  'weight',
+  'stage',
+  'environment',
+  'interval',
+  'flag',
+  'variation',
+] as const;
+/** Template variables that only a feature-flag rollout gives a value. */
+export const FLAG_TEMPLATE_VARIABLES = ['flag', 'variation'] as const;
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 
 /** Names used in a template that are not template variables (checked before a rollout starts). */

@@ -3,6 +3,7 @@
 import { formatDuration, stageSchedule, type Plan } from '../engine/plan.js';
 import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
 import type { Evidence, Verdict } from '../ports.js';
+import { flagHygieneSection } from './flag-hygiene.js';
 
 export interface ReportLinks {
   run?: string;
@@ -47,6 +48,8 @@ export function renderMarkdownReport(plan: Plan, state: RolloutState, options: M
   if (state.failure) parts.push(renderFailure(state.failure), '');
   if (options.links?.revertPullRequest) parts.push(`↩️ Revert pull request: ${options.links.revertPullRequest}`, '');
   parts.push(renderStageTable(plan, state), '');
+  const hygiene = flagHygieneSection(plan, state, state.updatedAt);
+  if (hygiene) parts.push(hygiene, '');
   const chart = renderChart(plan, state);
   if (chart) parts.push(chart, '');
   for (const section of options.sections ?? []) parts.push(section, '');

@@ -6,13 +6,14 @@
 // the running workers were started after it was written.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
 import { duration } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
+import { writeAtomically } from '../util/atomic-file.js';
 
 const address = z
   .string()
@@ -239,12 +240,6 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
 }
 
 // ---------------------------------------------------------------- files and processes
-
-async function writeAtomically(path: string, content: string) {
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, content);
-  await rename(temp, path);
-}
 
 interface CommandResult {
   ok: boolean;

@@ -6,8 +6,9 @@ import { commandTraffic } from './command.js';
 import { embeddedTraffic } from './embedded.js';
 import { haproxyTraffic } from './haproxy.js';
 import { nginxTraffic } from './nginx.js';
+import { flagdTraffic } from './flags/flagd.js';
 
-const providers = [commandTraffic, embeddedTraffic, haproxyTraffic, nginxTraffic] as const;
+const providers = [commandTraffic, embeddedTraffic, haproxyTraffic, nginxTraffic, flagdTraffic] as const;
 
 export const trafficSchema = z.discriminatedUnion(
   'provider',

@@ -8,7 +8,7 @@ import { Catalog } from '../../../src/migrations/catalog.js';
 import { lintSql } from '../../../src/migrations/lint.js';
 import { loadParser } from '../../../src/migrations/parse.js';
 import { migrationsSchema } from '../../../src/migrations/settings.js';
-import { startPostgres, type Postgres } from './postgres-harness.js';
+import { startPostgres, type Postgres } from '../../harness/postgres.js';
 
 let db: Postgres;
 let admin: pg.Client;
