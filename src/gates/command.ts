@@ -35,6 +35,7 @@ export const commandGate = defineGateProvider({
             ROLLGATE_WEIGHT: String(context.weight),
             ROLLGATE_STAGE: String(context.stage),
             ROLLGATE_ENVIRONMENT: context.environment,
+            ...(context.flag ? { ROLLGATE_FLAG: context.flag, ROLLGATE_VARIATION: context.variation ?? '' } : {}),
           },
         });
         const query = spec.command;

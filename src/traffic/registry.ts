@@ -7,8 +7,18 @@ import { embeddedTraffic } from './embedded.js';
 import { haproxyTraffic } from './haproxy.js';
 import { nginxTraffic } from './nginx.js';
 import { flagdTraffic } from './flags/flagd.js';
+import { unleashTraffic } from './flags/unleash.js';
+import { launchdarklyTraffic } from './flags/launchdarkly.js';
 
-const providers = [commandTraffic, embeddedTraffic, haproxyTraffic, nginxTraffic, flagdTraffic] as const;
+const providers = [
+  commandTraffic,
+  embeddedTraffic,
+  haproxyTraffic,
+  nginxTraffic,
+  flagdTraffic,
+  unleashTraffic,
+  launchdarklyTraffic,
+] as const;
 
 export const trafficSchema = z.discriminatedUnion(
   'provider',

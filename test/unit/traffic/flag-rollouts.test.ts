@@ -1,5 +1,6 @@
 // What every flag rollout shares: {{flag}} / {{variation}} in gate templates, and flag hygiene (when a
 // flag reached 100 %, and which flags are due for removal from the code).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +137,46 @@ describe('flag hygiene', () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe('docs/flags.md', () => {
+  const text = readFileSync(new URL('../../../docs/flags.md', import.meta.url), 'utf8');
+  const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it('its full example validates and is an Unleash flag rollout', () => {
+    const specs = blocks.filter((b) => /^version: 1$/m.test(b));
+    expect(specs).toHaveLength(1);
+    const parsed = parseSpec(specs[0]!, 'docs/flags.md');
+    expect(parsed.errors).toEqual([]);
+    if (parsed.ok) expect(compilePlan(parsed.spec).flag?.key).toBe('new-checkout');
+  });
+
+  it.each(['unleash', 'launchdarkly', 'flagd'])('its %s traffic block validates', (provider) => {
+    const block = blocks.find(
+      (b) => b.startsWith(`traffic:\n  provider: ${provider}`) || (b.includes(`provider: ${provider}`) && b.startsWith('version')),
+    );
+    expect(block).toBeDefined();
+    const traffic = block!.startsWith('version') ? block!.slice(block!.indexOf('traffic:')).split(/\n(?=\S)/)[0]! : block!;
+    const parsed = parseSpec(`version: 1\n${traffic.replace('url: https://unleash', 'url: https://unleash')}\nstages: [{ weight: 100 }]\n`);
+    expect(parsed.errors).toEqual([]);
+  });
+});
+
+describe('flag provider specs', () => {
+  it.each([
+    ['flagd', 'file: f.json\n  flag: "x\\n#"'],
+    ['unleash', 'url: https://u.example.com\n  flag: "../admin"'],
+    ['launchdarkly', 'project: shop\n  flag: "a b"'],
+  ])('%s refuses a hostile flag key with its place', (provider, fields) => {
+    const parsed = parseSpec(`version: 1\ntraffic:\n  provider: ${provider}\n  ${fields}\nstages: [{ weight: 100 }]\n`, 'rollout.yml');
+    expect(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}`)).toEqual(['5:9 traffic.flag']);
+  });
+
+  it('unleash refuses a URL that is not http(s), and a token variable name that is not one', () => {
+    const parsed = parseSpec(
+      'version: 1\ntraffic:\n  provider: unleash\n  url: file:///etc/passwd\n  flag: f\n  tokenEnv: "A B"\nstages: [{ weight: 100 }]\n',
+    );
+    expect(parsed.errors.map((e) => e.path)).toEqual(['traffic.url', 'traffic.tokenEnv']);
   });
 });
