@@ -24,6 +24,9 @@ const launchdarklySchema = z.strictObject({
   provider: z.literal('launchdarkly'),
   url: z
     .url({ protocol: /^https?$/, error: 'expected the http(s) URL of the LaunchDarkly API' })
+    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
+      error: 'credentials do not belong in the URL: put the token in the variable tokenEnv names',
+    })
     .default('https://app.launchdarkly.com')
     .describe('Base URL of the LaunchDarkly REST API (another instance, e.g. https://app.eu.launchdarkly.com or a federal one).'),
   project: key.describe('The project key.'),

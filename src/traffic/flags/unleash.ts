@@ -23,6 +23,9 @@ const unleashSchema = z.strictObject({
   provider: z.literal('unleash'),
   url: z
     .url({ protocol: /^https?$/, error: 'expected the http(s) URL of the Unleash server, e.g. https://unleash.example.com' })
+    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
+      error: 'credentials do not belong in the URL: put the token in the variable tokenEnv names',
+    })
     .describe('Base URL of the Unleash server (the Admin API is under /api/admin).'),
   project: unleashName.default('default').describe('The Unleash project of the feature.'),
   flag: unleashName.describe('The feature (flag) name.'),

@@ -178,5 +178,11 @@ describe('flag provider specs', () => {
       'version: 1\ntraffic:\n  provider: unleash\n  url: file:///etc/passwd\n  flag: f\n  tokenEnv: "A B"\nstages: [{ weight: 100 }]\n',
     );
     expect(parsed.errors.map((e) => e.path)).toEqual(['traffic.url', 'traffic.tokenEnv']);
+    const withCredentials = parseSpec(
+      'version: 1\ntraffic:\n  provider: launchdarkly\n  url: https://me:secret@ld.example.com\n  project: p\n  flag: f\nstages: [{ weight: 100 }]\n',
+    );
+    expect(withCredentials.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      'traffic.url: credentials do not belong in the URL: put the token in the variable tokenEnv names',
+    ]);
   });
 });
