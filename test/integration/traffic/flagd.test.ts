@@ -11,6 +11,7 @@ import { FlagdCore } from '@openfeature/flagd-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFlagRollout } from '../../harness/flag-rollout.js';
 import { flagHygieneSection } from '../../../src/report/flag-hygiene.js';
+import { renderMarkdownReport } from '../../../src/report/markdown.js';
 
 const USERS = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
 
@@ -101,6 +102,9 @@ describe('flagd', () => {
     expect(plan.flag).toEqual({ key: 'new-checkout', variation: 'on', removeAfterMs: 14 * 86_400_000 });
     const due = new Date(state.updatedAt + 14 * 86_400_000).toISOString().slice(0, 10);
     expect(flagHygieneSection(plan, state, state.updatedAt)).toContain(`by ${due}`);
+    expect(renderMarkdownReport(plan, state)).toContain(
+      `🧹 Flag \`new-checkout\` now serves \`on\` to everyone. Plan its removal from the code by ${due}.`,
+    );
   });
 
   it('rolls back to 0 % when the gate fails at 25 %: the evaluator then gives no key the variation', async () => {
