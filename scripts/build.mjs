@@ -2,6 +2,7 @@
 // SDKs), then writes one tiny shim per entry point. dist/ is committed; CI rebuilds and diffs it.
 // The output is ESM, as the sources are (the @actions packages are ESM-only).
 import { execFileSync } from 'node:child_process';
+import { transformSync } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 /** dist/<dir>/index.js → the export of src/entrypoints.ts it calls. */
@@ -35,9 +36,12 @@ const banner =
   "import { fileURLToPath as __rollgateFileURLToPath } from 'node:url';\n" +
   'const __filename = __rollgateFileURLToPath(import.meta.url);\n' +
   "const __dirname = __rollgateFileURLToPath(new URL('.', import.meta.url));\n";
+// Minified by esbuild (ncc's own --minify gives up silently on ESM output): GitHub downloads dist/
+// for every job. Names are kept (error classes, stack traces); licences are in licenses.txt.
 for (const file of readdirSync('dist').filter((f) => f.endsWith('.js'))) {
-  const code = readFileSync(`dist/${file}`, 'utf8');
-  if (/\b__dirname\b|\b__filename\b/.test(code)) writeFileSync(`dist/${file}`, banner + code);
+  const source = readFileSync(`dist/${file}`, 'utf8');
+  const code = transformSync(source, { minify: true, keepNames: true, format: 'esm', target: 'es2022', legalComments: 'none' }).code;
+  writeFileSync(`dist/${file}`, /\b__dirname\b|\b__filename\b/.test(code) ? banner + code : code);
 }
 // The PostgreSQL parser's wasm is read from beside the bundle at run time.
 copyFileSync('node_modules/libpg-query/wasm/libpg-query.wasm', 'dist/libpg-query.wasm');

@@ -35,6 +35,11 @@ if ! git diff --quiet -- dist schema || [ -n "$(git ls-files --others --exclude-
   exit 1
 fi
 
+step "dist/ size (GitHub downloads it for every job that uses the action)"
+dist_bytes=$(find dist -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "dist/: $dist_bytes bytes (limit 6 MiB)"
+[ "$dist_bytes" -le $((6 * 1024 * 1024)) ] || { echo "dist/ is over 6 MiB: see 'npx tsx bench/startup.ts' for the chunks" >&2; exit 1; }
+
 step "typecheck"
 npx tsc --noEmit -p tsconfig.json
 

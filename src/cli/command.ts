@@ -1,4 +1,4 @@
-// A CLI command is one file in src/cli/commands/ exporting a CliCommand, listed in commands/index.ts.
+// A CLI command is one file in src/cli/commands/ exporting a CliCommand, listed (name, summary, loader) in commands/index.ts.
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
@@ -9,9 +9,6 @@ export interface CliIO {
 }
 
 export interface CliCommand {
-  name: string;
-  /** One line for `rollgate --help`. */
-  summary: string;
   /** The full text of `rollgate <name> --help`. */
   help: string;
   /** Returns the exit code (see EXIT in this file). */

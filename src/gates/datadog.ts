@@ -1,7 +1,6 @@
-// Gate `datadog`: a Datadog metric query (GET /api/v1/query through @datadog/datadog-api-client).
+// Gate `datadog`: a Datadog metric query (GET /api/v1/query, the documented metrics query API).
 // Datadog has no instant query: the value of a threshold gate is the latest point of the query over
 // the last `lookback`. Range queries take the query's own rollup (set it with `.rollup(sum, 60)`).
-import type { v1 } from '@datadog/datadog-api-client';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration } from '../config/common.js';
@@ -63,36 +62,43 @@ interface DatadogOptions {
   timeoutMs: number;
 }
 
-// The client takes seconds to load: load it with the first Datadog query, not with every CLI run.
-let library: Promise<typeof import('@datadog/datadog-api-client')> | undefined;
-function loadClient() {
-  library ??= import('@datadog/datadog-api-client').then((loaded) => {
-    // Its own logger prints failed requests (and with DEBUG set, their headers: the keys). Rollgate reports errors itself.
-    loaded.logger.setLevel('silent');
-    return loaded;
-  });
-  return library;
+/** The documented 200 answer of GET /api/v1/query (MetricsQueryResponse), the fields Rollgate reads. */
+interface QueryResponse {
+  status?: string;
+  error?: string;
+  series?: Array<{ scope?: string; expression?: string; interval?: number; pointlist?: Array<[number, number | null]> }>;
 }
 
+// One documented endpoint is all a gate needs: plain fetch, not the 22 MB official client (issue 19).
 export function datadogSource(options: DatadogOptions): MetricSource {
   const points = async (query: string, start: number, end: number, signal: AbortSignal): Promise<Point[]> => {
-    const { client, v1: api } = await loadClient();
+    const url = new URL('api/v1/query', options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
+    url.searchParams.set('from', String(Math.floor(start / 1000)));
+    url.searchParams.set('to', String(Math.ceil(end / 1000)));
+    url.searchParams.set('query', query);
     const timeout = AbortSignal.timeout(options.timeoutMs);
-    // A client per call: its configuration is where it takes the abort signal from.
-    const configuration = client.createConfiguration({
-      authMethods: options.keys,
-      baseServer: new client.BaseServerConfiguration(options.apiUrl, {}),
-      httpConfig: { signal: AbortSignal.any([signal, timeout]) },
-    });
-    let response: v1.MetricsQueryResponse;
+    let response: Response;
+    let text: string;
     try {
-      response = await new api.MetricsApi(configuration).queryMetrics({ from: Math.floor(start / 1000), to: Math.ceil(end / 1000), query });
+      response = await fetch(url, {
+        headers: { accept: 'application/json', 'DD-API-KEY': options.keys.apiKeyAuth, 'DD-APPLICATION-KEY': options.keys.appKeyAuth },
+        signal: AbortSignal.any([signal, timeout]),
+      });
+      text = await response.text();
     } catch (error) {
-      if (error instanceof client.ApiException) throw new Error(`HTTP ${error.code}: ${apiErrors(error.body)}`);
-      throw new Error(requestFailure(error, new URL(options.apiUrl).origin, options.timeoutMs, timeout.aborted));
+      throw new Error(requestFailure(error, url.origin, options.timeoutMs, timeout.aborted));
     }
-    if (response.status && response.status !== 'ok') throw new Error(response.error ?? `query status ${response.status}`);
-    const series = response.series ?? [];
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    if (!response.ok) throw new Error(`HTTP ${response.status}: ${apiErrors(body)}`);
+    if (typeof body !== 'object' || body === null) throw new Error(`HTTP ${response.status} with no query response: ${apiErrors(body)}`);
+    const answer = body as QueryResponse;
+    if (answer.status && answer.status !== 'ok') throw new Error(answer.error ?? `query status ${answer.status}`);
+    const series = answer.series ?? [];
     if (series.length > 1) {
       const shown = series.slice(0, 3).map((s) => s.scope ?? s.expression ?? '?');
       throw new Error(
@@ -103,7 +109,7 @@ export function datadogSource(options: DatadogOptions): MetricSource {
     // intervals count. Points without a value come as [t, null].
     const rollupMs = (series[0]?.interval ?? 0) * 1000;
     return (series[0]?.pointlist ?? [])
-      .filter((p) => typeof p[1] === 'number')
+      .filter((p): p is [number, number] => typeof p[1] === 'number')
       .map(([at, value]) => ({ at: at + rollupMs, value }))
       .filter((p) => p.at <= end);
   };

@@ -12,8 +12,6 @@ import { ConsoleLogger } from '../../report/console.js';
 const MAX_CHECKS = 5_000;
 
 export const backtestCommand: CliCommand = {
-  name: 'backtest',
-  summary: "Replay a past window through the spec's metric gates: what each check would have said",
   help: `Usage: rollgate backtest --spec FILE --from T1 [--to T2] [--step 30s] [--gate NAME]... [--stage N] [--json]
 
 Replays the window T1..T2 through the spec's metric gates (prometheus, datadog, newrelic,

@@ -15,8 +15,6 @@ const FAULTS: Record<string, { fault: Fault; label: string }> = {
 };
 
 export const demoCommand: CliCommand = {
-  name: 'demo',
-  summary: 'Run the embedded demo: a healthy canary promoted, then a faulty one rolled back',
   help: `Usage: rollgate demo [--scenario both|healthy|faulty] [--fault errors|latency] [--bake 10s] [--rps 200]
                      [--report FILE]
 

@@ -26,8 +26,6 @@ const FORMATS: Record<string, (report: MigrationReport) => string> = {
 };
 
 export const lintMigrationsCommand: CliCommand = {
-  name: 'lint-migrations',
-  summary: 'Check PostgreSQL migrations for changes that break a zero-downtime deploy',
   help: `Usage: rollgate lint-migrations [PATH...] [--config FILE] [--base REF --head REF]
                                 [--format terminal|json|sarif|github|markdown] [--output FILE]
                                 [--postgres-version N]

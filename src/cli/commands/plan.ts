@@ -4,8 +4,6 @@ import { compilePlan, formatDuration, timeline } from '../../engine/plan.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
 
 export const planCommand: CliCommand = {
-  name: 'plan',
-  summary: 'Print the rollout timeline: stages, weights, bakes, gates, approvals, total time',
   help: `Usage: rollgate plan [--config FILE] [--json]
 
 Prints the timeline the spec describes if every gate passes: when each stage starts, its weight,

@@ -22,8 +22,6 @@ const OUTCOME_EXIT: Record<Outcome, number> = {
 };
 
 export const runCommand: CliCommand = {
-  name: 'run',
-  summary: 'Drive a rollout locally; run again to resume where it stopped',
   help: `Usage: rollgate run [--config FILE] [--state FILE] [--environment NAME] [--report FILE]
                     [--approve | --promote | --abort] [--reason TEXT] [--yes]
 

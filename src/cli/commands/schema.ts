@@ -2,8 +2,6 @@ import { EXIT, type CliCommand } from '../command.js';
 import { specJsonSchemaText } from '../../config/json-schema.js';
 
 export const schemaCommand: CliCommand = {
-  name: 'schema',
-  summary: 'Print the JSON Schema of the rollout spec',
   help: `Usage: rollgate schema
 
 Prints the JSON Schema (draft 2020-12) of rollout.yml, generated from the same schema the CLI

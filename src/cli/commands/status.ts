@@ -9,8 +9,6 @@ import { parseDuration } from '../../config/duration.js';
 import type { RolloutRecord } from '../../ports.js';
 
 export const statusCommand: CliCommand = {
-  name: 'status',
-  summary: 'Show where the local rollout stands',
   help: `Usage: rollgate status [--environment NAME | --state FILE] [--flag-age DURATION] [--json]
 
 Reads the state file of a local rollout (default .rollgate/production.json) and prints its

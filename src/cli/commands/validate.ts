@@ -5,8 +5,6 @@ import { formatSpecError, loadSpecFile } from '../../config/load.js';
 import { compilePlan } from '../../engine/plan.js';
 
 export const validateCommand: CliCommand = {
-  name: 'validate',
-  summary: 'Check a rollout spec; print every problem with file:line:column',
   help: `Usage: rollgate validate [FILE...]
 
 Checks each spec (default .github/rollout.yml) and prints every problem at once as

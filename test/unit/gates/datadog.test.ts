@@ -1,4 +1,4 @@
-// The requests the datadog gate sends through @datadog/datadog-api-client (GET /api/v1/query) and
+// The requests the datadog gate sends (GET /api/v1/query, over fetch) and
 // how it reads the documented MetricsQueryResponse, on a recording endpoint standing in for the API.
 import { describe, expect, it } from 'vitest';
 import { datadogGate } from '../../../src/gates/datadog.js';
@@ -176,4 +176,25 @@ describe('datadog gate', () => {
     expect(result.verdict).toBe('pass');
     expect(result.evidence.details).toMatchObject({ judge: 'mann-whitney', samples: { canary: 10, baseline: 10 } });
   });
+
+  // The gate speaks the endpoint itself (the official client is a 22 MB bundle); the official client,
+  // sent the same query, must put the same request on the wire and read the same answer.
+  it('sends the request the official @datadog/datadog-api-client sends for the same query', async () => {
+    const answer = response([{ scope: 'service:web', pointlist: [[AT - 60_000, 0.004]] }]);
+    api.reply({ json: answer });
+    await gate({ query: QUERY, threshold: '< 0.01', lookback: '5m' }).gate.measure(measureContext(AT));
+    const ours = api.requests[0]!;
+
+    const { client, v1 } = await import('@datadog/datadog-api-client');
+    const configuration = client.createConfiguration({
+      authMethods: { apiKeyAuth: KEYS.DD_API_KEY, appKeyAuth: KEYS.DD_APP_KEY },
+      baseServer: new client.BaseServerConfiguration(api.url, {}),
+    });
+    const official = await new v1.MetricsApi(configuration).queryMetrics({ from: (AT - 300_000) / 1000, to: AT / 1000, query: RENDERED });
+    const theirs = api.requests[1]!;
+
+    expect([ours.method, ours.path, Object.fromEntries(ours.query)]).toEqual([theirs.method, theirs.path, Object.fromEntries(theirs.query)]);
+    for (const header of ['dd-api-key', 'dd-application-key', 'accept']) expect(ours.headers[header]).toBe(theirs.headers[header]);
+    expect(official.series?.[0]?.pointlist).toEqual(answer.series[0]!.pointlist);
+  }, 120_000); // the official client takes seconds to load on a busy machine
 });

@@ -1,0 +1,20 @@
+var P=Object.defineProperty;var o=(h,l)=>P(h,"name",{value:l,configurable:!0});const u=819,E=[819],I={819:((h,l,t)=>{t.r(l),t.d(l,{runCliProcess:o(()=>v,"runCliProcess")});var a=t(3567);const m=[{name:"validate",summary:"Check a rollout spec; print every problem with file:line:column",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(894),t.e(575)]).then(t.bind(t,2575))).validateCommand,"load")},{name:"plan",summary:"Print the rollout timeline: stages, weights, bakes, gates, approvals, total time",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(894),t.e(754)]).then(t.bind(t,1754))).planCommand,"load")},{name:"run",summary:"Drive a rollout locally; run again to resume where it stopped",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(894),t.e(248),t.e(974),t.e(948)]).then(t.bind(t,7948))).runCommand,"load")},{name:"status",summary:"Show where the local rollout stands",load:o(async()=>(await Promise.all([t.e(311),t.e(894),t.e(171)]).then(t.bind(t,6171))).statusCommand,"load")},{name:"schema",summary:"Print the JSON Schema of the rollout spec",load:o(async()=>(await Promise.all([t.e(311),t.e(894),t.e(114)]).then(t.bind(t,5114))).schemaCommand,"load")},{name:"demo",summary:"Run the embedded demo: a healthy canary promoted, then a faulty one rolled back",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(894),t.e(248),t.e(974),t.e(641)]).then(t.bind(t,7641))).demoCommand,"load")},{name:"backtest",summary:"Replay a past window through the spec's metric gates: what each check would have said",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(894),t.e(248),t.e(686)]).then(t.bind(t,7686))).backtestCommand,"load")},{name:"lint-migrations",summary:"Check PostgreSQL migrations for changes that break a zero-downtime deploy",load:o(async()=>(await Promise.all([t.e(311),t.e(815),t.e(142),t.e(894),t.e(308),t.e(590)]).then(t.bind(t,6590))).lintMigrationsCommand,"load")}],r="0.1.0";function c(){const d=Math.max(...m.map(s=>s.name.length));return`Rollgate ${r} \u2014 zero-downtime canary releases with metric gates and automatic rollback.
+
+Usage: rollgate <command> [options]      rollgate <command> --help for details
+
+Commands:
+${m.map(s=>`  ${s.name.padEnd(d)}  ${s.summary}`).join(`
+`)}
+
+Exit codes: 0 promoted/ok, 1 rolled back, 2 bad input, 3 paused for approval, 4 error.
+`}o(c,"usage");async function C(d,s){const[n,...i]=d;if(!n||n==="--help"||n==="-h"||n==="help")return s.stdout.write(c()),n?a.d.ok:a.d.badInput;if(n==="--version"||n==="-v")return s.stdout.write(`${r}
+`),a.d.ok;const f=m.find(e=>e.name===n);if(!f)return s.stderr.write(`rollgate: unknown command "${n}"
+
+${c()}`),a.d.badInput;const g=await f.load();if(i.includes("--help")||i.includes("-h"))return s.stdout.write(`${g.help}
+`),a.d.ok;try{return await g.run(i,s)}catch(e){const y=e;return e instanceof a.e||y.code?.startsWith("ERR_PARSE_ARGS")?(s.stderr.write(`rollgate ${n}: ${y.message}
+
+${g.help}
+`),a.d.badInput):(s.stderr.write(`rollgate ${n}: ${y.message}
+`),a.d.error)}}o(C,"main");function v(){const d=new AbortController;let s=0;for(const n of["SIGINT","SIGTERM"])process.on(n,()=>{s+=1,s>1&&process.exit(130),process.stderr.write(`
+${n}: stopping (rolling back if a rollout is running); again to exit now
+`),d.abort(new Error(n))});C(process.argv.slice(2),{stdout:process.stdout,stderr:process.stderr,env:process.env,cwd:process.cwd(),signal:d.signal}).then(n=>{process.exitCode=n})}o(v,"runCliProcess")}),3567:((h,l,t)=>{t.d(l,{d:o(()=>a,"d"),e:o(()=>m,"e")});const a={promoted:0,ok:0,rolledBack:1,badInput:2,paused:3,error:4};class m extends Error{static{o(this,"UsageError")}}})};export{u as id,E as ids,I as modules};
