@@ -193,7 +193,11 @@ describe('datadog gate', () => {
     const official = await new v1.MetricsApi(configuration).queryMetrics({ from: (AT - 300_000) / 1000, to: AT / 1000, query: RENDERED });
     const theirs = api.requests[1]!;
 
-    expect([ours.method, ours.path, Object.fromEntries(ours.query)]).toEqual([theirs.method, theirs.path, Object.fromEntries(theirs.query)]);
+    expect([ours.method, ours.path, Object.fromEntries(ours.query)]).toEqual([
+      theirs.method,
+      theirs.path,
+      Object.fromEntries(theirs.query),
+    ]);
     for (const header of ['dd-api-key', 'dd-application-key', 'accept']) expect(ours.headers[header]).toBe(theirs.headers[header]);
     expect(official.series?.[0]?.pointlist).toEqual(answer.series[0]!.pointlist);
   }, 120_000); // the official client takes seconds to load on a busy machine
