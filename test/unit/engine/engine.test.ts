@@ -7,12 +7,11 @@ import { planFrom, THREE_HOURS, world } from './sim.js';
 const HOUR = 3_600_000;
 
 describe('a full rollout under a fake clock', () => {
-  it('walks a 3-hour, 5-stage rollout in well under a second', async () => {
+  // Its speed (a simulated 3 hours in milliseconds) is a benchmark's business, not a timed test's.
+  it('walks a 3-hour, 5-stage rollout on a fake clock', async () => {
     const plan = planFrom(THREE_HOURS);
     const w = world(plan);
-    const started = performance.now();
     const result = await w.run();
-    const elapsed = performance.now() - started;
 
     expect(result.outcome).toBe('promoted');
     expect(w.router.history).toEqual([1, 5, 25, 50, 100]);
@@ -23,7 +22,6 @@ describe('a full rollout under a fake clock', () => {
     expect(w.counts.get('errors')).toBe(360);
     expect(w.counts.get('latency')).toBe(180);
     expect(w.counts.get('health')).toBe(1080);
-    expect(elapsed).toBeLessThan(1_000);
   });
 
   it('ends at weight 0 with the failing gate recorded, whichever stage fails', async () => {
