@@ -21,8 +21,9 @@ export function columnType(typeName: TypeName | undefined): ColumnType | undefin
   const names = (typeName?.names ?? []).map(stringValue).filter((n): n is string => n !== undefined);
   const last = names[names.length - 1];
   if (!last) return undefined;
+  // libpg-query leaves a zero out of the tree: `timestamptz(0)` has an empty ival.
   const mods = (typeName?.typmods ?? [])
-    .map((mod) => ('A_Const' in mod ? mod.A_Const.ival?.ival : undefined))
+    .map((mod) => ('A_Const' in mod && mod.A_Const.ival ? (mod.A_Const.ival.ival ?? 0) : undefined))
     .filter((n): n is number => n !== undefined);
   return { name: TYPE_ALIASES[last] ?? last, mods, array: (typeName?.arrayBounds?.length ?? 0) > 0 };
 }
@@ -33,6 +34,12 @@ export function formatType(type: ColumnType): string {
 
 export function stringValue(node: Node | undefined): string | undefined {
   return node && 'String' in node ? node.String.sval : undefined;
+}
+
+/** A dotted name from its parts (a domain's or a type's name), `public.` left out. */
+export function dottedName(parts: Node[] | undefined): string {
+  const names = (parts ?? []).map(stringValue).filter((n): n is string => n !== undefined);
+  return names.length > 1 && names[0] === 'public' ? names.slice(1).join('.') : names.join('.');
 }
 
 /** `schema.table` when a schema other than public is named, else `table`. */
@@ -77,6 +84,18 @@ export function constraints(column: ColumnDef): Constraint[] {
   return (column.constraints ?? []).map(constraintOf).filter((c): c is Constraint => c !== undefined);
 }
 
+/** Column names an expression refers to (the last part of each column reference). */
+export function referencedColumns(expression: unknown): string[] {
+  const names = new Set<string>();
+  walk(expression, (key, value) => {
+    if (key !== 'ColumnRef') return;
+    const fields = (value.fields as Node[] | undefined) ?? [];
+    const last = stringValue(fields[fields.length - 1]);
+    if (last) names.add(last);
+  });
+  return [...names];
+}
+
 /** Calls `visit` for every object in a syntax tree, depth first, with the key it sits under. */
 export function walk(node: unknown, visit: (key: string, value: Record<string, unknown>) => void, key = ''): void {
   if (Array.isArray(node)) {
@@ -108,4 +127,24 @@ export function locationOf(node: unknown): number | undefined {
     if (typeof location === 'number' && location >= 0 && (best === undefined || location < best)) best = location;
   });
   return best;
+}
+
+/**
+ * A boolean option of a parenthesised list (`REINDEX (CONCURRENTLY false)`, `VACUUM (FULL 0)`), read as
+ * PostgreSQL's defGetBoolean reads it: no value is true; 1 / 0; true / false / on / off in any case,
+ * quoted or not. Anything else makes PostgreSQL refuse the statement: undefined. The last one named wins.
+ */
+export function booleanOption(options: Node[] | undefined, name: string): boolean | undefined {
+  let value: boolean | undefined = false;
+  for (const option of options ?? []) {
+    if (!('DefElem' in option) || option.DefElem.defname !== name) continue;
+    const arg = option.DefElem.arg;
+    if (!arg) value = true;
+    else if ('Integer' in arg) value = (arg.Integer.ival ?? 0) === 0 ? false : arg.Integer.ival === 1 ? true : undefined;
+    else {
+      const text = ('String' in arg ? arg.String.sval : 'Boolean' in arg ? String(arg.Boolean.boolval ?? false) : '')?.toLowerCase();
+      value = text === 'true' || text === 'on' ? true : text === 'false' || text === 'off' ? false : undefined;
+    }
+  }
+  return value;
 }

@@ -1,12 +1,11 @@
 // One lint-migrations run: pick the files, lint them in order over a shared schema catalog, and (with
 // base/head refs) judge every contract step against git history.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { Catalog } from './catalog.js';
 import { checkContracts, type BaseMigration } from './contract.js';
 import { compareFindings, type Finding } from './finding.js';
-import { expandPaths, findMigrationFiles } from './files.js';
+import { expandPaths, findMigrationFiles, readPath } from './files.js';
 import { GitRepo } from './git.js';
 import { lintSql, type LintedFile } from './lint.js';
 import { loadParser } from './parse.js';
@@ -73,8 +72,8 @@ export async function lintMigrations(options: LintOptions): Promise<MigrationRep
       ? (await findMigrationFiles(options.cwd, settings.paths).catch(() => [])).filter((f) => !chosen.includes(f))
       : [];
     sources = await Promise.all([
-      ...chosen.map(async (path) => ({ path, text: await readFile(join(options.cwd, path), 'utf8'), report: true })),
-      ...context.map(async (path) => ({ path, text: await readFile(join(options.cwd, path), 'utf8'), report: false })),
+      ...chosen.map(async (path) => ({ path, text: await readFile(readPath(options.cwd, path), 'utf8'), report: true })),
+      ...context.map(async (path) => ({ path, text: await readFile(readPath(options.cwd, path), 'utf8'), report: false })),
     ]);
   }
 

@@ -1,5 +1,5 @@
 // Changes that break the old version of the code, which keeps running until the rollout reaches 100%.
-import { alterCommands, columnDef, columnType, constraints, droppedNames, locationOf, tableName } from '../ast.js';
+import { dottedName, alterCommands, columnDef, columnType, constraints, droppedNames, locationOf, tableName } from '../ast.js';
 import { existing, type Rule } from './rule.js';
 
 const LATER_RELEASE =
@@ -149,5 +149,110 @@ export const addRequiredColumn: Rule = {
         },
       ];
     });
+  },
+};
+
+export const dropView: Rule = {
+  name: 'drop-view',
+  category: 'breaking',
+  severity: 'error',
+  summary: 'DROP VIEW / DROP MATERIALIZED VIEW while the old version may still query it (and the drop waits behind every reader).',
+  recipe: ['1. Release code that no longer queries the view.', '2. Roll that release out to 100%.', `3. ${LATER_RELEASE}`].join('\n'),
+  squawk: [],
+  check(statement, context) {
+    const node = statement.node;
+    if (!('DropStmt' in node) || (node.DropStmt.removeType !== 'OBJECT_VIEW' && node.DropStmt.removeType !== 'OBJECT_MATVIEW')) return [];
+    const kind = node.DropStmt.removeType === 'OBJECT_VIEW' ? 'view' : 'materialized view';
+    return droppedNames(node.DropStmt.objects)
+      .filter((view) => existing(context, view))
+      .map((view) => ({
+        message: `drops ${kind} ${view}: the old version, still serving during the rollout, fails on every query that uses it`,
+      }));
+  },
+};
+
+export const renameSchema: Rule = {
+  name: 'rename-schema',
+  category: 'breaking',
+  severity: 'error',
+  summary: 'ALTER SCHEMA … RENAME: every query of the old version that names the schema fails.',
+  recipe: [
+    'Expand: create the new schema and move or mirror the objects (views in the old schema over the tables in the new one keep the old names working),',
+    'or put both schemas on the search_path and use unqualified names.',
+    'Release code that uses the new schema and roll it out to 100%.',
+    'Contract (a later release): drop what is left in the old schema.',
+  ].join('\n'),
+  squawk: [],
+  check(statement) {
+    const node = statement.node;
+    if (!('RenameStmt' in node) || node.RenameStmt.renameType !== 'OBJECT_SCHEMA') return [];
+    const { subname, newname } = node.RenameStmt;
+    return [
+      {
+        message: `renames schema ${subname ?? '?'} to ${newname ?? '?'}: the old version still names "${subname ?? '?'}" and fails until the rollout ends`,
+      },
+    ];
+  },
+};
+
+export const renameEnumValue: Rule = {
+  name: 'rename-enum-value',
+  category: 'breaking',
+  severity: 'error',
+  summary: "ALTER TYPE … RENAME VALUE: the old version's writes of the old label fail, and its reads meet a label it does not know.",
+  recipe: [
+    "Expand: `ALTER TYPE e ADD VALUE 'new';` (its own transaction before PostgreSQL 12); release code that reads both labels and writes the new one.",
+    "Migrate: `UPDATE t SET c = 'new' WHERE c = 'old'` in batches.",
+    'Contract (a later release): stop accepting the old label (an enum value cannot be dropped: leave it, or recreate the type).',
+  ].join('\n'),
+  squawk: [],
+  check(statement) {
+    const node = statement.node;
+    if (!('AlterEnumStmt' in node) || node.AlterEnumStmt.oldVal === undefined) return [];
+    const type = dottedName(node.AlterEnumStmt.typeName);
+    const { oldVal, newVal } = node.AlterEnumStmt;
+    return [
+      {
+        message: `renames value '${oldVal}' of enum ${type} to '${newVal ?? '?'}': the old version's inserts of '${oldVal}' fail ("invalid input value for enum") and its reads meet '${newVal ?? '?'}'`,
+      },
+    ];
+  },
+};
+
+export const dropNotNull: Rule = {
+  name: 'drop-not-null',
+  category: 'breaking',
+  severity: 'error',
+  summary: 'DROP NOT NULL: once the new version writes NULLs, the old version, which assumes a value, reads them.',
+  recipe: [
+    '1. Release code that reads the column as nullable (and does not yet write NULL); roll it out to 100%.',
+    '2. Then `ALTER TABLE t ALTER COLUMN c DROP NOT NULL;` (a brief ACCESS EXCLUSIVE lock, no scan).',
+    '3. Only a release after that may write NULL.',
+  ].join('\n'),
+  squawk: ['ban-drop-not-null'],
+  check(statement, context) {
+    return alterCommands(statement.node)
+      .filter(({ table, cmd }) => cmd.subtype === 'AT_DropNotNull' && existing(context, table))
+      .map(({ table, cmd }) => ({
+        message: `drops NOT NULL from ${table}.${cmd.name ?? '?'}: the old version, still serving during the rollout, assumes a value and meets the NULLs the new version writes`,
+      }));
+  },
+};
+
+export const dropDatabase: Rule = {
+  name: 'drop-database',
+  category: 'breaking',
+  severity: 'error',
+  summary:
+    'DROP DATABASE in a migration: every version loses its data; PostgreSQL refuses it in a transaction or while anyone is connected.',
+  recipe: 'Never in a deploy migration. Retire a database by hand, after every service stopped using it and a backup was taken.',
+  squawk: ['ban-drop-database'],
+  check(statement) {
+    if (!('DropdbStmt' in statement.node)) return [];
+    return [
+      {
+        message: `drops database ${statement.node.DropdbStmt.dbname ?? '?'}: all its data is gone for the old and the new version alike (PostgreSQL also refuses it inside a transaction, or while a session is connected)`,
+      },
+    ];
   },
 };

@@ -1,26 +1,46 @@
 // Every migration rule, in the order the docs list them. A new rule is one entry here.
-import { addRequiredColumn, dropColumn, dropTable, renameColumn, renameTable, setNotNull } from './breaking.js';
+import {
+  addRequiredColumn,
+  dropColumn,
+  dropDatabase,
+  dropNotNull,
+  dropTable,
+  dropView,
+  renameColumn,
+  renameEnumValue,
+  renameSchema,
+  renameTable,
+  setNotNull,
+} from './breaking.js';
 import { intPrimaryKey, jsonColumn, timestampWithoutTimeZone } from './hygiene.js';
 import {
   checkWithoutNotValid,
   concurrentlyInTransaction,
+  detachPartitionWithoutConcurrently,
+  domainCheckWithoutNotValid,
   dropIndexWithoutConcurrently,
   foreignKeyWithoutNotValid,
   indexWithoutConcurrently,
+  refreshWithoutConcurrently,
   reindexWithoutConcurrently,
   truncateCascade,
   uniqueWithoutIndex,
 } from './locks.js';
 import { missingLockTimeout, unbatchedWrite } from './operations.js';
-import { addColumnRewrite, alterColumnType, storedGeneratedColumn, vacuumFullCluster } from './rewrites.js';
+import { addColumnRewrite, alterColumnType, storedGeneratedColumn, typeChangeWithCheck, vacuumFullCluster } from './rewrites.js';
 import type { Rule } from './rule.js';
 
 export const RULES: readonly Rule[] = [
   dropColumn,
   dropTable,
+  dropView,
+  dropDatabase,
   renameColumn,
   renameTable,
+  renameSchema,
+  renameEnumValue,
   setNotNull,
+  dropNotNull,
   addRequiredColumn,
   addColumnRewrite,
   storedGeneratedColumn,
@@ -28,10 +48,14 @@ export const RULES: readonly Rule[] = [
   vacuumFullCluster,
   checkWithoutNotValid,
   foreignKeyWithoutNotValid,
+  typeChangeWithCheck,
   uniqueWithoutIndex,
+  domainCheckWithoutNotValid,
+  detachPartitionWithoutConcurrently,
   indexWithoutConcurrently,
   dropIndexWithoutConcurrently,
   reindexWithoutConcurrently,
+  refreshWithoutConcurrently,
   concurrentlyInTransaction,
   truncateCascade,
   missingLockTimeout,

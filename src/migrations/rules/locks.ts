@@ -1,6 +1,6 @@
 // Statements that hold a lock blocking writes (or reads) for as long as they scan or build.
 import type { AlterTableCmd } from 'libpg-query';
-import { alterCommands, columnDef, constraints, droppedNames, locationOf, tableName, walk } from '../ast.js';
+import { dottedName, alterCommands, booleanOption, columnDef, constraints, droppedNames, locationOf, tableName } from '../ast.js';
 import { existing, type LintContext, type Rule, type RuleHit } from './rule.js';
 import type { Statement } from '../parse.js';
 
@@ -24,9 +24,11 @@ export const checkWithoutNotValid: Rule = {
   squawk: ['constraint-missing-not-valid'],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
+      // A table created in this file has no reader or writer to block, whatever the scan.
+      if (!existing(context, table)) return [];
       if (validatesInSameTransaction(cmd, context, 'check')) return [sameTransactionHit(table, cmd.name!)];
       const constraint = cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint : undefined;
-      if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation || !existing(context, table)) return [];
+      if (constraint?.contype !== 'CONSTR_CHECK' || constraint.skip_validation) return [];
       return [
         {
           at: constraint.location,
@@ -53,8 +55,8 @@ export const foreignKeyWithoutNotValid: Rule = {
   squawk: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
-      if (validatesInSameTransaction(cmd, context, 'foreign-key')) return [sameTransactionHit(table, cmd.name!)];
       if (!existing(context, table)) return [];
+      if (validatesInSameTransaction(cmd, context, 'foreign-key')) return [sameTransactionHit(table, cmd.name!)];
       const column = columnDef(cmd.def);
       const candidates =
         cmd.subtype === 'AT_AddConstraint' && cmd.def && 'Constraint' in cmd.def
@@ -157,11 +159,8 @@ export const reindexWithoutConcurrently: Rule = {
   squawk: ['require-concurrent-reindex'],
   check(statement) {
     if (!('ReindexStmt' in statement.node)) return [];
-    let concurrent = false;
-    walk(statement.node.ReindexStmt.params, (key, value) => {
-      if (key === 'DefElem' && value.defname === 'concurrently') concurrent = true;
-    });
-    return concurrent
+    // An option value PostgreSQL refuses (undefined) fails the statement before it locks anything.
+    return booleanOption(statement.node.ReindexStmt.params, 'concurrently') !== false
       ? []
       : [{ message: 'REINDEX without CONCURRENTLY locks the table against writes (and the index against reads) while it rebuilds' }];
   },
@@ -172,13 +171,7 @@ export function isConcurrent(statement: Statement): boolean {
   const node = statement.node;
   if ('IndexStmt' in node) return node.IndexStmt.concurrent === true;
   if ('DropStmt' in node) return node.DropStmt.removeType === 'OBJECT_INDEX' && node.DropStmt.concurrent === true;
-  if ('ReindexStmt' in node) {
-    let concurrent = false;
-    walk(node.ReindexStmt.params, (key, value) => {
-      if (key === 'DefElem' && value.defname === 'concurrently') concurrent = true;
-    });
-    return concurrent;
-  }
+  if ('ReindexStmt' in node) return booleanOption(node.ReindexStmt.params, 'concurrently') === true;
   return alterCommands(node).some(
     ({ cmd }) =>
       cmd.subtype === 'AT_DetachPartition' &&
@@ -225,6 +218,87 @@ export const truncateCascade: Rule = {
         at: locationOf(statement.node.TruncateStmt.relations),
         message:
           'TRUNCATE … CASCADE also empties every table with a foreign key to these, whatever their data, under ACCESS EXCLUSIVE locks',
+      },
+    ];
+  },
+};
+
+export const detachPartitionWithoutConcurrently: Rule = {
+  name: 'detach-partition-without-concurrently',
+  category: 'lock',
+  severity: 'error',
+  summary: 'DETACH PARTITION without CONCURRENTLY: ACCESS EXCLUSIVE on the parent and the partition, behind every running query.',
+  recipe: [
+    'PostgreSQL 14+: `ALTER TABLE parent DETACH PARTITION part CONCURRENTLY;` in a file the runner does not wrap in a transaction',
+    '(SHARE UPDATE EXCLUSIVE on the parent: reads and writes go on; not allowed when the parent has a default partition).',
+    'If it is interrupted, finish it with `ALTER TABLE parent DETACH PARTITION part FINALIZE;`.',
+  ].join('\n'),
+  squawk: [],
+  check(statement, context) {
+    return alterCommands(statement.node).flatMap(({ table, cmd }) => {
+      const partition = cmd.subtype === 'AT_DetachPartition' && cmd.def && 'PartitionCmd' in cmd.def ? cmd.def.PartitionCmd : undefined;
+      if (!partition || partition.concurrent || !existing(context, table)) return [];
+      return [
+        {
+          at: partition.name?.location,
+          message: `detaches ${tableName(partition.name)} from ${table} without CONCURRENTLY: both are locked ACCESS EXCLUSIVE, so every read and write of the parent waits${context.postgresVersion < 14 ? ' (CONCURRENTLY needs PostgreSQL 14)' : ''}`,
+        },
+      ];
+    });
+  },
+};
+
+export const domainCheckWithoutNotValid: Rule = {
+  name: 'domain-check-without-not-valid',
+  category: 'lock',
+  severity: 'error',
+  summary:
+    'ALTER DOMAIN … ADD CONSTRAINT without NOT VALID: checks every column of the domain, in every table, under a write-blocking SHARE lock.',
+  recipe: [
+    '1. `ALTER DOMAIN d ADD CONSTRAINT c CHECK (…) NOT VALID;` (new values are checked; no scan)',
+    '2. Later, at a quiet time: `ALTER DOMAIN d VALIDATE CONSTRAINT c;` (it still scans every table using the domain under a SHARE lock, which blocks writes: run it with a lock_timeout and a statement_timeout, and retry)',
+  ].join('\n'),
+  squawk: ['constraint-missing-not-valid'],
+  check(statement, context) {
+    const node = statement.node;
+    if (!('AlterDomainStmt' in node) || node.AlterDomainStmt.subtype !== 'C') return [];
+    const domain = dottedName(node.AlterDomainStmt.typeName);
+    const constraint =
+      node.AlterDomainStmt.def && 'Constraint' in node.AlterDomainStmt.def ? node.AlterDomainStmt.def.Constraint : undefined;
+    if (!constraint || constraint.skip_validation || !existing(context, domain)) return [];
+    return [
+      {
+        at: constraint.location,
+        message:
+          `adds ${constraint.contype === 'CONSTR_NOTNULL' ? 'NOT NULL' : 'CHECK'} ${constraint.conname ?? ''} to domain ${domain} without NOT VALID: every column of that domain, in every table, is checked while a SHARE lock blocks writes to those tables`.replace(
+            '  ',
+            ' ',
+          ),
+      },
+    ];
+  },
+};
+
+export const refreshWithoutConcurrently: Rule = {
+  name: 'refresh-without-concurrently',
+  category: 'lock',
+  severity: 'error',
+  summary: 'REFRESH MATERIALIZED VIEW without CONCURRENTLY: reads of the view wait for the whole refresh.',
+  recipe: [
+    '1. Give the view a unique index on plain columns: `CREATE UNIQUE INDEX CONCURRENTLY v_key ON v (id);`',
+    '2. `REFRESH MATERIALIZED VIEW CONCURRENTLY v;` (EXCLUSIVE lock: reads go on; it diffs the new result into the view)',
+  ].join('\n'),
+  squawk: [],
+  check(statement, context) {
+    const node = statement.node;
+    if (!('RefreshMatViewStmt' in node) || node.RefreshMatViewStmt.concurrent) return [];
+    const view = tableName(node.RefreshMatViewStmt.relation);
+    if (!existing(context, view)) return [];
+    if (node.RefreshMatViewStmt.skipData)
+      return [{ message: `empties materialized view ${view} (WITH NO DATA): every read of it fails until the next REFRESH` }];
+    return [
+      {
+        message: `refreshes materialized view ${view} without CONCURRENTLY: an ACCESS EXCLUSIVE lock makes every read of it wait until the query behind it has run again`,
       },
     ];
   },

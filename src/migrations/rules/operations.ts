@@ -1,6 +1,6 @@
 // How a migration runs against a live database: lock queues and long row locks.
 import type { Node, RangeVar } from 'libpg-query';
-import { alterCommands, droppedNames, tableName, walk } from '../ast.js';
+import { dottedName, alterCommands, booleanOption, droppedNames, tableName, walk } from '../ast.js';
 import type { Statement } from '../parse.js';
 import { isConcurrent } from './locks.js';
 import { existing, type LintContext, type Rule } from './rule.js';
@@ -38,8 +38,24 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
     const table = tableName(relation);
     return existing(context, table) ? table : undefined;
   }
-  if ('DropStmt' in node && (node.DropStmt.removeType === 'OBJECT_TABLE' || node.DropStmt.removeType === 'OBJECT_INDEX')) {
+  const dropsRelation = ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_MATVIEW'].includes(
+    ('DropStmt' in node && node.DropStmt.removeType) || '',
+  );
+  if ('DropStmt' in node && dropsRelation) {
     return droppedNames(node.DropStmt.objects).find((name) => !context.newTables.has(name) && !context.newIndexes.has(name));
+  }
+  // A plain refresh takes ACCESS EXCLUSIVE on the view: it queues behind its readers, and they behind it.
+  if ('RefreshMatViewStmt' in node) {
+    const view = tableName(node.RefreshMatViewStmt.relation);
+    return !node.RefreshMatViewStmt.concurrent && existing(context, view) ? view : undefined;
+  }
+  // Checking a domain's values (ADD CONSTRAINT without NOT VALID, VALIDATE) takes SHARE on every table using it.
+  if ('AlterDomainStmt' in node) {
+    const domain = node.AlterDomainStmt;
+    const def = domain.def && 'Constraint' in domain.def ? domain.def.Constraint : undefined;
+    const scans = domain.subtype === 'V' || (domain.subtype === 'C' && !def?.skip_validation);
+    const name = dottedName(domain.typeName);
+    return scans && existing(context, name) ? `the tables using domain ${name}` : undefined;
   }
   if ('LockStmt' in node) {
     // LOCK TABLE in SHARE mode or stronger blocks writers; ACCESS SHARE … SHARE UPDATE EXCLUSIVE do not.
@@ -55,13 +71,7 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
     );
   if ('ReindexStmt' in node)
     return tableName(node.ReindexStmt.relation) === '?' ? (node.ReindexStmt.name ?? '?') : tableName(node.ReindexStmt.relation);
-  if ('VacuumStmt' in node) {
-    let full = false;
-    walk(node.VacuumStmt.options, (key, value) => {
-      if (key === 'DefElem' && value.defname === 'full') full = true;
-    });
-    return full ? 'the vacuumed tables' : undefined;
-  }
+  if ('VacuumStmt' in node) return booleanOption(node.VacuumStmt.options, 'full') === true ? 'the vacuumed tables' : undefined;
   return undefined;
 }
 

@@ -8,10 +8,10 @@ import {
   constraints,
   formatType,
   locationOf,
-  walk,
+  booleanOption,
   type ColumnType,
 } from '../ast.js';
-import { existing, type Rule } from './rule.js';
+import { existing, type LintContext, type Rule } from './rule.js';
 
 // Built-in functions whose value is fixed for the statement (STABLE or IMMUTABLE): PostgreSQL 11+ stores
 // such a default once in the catalog instead of writing it into every row. Any other function may be
@@ -120,23 +120,101 @@ export const storedGeneratedColumn: Rule = {
   },
 };
 
+const widens = (a: number | undefined, b: number | undefined) => b === undefined || (a !== undefined && b >= a);
+const unlimitedText = (t: ColumnType) => t.name === 'text' || (t.name === 'varchar' && t.mods.length === 0);
+/** The most precise timestamp / time PostgreSQL stores: a limit of 6 is no limit. */
+const MAX_TIME_PRECISION = 6;
+/** interval's typmod range meaning "all fields" (INTERVAL_FULL_RANGE). */
+const INTERVAL_FULL_RANGE = 32767;
+
+export interface NoRewriteChange {
+  /** As the docs and the recipe show it. */
+  change: string;
+  /** First major version in which PostgreSQL skips the rewrite (9 stands for any 9.x, so 9.2 features say 10). */
+  since: number;
+  /** PostgreSQL still rebuilds the column's indexes (their operator class changes): safe only on an unindexed column. */
+  rebuildsIndexes?: true;
+  holds(from: ColumnType, to: ColumnType): boolean;
+}
+
+/**
+ * The type changes PostgreSQL makes without touching the rows (binary-coercible casts, or a limit that only
+ * loosens), per version, as its ALTER TABLE code decides (the types' length-coercion support functions).
+ * Deliberately absent: timestamp ↔ timestamptz, rewrite-free since 12 only when the session's TimeZone is
+ * UTC, which a migration file cannot show.
+ */
+export const NO_REWRITE: readonly NoRewriteChange[] = [
+  { change: 'the same type and limit', since: 9, holds: (a, b) => a.name === b.name && a.mods.join() === b.mods.join() },
+  {
+    change: 'varchar(n) → varchar(m ≥ n), varchar or text; varbit(n) → varbit(m ≥ n)',
+    since: 9,
+    holds: (a, b) =>
+      (a.name === 'varchar' && (unlimitedText(b) || (b.name === 'varchar' && widens(a.mods[0], b.mods[0])))) ||
+      (a.name === 'varbit' && b.name === 'varbit' && widens(a.mods[0], b.mods[0])),
+  },
+  { change: 'text → varchar (no limit)', since: 9, holds: (a, b) => a.name === 'text' && unlimitedText(b) },
+  {
+    change: 'numeric(p,s) → numeric(q ≥ p,s) or numeric',
+    since: 10,
+    holds: (a, b) =>
+      a.name === 'numeric' &&
+      b.name === 'numeric' &&
+      (b.mods.length === 0 || (widens(a.mods[0], b.mods[0]) && (a.mods[1] ?? 0) === (b.mods[1] ?? 0))),
+  },
+  {
+    change: 'timestamp / timestamptz / time / timetz (p) → the same type with precision q ≥ p, 6 or none',
+    since: 10,
+    holds: (a, b) =>
+      a.name === b.name &&
+      ['timestamp', 'timestamptz', 'time', 'timetz'].includes(a.name) &&
+      (widens(a.mods[0], b.mods[0]) || b.mods[0] === MAX_TIME_PRECISION),
+  },
+  {
+    change: 'interval(p) → interval(q ≥ p) or interval (all fields)',
+    since: 10,
+    holds: (a, b) =>
+      a.name === 'interval' &&
+      b.name === 'interval' &&
+      (b.mods.length === 0 || (b.mods[0] === INTERVAL_FULL_RANGE && (b.mods[1] === undefined || widens(a.mods[1], b.mods[1])))),
+  },
+  { change: 'cidr → inet', since: 9, holds: (a, b) => a.name === 'cidr' && b.name === 'inet' },
+  {
+    change: 'text / varchar / varchar(n) → citext, citext → text / varchar, on a column without an index',
+    since: 9,
+    rebuildsIndexes: true,
+    holds: (a, b) => (b.name === 'citext' && (a.name === 'text' || a.name === 'varchar')) || (a.name === 'citext' && unlimitedText(b)),
+  },
+];
+
+/** The allow-list entry that makes this change rewrite-free on `postgresVersion`, if any (ignoring indexes). */
+export function noRewriteChange(from: ColumnType, to: ColumnType, postgresVersion = Infinity): NoRewriteChange | undefined {
+  if (from.array !== to.array) return undefined;
+  return NO_REWRITE.find((entry) => postgresVersion >= entry.since && entry.holds(from, to));
+}
+
 /** True when PostgreSQL changes the type without touching the rows (binary-coercible, or a looser limit). */
-export function isBinaryCoercible(from: ColumnType, to: ColumnType): boolean {
-  if (from.array !== to.array) return false;
-  const widens = (a: number | undefined, b: number | undefined) => b === undefined || (a !== undefined && b >= a);
-  if (from.name === to.name) {
-    if (['varchar', 'varbit'].includes(from.name)) return widens(from.mods[0], to.mods[0]);
-    if (from.name === 'numeric')
-      return to.mods.length === 0 || (widens(from.mods[0], to.mods[0]) && (from.mods[1] ?? 0) === (to.mods[1] ?? 0));
-    if (from.name === 'timestamp' || from.name === 'timestamptz' || from.name === 'time' || from.name === 'interval')
-      return widens(from.mods[0], to.mods[0]) || to.mods.length === 0;
-    return from.mods.join() === to.mods.join();
-  }
-  const textual = (t: ColumnType) => t.name === 'text' || (t.name === 'varchar' && t.mods.length === 0);
-  if (from.name === 'varchar' && textual(to)) return true;
-  if (from.name === 'text' && textual(to)) return true;
-  if (from.name === 'cidr' && to.name === 'inet') return true;
-  return false;
+export function isBinaryCoercible(from: ColumnType, to: ColumnType, postgresVersion?: number): boolean {
+  return noRewriteChange(from, to, postgresVersion) !== undefined;
+}
+
+/** Why changing the column's type rewrites the table or its indexes; undefined when nothing is rewritten. */
+function typeChangeRewrite(
+  table: string,
+  column: string,
+  from: ColumnType | undefined,
+  to: ColumnType,
+  using: boolean,
+  context: LintContext,
+): string | undefined {
+  const what = from
+    ? `from ${formatType(from)} to ${formatType(to)}`
+    : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
+  const change = from && !using ? noRewriteChange(from, to, context.postgresVersion) : undefined;
+  if (!change)
+    return `changes ${table}.${column} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock`;
+  if (change.rebuildsIndexes && context.catalog.isIndexed(table, column))
+    return `changes ${table}.${column} ${what}: the rows stay, but every index on the column is rebuilt (its operator class changes) under an ACCESS EXCLUSIVE lock`;
+  return undefined;
 }
 
 export const alterColumnType: Rule = {
@@ -145,7 +223,9 @@ export const alterColumnType: Rule = {
   severity: 'error',
   summary: 'ALTER COLUMN … TYPE: rewrites the table (and its indexes) unless the change is binary-coercible.',
   recipe: [
-    'Safe without a rewrite: varchar(n) → varchar(m ≥ n), varchar → text, text → varchar, numeric(p,s) → numeric(q ≥ p,s), cidr → inet.',
+    `Safe without a rewrite: ${NO_REWRITE.slice(1)
+      .map((entry) => entry.change)
+      .join('; ')}.`,
     'Otherwise expand: add a column of the new type and write both (code or trigger);',
     'migrate: backfill in batches, switch reads;',
     'contract (a later release): drop the old column.',
@@ -156,16 +236,50 @@ export const alterColumnType: Rule = {
       const column = columnDef(cmd.def);
       const to = columnType(column?.typeName);
       if (cmd.subtype !== 'AT_AlterColumnType' || !column || !to || !existing(context, table)) return [];
-      const from = context.catalog.columnType(table, cmd.name ?? '');
-      const using = column.raw_default !== undefined;
-      if (from && !using && isBinaryCoercible(from, to)) return [];
-      const what = from
-        ? `from ${formatType(from)} to ${formatType(to)}`
-        : `to ${formatType(to)} (its old type is not in the migrations Rollgate read, so the change cannot be shown to be binary-coercible)`;
+      const name = cmd.name ?? '?';
+      const message = typeChangeRewrite(
+        table,
+        name,
+        context.catalog.columnType(table, name),
+        to,
+        column.raw_default !== undefined,
+        context,
+      );
+      return message ? [{ at: locationOf(column), message }] : [];
+    });
+  },
+};
+
+export const typeChangeWithCheck: Rule = {
+  name: 'type-change-with-check',
+  category: 'lock',
+  severity: 'error',
+  summary:
+    'A rewrite-free ALTER COLUMN … TYPE on a column a CHECK constraint reads: every row is re-checked under an ACCESS EXCLUSIVE lock.',
+  recipe: [
+    'In one transaction (a brief ACCESS EXCLUSIVE lock, no scan):',
+    '`ALTER TABLE t DROP CONSTRAINT c_check, ALTER COLUMN c TYPE <new type>, ADD CONSTRAINT c_check CHECK (…) NOT VALID;`',
+    'Then in a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT c_check;` (SHARE UPDATE EXCLUSIVE: reads and writes go on).',
+  ].join('\n'),
+  squawk: [],
+  check(statement, context) {
+    const commands = alterCommands(statement.node);
+    // Constraints the same statement drops are not re-checked.
+    const dropped = new Set(commands.filter(({ cmd }) => cmd.subtype === 'AT_DropConstraint').map(({ cmd }) => cmd.name));
+    return commands.flatMap(({ table, cmd }) => {
+      const column = columnDef(cmd.def);
+      const to = columnType(column?.typeName);
+      if (cmd.subtype !== 'AT_AlterColumnType' || !column || !to || !existing(context, table)) return [];
+      const name = cmd.name ?? '?';
+      const from = context.catalog.columnType(table, name);
+      // A rewrite re-checks too, but alter-column-type already flags it.
+      if (!from || typeChangeRewrite(table, name, from, to, column.raw_default !== undefined, context)) return [];
+      const checks = context.catalog.checksOn(table, name).filter((check) => !dropped.has(check));
+      if (!checks.length) return [];
       return [
         {
           at: locationOf(column),
-          message: `changes ${table}.${cmd.name ?? '?'} ${what}${using ? ' with USING' : ''}: the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock`,
+          message: `changes ${table}.${name} to ${formatType(to)} without a rewrite, but CHECK ${checks.join(', ')} reads it: PostgreSQL re-checks every row under an ACCESS EXCLUSIVE lock (reads and writes wait for the scan)`,
         },
       ];
     });
@@ -187,11 +301,7 @@ export const vacuumFullCluster: Rule = {
         { message: 'CLUSTER rewrites the table in index order under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' },
       ];
     if (!('VacuumStmt' in node)) return [];
-    let full = false;
-    walk(node.VacuumStmt.options, (key, value) => {
-      if (key === 'DefElem' && value.defname === 'full') full = true;
-    });
-    return full
+    return booleanOption(node.VacuumStmt.options, 'full') === true
       ? [{ message: 'VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy' }]
       : [];
   },

@@ -55,6 +55,26 @@ describe('rollgate lint-migrations', () => {
     expect(out).toContain('0 migration files checked');
   });
 
+  it('takes absolute paths: inside the directory as the relative file (with the catalog of the earlier files), outside as given', async () => {
+    write('db/migrations/002_type.sql', "SET lock_timeout = '1s';\nALTER TABLE users ALTER COLUMN name TYPE varchar(20);\n");
+    const inside = await cli(join(dir, 'db/migrations/002_type.sql'));
+    expect(inside.err).toBe('');
+    // text → varchar(20) is known to rewrite only because 001 (not named) said name is text.
+    expect(inside.out).toContain('db/migrations/002_type.sql:2:');
+    expect(inside.out).toContain('from text to varchar(20)');
+    expect(inside.out).not.toContain(dir);
+    const outside = mkdtempSync(join(tmpdir(), 'rollgate-lint-out-'));
+    try {
+      writeFileSync(join(outside, 'x.sql'), "SET lock_timeout = '1s';\nDROP TABLE users;\n");
+      const { code, out } = await cli(join(outside, 'x.sql'));
+      expect(code).toBe(1);
+      expect(out).toContain(`${join(outside, 'x.sql')}:2:1 error drop-table`);
+      expect((await cli(outside, '--format', 'json')).out).toContain('drop-table');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('lints the paths given, files or directories', async () => {
     write('sql/a.sql', "SET lock_timeout = '1s';\nTRUNCATE users CASCADE;\n");
     const { code, out } = await cli('sql', '--format', 'json');

@@ -33,10 +33,63 @@ describe('binary-coercible type changes', () => {
     ['timestamp', 'timestamptz', false],
     ['text[]', 'varchar[]', true],
     ['text', 'text[]', false],
+    ['timestamp(3)', 'timestamp(6)', true],
+    ['timestamp', 'timestamp(6)', true],
+    ['timestamp', 'timestamp(3)', false],
+    ['timestamptz(0)', 'timestamptz(3)', true],
+    ['timestamptz(3)', 'timestamptz(0)', false],
+    ['timestamptz(3)', 'timestamptz', true],
+    ['time(2)', 'time(5)', true],
+    ['time with time zone', 'time(3) with time zone', false],
+    ['timetz(1)', 'timetz(4)', true],
+    ['interval(3)', 'interval(6)', true],
+    ['interval(6)', 'interval(3)', false],
+    ['varbit(4)', 'varbit(8)', true],
+    ['text', 'citext', true],
+    ['varchar(10)', 'citext', true],
+    ['citext', 'text', true],
+    ['citext', 'varchar(10)', false],
   ];
   for (const [from, to, safe] of cases) {
     it(`${from} → ${to}: ${safe ? 'no rewrite' : 'rewrite'}`, () => expect(isBinaryCoercible(typeOf(from), typeOf(to))).toBe(safe));
   }
+
+  it('is exact per PostgreSQL version: 9.2 features are not assumed for a 9.x target', () => {
+    expect(isBinaryCoercible(typeOf('numeric(8,2)'), typeOf('numeric(12,2)'), 9)).toBe(false);
+    expect(isBinaryCoercible(typeOf('numeric(8,2)'), typeOf('numeric(12,2)'), 10)).toBe(true);
+    expect(isBinaryCoercible(typeOf('varchar(8)'), typeOf('varchar(12)'), 9)).toBe(true);
+    const catalog = new Catalog();
+    lint('CREATE TABLE t (p numeric(8,2));', {}, catalog);
+    expect(rulesOf(`${T}ALTER TABLE t ALTER COLUMN p TYPE numeric(12,2);`, { postgresVersion: 9 })).toEqual(['alter-column-type']);
+  });
+
+  it('text ↔ citext is rewrite-free only on a column no index covers (the index is rebuilt)', () => {
+    const catalog = new Catalog();
+    lint('CREATE TABLE u (a text, b text UNIQUE, c varchar(40)); CREATE INDEX u_c ON u (lower(c));', {}, catalog);
+    expect(found(`${T}ALTER TABLE u ALTER COLUMN a TYPE citext;`, {}, catalog)).toEqual([]);
+    const flagged = lint(`${T}ALTER TABLE u ALTER COLUMN b TYPE citext, ALTER COLUMN c TYPE citext;`, {}, catalog).findings;
+    expect(flagged.map((f) => f.rule)).toEqual(['alter-column-type', 'alter-column-type']);
+    expect(flagged[0]!.message).toContain('every index on the column is rebuilt');
+    lint('DROP INDEX u_c;', {}, catalog);
+    expect(found(`${T}ALTER TABLE u ALTER COLUMN c TYPE citext;`, {}, catalog)).toEqual([]);
+  });
+
+  it('type-change-with-check: a CHECK on the column (by name or by expression) is re-checked; one the statement drops is not', () => {
+    const catalog = new Catalog();
+    lint('CREATE TABLE n (a varchar(5), b varchar(5), c varchar(5), CONSTRAINT ab CHECK (a <> b));', {}, catalog);
+    expect(rulesOf(`${T}ALTER TABLE n ALTER COLUMN a TYPE varchar(9);`)).toEqual(['alter-column-type']);
+    expect(lint(`${T}ALTER TABLE n ALTER COLUMN b TYPE varchar(9);`, {}, catalog).findings[0]?.message).toContain('CHECK ab');
+    expect(found(`${T}ALTER TABLE n ALTER COLUMN c TYPE varchar(9);`, {}, catalog)).toEqual([]);
+    expect(
+      found(
+        `${T}ALTER TABLE n DROP CONSTRAINT ab, ALTER COLUMN a TYPE varchar(9), ADD CONSTRAINT ab CHECK (a <> b) NOT VALID;`,
+        {},
+        catalog,
+      ),
+    ).toEqual([]);
+    // A rewrite re-checks too, but alter-column-type says so: one finding, not two.
+    expect(rulesOf(`${T}ALTER TABLE n ALTER COLUMN a TYPE int USING a::int;`)).toEqual(['alter-column-type']);
+  });
 
   it('uses the type an earlier file gave the column; USING always rewrites; an unknown old type is flagged', () => {
     const catalog = new Catalog();
@@ -55,7 +108,58 @@ describe('binary-coercible type changes', () => {
   });
 });
 
+describe('options read with their values, as PostgreSQL reads them', () => {
+  for (const value of ['false', "'false'", 'off', 'OFF', '0', "'off'"]) {
+    it(`REINDEX (CONCURRENTLY ${value}) blocks; VACUUM (FULL ${value}) does not rewrite`, () => {
+      expect(rulesOf(`${T}REINDEX (CONCURRENTLY ${value}) INDEX i;`)).toEqual(['reindex-without-concurrently']);
+      expect(rulesOf(`${T}VACUUM (FULL ${value}) t;`)).toEqual([]);
+    });
+  }
+  for (const value of ['', ' true', " 'on'", ' 1', ' TRUE']) {
+    it(`REINDEX (CONCURRENTLY${value}) is concurrent; VACUUM (FULL${value}) rewrites`, () => {
+      expect(rulesOf(`-- migrate:up transaction:false\n${T}REINDEX (CONCURRENTLY${value}) INDEX i;`)).toEqual([]);
+      expect(rulesOf(`${T}REINDEX (CONCURRENTLY${value}) INDEX i;`)).toEqual(['concurrently-in-transaction']);
+      expect(rulesOf(`${T}VACUUM (FULL${value}) t;`)).toEqual(['vacuum-full-cluster']);
+    });
+  }
+  it('the last of a repeated option wins; a value PostgreSQL refuses fails the statement (nothing to flag)', () => {
+    expect(rulesOf(`${T}VACUUM (FULL, FULL false) t;`)).toEqual([]);
+    expect(rulesOf(`${T}VACUUM (FULL 2) t;`)).toEqual([]);
+    expect(rulesOf(`${T}REINDEX (CONCURRENTLY maybe) INDEX i;`)).toEqual([]);
+  });
+});
+
+describe('tables created in the same file', () => {
+  it('FOREIGN KEY … NOT VALID then VALIDATE, or CHECK, on a new table: nothing to block', () => {
+    const sql = `${T}CREATE TABLE items (id bigint, order_id bigint, qty int);
+ALTER TABLE items ADD CONSTRAINT items_order_fk FOREIGN KEY (order_id) REFERENCES orders (id) NOT VALID;
+ALTER TABLE items VALIDATE CONSTRAINT items_order_fk;
+ALTER TABLE items ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
+ALTER TABLE items VALIDATE CONSTRAINT qty_positive;`;
+    expect(found(sql)).toEqual([]);
+    expect(rulesOf(sql.replace(/CREATE TABLE items[^;]*;/, ''))).toEqual(['foreign-key-without-not-valid', 'check-without-not-valid']);
+  });
+
+  it('DROP VIEW, REFRESH and ALTER DOMAIN on objects created in the same file pass', () => {
+    const sql = `${T}CREATE VIEW v AS SELECT 1 AS id;\nDROP VIEW v;
+CREATE MATERIALIZED VIEW mv AS SELECT 1 AS id;\nREFRESH MATERIALIZED VIEW mv;\nDROP MATERIALIZED VIEW mv;
+CREATE DOMAIN positive AS int;\nALTER DOMAIN positive ADD CONSTRAINT p CHECK (VALUE > 0);`;
+    expect(found(sql)).toEqual([]);
+  });
+});
+
 describe('missing-lock-timeout', () => {
+  it('also covers DROP VIEW, a plain REFRESH and a checking ALTER DOMAIN, not a concurrent refresh or NOT VALID', () => {
+    expect(rulesOf('DROP VIEW v;')).toEqual(['drop-view', 'missing-lock-timeout']);
+    expect(rulesOf('REFRESH MATERIALIZED VIEW mv;')).toEqual(['refresh-without-concurrently', 'missing-lock-timeout']);
+    expect(rulesOf('ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);')).toEqual([
+      'domain-check-without-not-valid',
+      'missing-lock-timeout',
+    ]);
+    expect(rulesOf('REFRESH MATERIALIZED VIEW CONCURRENTLY mv;')).toEqual([]);
+    expect(rulesOf('ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID;')).toEqual([]);
+  });
+
   const alter = 'ALTER TABLE users ADD COLUMN x text;';
   it('speaks once per file, at the first locking statement', () => {
     expect(found(`${alter}\n${alter}`)).toEqual(['missing-lock-timeout@1:1']);
