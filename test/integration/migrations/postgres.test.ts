@@ -383,3 +383,245 @@ describe('rewrite rules: the flagged statement changes relfilenode, the safe for
     await admin.query(insertInto('parent'));
   });
 });
+
+describe('option values, as PostgreSQL reads them', () => {
+  it('REINDEX (CONCURRENTLY false | off | 0) blocks writers like a plain REINDEX; VACUUM (FULL false) neither rewrites nor blocks', async () => {
+    for (const value of ['false', "'false'", 'off', '0']) {
+      const statement = `REINDEX (CONCURRENTLY ${value}) INDEX parent_email_idx`;
+      expect(lintRules(statement)).toContain('reindex-without-concurrently');
+      // It even runs inside a transaction block, which a concurrent REINDEX cannot.
+      expect(await whileHeld(statement, 'parent', [insertInto('parent')])).toMatchObject({ blocked: [true] });
+    }
+    const full = 'VACUUM (FULL false) parent';
+    expect(lintRules(full)).toEqual([]);
+    expect(await queuedBehind(full)).toMatchObject({ blocked: false, result: 'ok' });
+    expect(await rewrites(full)).toBe(false);
+    expect(lintRules('VACUUM (FULL 1) parent')).toContain('vacuum-full-cluster');
+    expect(await rewrites('VACUUM (FULL 1) parent')).toBe(true);
+  });
+});
+
+describe('rules beyond squawk, proven the same way', () => {
+  const readOf = (relation: string) => `SELECT count(*) FROM ${relation}`;
+
+  it('detach-partition-without-concurrently: DETACH holds ACCESS EXCLUSIVE on the parent (reads wait); CONCURRENTLY lets reads and writes through', async () => {
+    await admin.query(`
+      DROP TABLE IF EXISTS m CASCADE;
+      CREATE TABLE m (id bigint, at date) PARTITION BY RANGE (at);
+      CREATE TABLE m_2023 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+      CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      INSERT INTO m SELECT g, DATE '2023-01-01' + (g % 700) FROM generate_series(1, 2000) g;
+    `);
+    const flagged = 'ALTER TABLE m DETACH PARTITION m_2023';
+    expect(lintRules(flagged)).toContain('detach-partition-without-concurrently');
+    const held = await whileHeld(flagged, 'm', [readOf('m'), "INSERT INTO m VALUES (1, '2024-02-02')"]);
+    expect(held.modes).toContain('AccessExclusiveLock');
+    expect(held.blocked).toEqual([true, true]);
+
+    const safe = 'ALTER TABLE m DETACH PARTITION m_2023 CONCURRENTLY';
+    expect(lintRules(`--! no-transaction\n${safe};`)).toEqual([]);
+    const concurrent = await queuedBehind(safe, { holderSql: readOf('m'), write: "INSERT INTO m VALUES (2, '2024-03-03')" });
+    expect(concurrent).toMatchObject({ blocked: false, result: 'ok' });
+    expect(await writeBlocked(readOf('m'))).toBe(false);
+  });
+
+  it('domain-check-without-not-valid: ADD CONSTRAINT scans under SHARE on every table using the domain; NOT VALID takes no table lock (VALIDATE still takes SHARE on PostgreSQL 15)', async () => {
+    await admin.query(`
+      DROP TABLE IF EXISTS priced; DROP DOMAIN IF EXISTS price;
+      CREATE DOMAIN price AS numeric(10,2);
+      CREATE TABLE priced (id bigint PRIMARY KEY, p price);
+      INSERT INTO priced SELECT g, g FROM generate_series(1, 2000) g;
+    `);
+    const write = () => `INSERT INTO priced VALUES (${nextId++}, 1)`;
+    const flagged = 'ALTER DOMAIN price ADD CONSTRAINT price_positive CHECK (VALUE > 0)';
+    expect(lintRules(flagged)).toContain('domain-check-without-not-valid');
+    const held = await whileHeld(flagged, 'priced', [write()]);
+    expect(held.modes).toContain('ShareLock');
+    expect(held.blocked).toEqual([true]);
+
+    const safe = `${flagged} NOT VALID`;
+    expect(lintRules(safe)).toEqual([]);
+    const notValid = await whileHeld(safe, 'priced', [write()]);
+    expect(notValid).toEqual({ modes: [], blocked: [false] });
+
+    await admin.query(safe);
+    const validate = await whileHeld('ALTER DOMAIN price VALIDATE CONSTRAINT price_positive', 'priced', [write()]);
+    if (db.version < 18) expect(validate).toMatchObject({ modes: ['ShareLock'], blocked: [true] });
+  });
+
+  it('type-change-with-check: a rewrite-free type change re-runs every CHECK on every row under ACCESS EXCLUSIVE; dropping it and re-adding it NOT VALID does not', async () => {
+    await admin.query(`
+      DROP SEQUENCE IF EXISTS check_calls; CREATE SEQUENCE check_calls;
+      CREATE OR REPLACE FUNCTION counted(v text) RETURNS boolean LANGUAGE plpgsql AS $$
+        BEGIN PERFORM nextval('check_calls'); RETURN v IS NOT NULL; END $$;
+      ALTER TABLE parent ADD CONSTRAINT name_counted CHECK (counted(name));
+    `);
+    const calls = async () => Number((await admin.query<{ n: string }>('SELECT last_value AS n FROM check_calls')).rows[0]!.n);
+    const known = `CREATE TABLE parent (id bigint PRIMARY KEY, email text, v int, name varchar(10) CONSTRAINT name_counted CHECK (counted(name)));`;
+    const lintAfterCreate = (sql: string) => {
+      const settings = migrationsSchema.parse({});
+      const catalog = new Catalog();
+      lintSql(known, 'create.sql', settings, catalog);
+      return lintSql(`SET lock_timeout = '1s';\n${sql}`, 'alter.sql', settings, catalog).findings.map((f) => f.rule);
+    };
+    const flagged = 'ALTER TABLE parent ALTER COLUMN name TYPE varchar(20)';
+    expect(lintAfterCreate(`${flagged};`)).toEqual(['type-change-with-check']);
+    const before = await calls();
+    const held = await whileHeld(flagged, 'parent', [readOf('parent')]);
+    expect(held.modes).toContain('AccessExclusiveLock');
+    expect(held.blocked).toEqual([true]);
+    expect((await calls()) - before).toBeGreaterThanOrEqual(2000);
+    expect(await rewrites(flagged)).toBe(false);
+
+    const safe =
+      'ALTER TABLE parent DROP CONSTRAINT name_counted, ALTER COLUMN name TYPE varchar(30), ADD CONSTRAINT name_counted CHECK (counted(name)) NOT VALID';
+    expect(lintAfterCreate(`${safe};`)).toEqual([]);
+    const quiet = await calls();
+    expect(await rewrites(safe)).toBe(false);
+    expect(await calls()).toBe(quiet);
+  });
+
+  it('refresh-without-concurrently: REFRESH holds ACCESS EXCLUSIVE on the view (reads wait); CONCURRENTLY holds EXCLUSIVE (reads go on)', async () => {
+    await admin.query(`
+      DROP MATERIALIZED VIEW IF EXISTS parent_totals;
+      CREATE MATERIALIZED VIEW parent_totals AS SELECT id, v FROM parent;
+      CREATE UNIQUE INDEX parent_totals_id ON parent_totals (id);
+    `);
+    const flagged = 'REFRESH MATERIALIZED VIEW parent_totals';
+    expect(lintRules(flagged)).toContain('refresh-without-concurrently');
+    const held = await whileHeld(flagged, 'parent_totals', [readOf('parent_totals')]);
+    expect(held.modes).toContain('AccessExclusiveLock');
+    expect(held.blocked).toEqual([true]);
+
+    const safe = 'REFRESH MATERIALIZED VIEW CONCURRENTLY parent_totals';
+    expect(lintRules(safe)).toEqual([]);
+    const concurrent = await whileHeld(safe, 'parent_totals', [readOf('parent_totals')]);
+    expect(concurrent.modes).toContain('ExclusiveLock');
+    expect(concurrent.modes).not.toContain('AccessExclusiveLock');
+    expect(concurrent.blocked).toEqual([false]);
+  });
+
+  it("drop-view: the old version's query fails after it; before it, DROP VIEW queued behind a long read blocks every later read (missing-lock-timeout)", async () => {
+    await admin.query('CREATE OR REPLACE VIEW active_parents AS SELECT id, email FROM parent WHERE v > 0');
+    expect(lintSql('DROP VIEW active_parents;', 'm.sql', migrationsSchema.parse({})).findings.map((f) => f.rule)).toEqual([
+      'drop-view',
+      'missing-lock-timeout',
+    ]);
+    const queued = await queuedBehind('DROP VIEW active_parents', { holderSql: readOf('active_parents'), write: readOf('active_parents') });
+    expect(queued.waiting).toEqual([{ locktype: 'relation', mode: 'AccessExclusiveLock' }]);
+    expect(queued).toMatchObject({ blocked: true, result: 'ok' });
+    await expect(admin.query(readOf('active_parents'))).rejects.toMatchObject({ code: '42P01' });
+  });
+
+  it('rename-schema, rename-enum-value, drop-not-null: what the old version runs fails, or meets what it never saw', async () => {
+    await admin.query(`
+      DROP SCHEMA IF EXISTS billing CASCADE; DROP SCHEMA IF EXISTS invoicing CASCADE; DROP TYPE IF EXISTS order_status;
+      CREATE SCHEMA billing; CREATE TABLE billing.invoices (id bigint);
+      CREATE TYPE order_status AS ENUM ('open', 'canceled'); ALTER TABLE child ADD COLUMN status order_status;
+      ALTER TABLE child ALTER COLUMN qty SET NOT NULL;
+    `);
+    const renameSchema = 'ALTER SCHEMA billing RENAME TO invoicing';
+    expect(lintRules(renameSchema)).toEqual(['rename-schema']);
+    await admin.query(renameSchema);
+    await expect(admin.query('SELECT * FROM billing.invoices')).rejects.toMatchObject({ code: '42P01' });
+
+    const renameValue = "ALTER TYPE order_status RENAME VALUE 'canceled' TO 'cancelled'";
+    expect(lintRules(renameValue)).toEqual(['rename-enum-value']);
+    await admin.query(renameValue);
+    await expect(admin.query(`INSERT INTO child (id, qty, status) VALUES (${nextId++}, 1, 'canceled')`)).rejects.toMatchObject({
+      code: '22P02',
+    });
+    expect(lintRules("ALTER TYPE order_status ADD VALUE 'closed'")).toEqual([]);
+
+    const dropNotNull = 'ALTER TABLE child ALTER COLUMN qty DROP NOT NULL';
+    expect(lintRules(dropNotNull)).toEqual(['drop-not-null']);
+    await admin.query(dropNotNull);
+    // The new version may now write a NULL, which the old version's `qty * price` reads.
+    await admin.query(`INSERT INTO child (id, qty) VALUES (${nextId++}, NULL)`);
+    expect((await admin.query('SELECT count(*)::int AS n FROM child WHERE qty IS NULL')).rows[0].n).toBe(1);
+  });
+
+  it('drop-database: PostgreSQL refuses it inside a transaction and while a session is connected', async () => {
+    expect(lintRules('DROP DATABASE legacy')).toEqual(['drop-database']);
+    await admin.query('DROP DATABASE IF EXISTS legacy');
+    await admin.query('CREATE DATABASE legacy');
+    const session = await db.session();
+    await session.query('BEGIN');
+    await expect(session.query('DROP DATABASE legacy')).rejects.toMatchObject({ code: '25001' });
+    await session.query('ROLLBACK');
+    const app = new (await import('pg')).default.Client({ host: '127.0.0.1', port: db.port, user: 'postgres', database: 'legacy' });
+    await app.connect();
+    await expect(admin.query('DROP DATABASE legacy')).rejects.toMatchObject({ code: '55006' });
+    await app.end();
+    await session.end();
+  });
+
+  it('new-table exemption: FOREIGN KEY … NOT VALID + VALIDATE on a table created in the same transaction locks what CREATE TABLE … REFERENCES locks', async () => {
+    const split = `CREATE TABLE items (id bigint, parent_id bigint);
+ALTER TABLE items ADD CONSTRAINT items_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;
+ALTER TABLE items VALIDATE CONSTRAINT items_parent_fk;`;
+    expect(lintRules(split)).toEqual([]);
+    const inline = 'CREATE TABLE items (id bigint, parent_id bigint REFERENCES parent (id))';
+    const [a, b] = [await whileHeld(split, 'parent', [readOf('parent')]), await whileHeld(inline, 'parent', [readOf('parent')])];
+    const writeBlocking = (modes: string[]) => modes.filter((mode) => WRITE_BLOCKING.includes(mode));
+    expect(writeBlocking(a.modes)).toEqual(writeBlocking(b.modes));
+    expect(a.blocked).toEqual([false]);
+    expect(b.blocked).toEqual([false]);
+  });
+});
+
+describe('no rewrite where PostgreSQL rewrites nothing (the allow-list), a rewrite where it does', () => {
+  beforeEach(async () => {
+    await admin.query(`
+      CREATE EXTENSION IF NOT EXISTS citext;
+      DROP TABLE IF EXISTS times;
+      CREATE TABLE times (id bigint, a timestamp(3), b timestamptz(0), c time(2), d timetz(1), e timestamp, s text, t text, u varchar(40), w citext);
+      INSERT INTO times SELECT g, now(), now(), now(), now(), now(), 's' || g, 't' || g, 'u' || g, 'w' || g FROM generate_series(1, 2000) g;
+      CREATE INDEX times_t ON times (t);
+    `);
+  });
+  const known =
+    'CREATE TABLE times (id bigint, a timestamp(3), b timestamptz(0), c time(2), d timetz(1), e timestamp, s text, t text, u varchar(40), w citext); CREATE INDEX times_t ON times (t);';
+  const lintAfterCreate = (sql: string) => {
+    const settings = migrationsSchema.parse({});
+    const catalog = new Catalog();
+    lintSql(known, 'create.sql', settings, catalog);
+    return lintSql(`SET lock_timeout = '1s';\n${sql}`, 'alter.sql', settings, catalog)
+      .findings.map((f) => f.rule)
+      .filter((rule) => rule !== 'timestamp-without-time-zone');
+  };
+  const indexNode = async () => (await admin.query<{ n: string }>("SELECT pg_relation_filenode('times_t')::text AS n")).rows[0]!.n;
+
+  it('precision increases, text / varchar ↔ citext on an unindexed column: nothing flagged, nothing rewritten', async () => {
+    for (const statement of [
+      'ALTER TABLE times ALTER COLUMN a TYPE timestamp(6)',
+      'ALTER TABLE times ALTER COLUMN b TYPE timestamptz(3)',
+      'ALTER TABLE times ALTER COLUMN c TYPE time(5)',
+      'ALTER TABLE times ALTER COLUMN d TYPE timetz(4)',
+      'ALTER TABLE times ALTER COLUMN e TYPE timestamp(6)',
+      'ALTER TABLE times ALTER COLUMN s TYPE citext',
+      'ALTER TABLE times ALTER COLUMN u TYPE citext',
+      'ALTER TABLE times ALTER COLUMN w TYPE text',
+    ]) {
+      expect(lintAfterCreate(`${statement};`), statement).toEqual([]);
+      expect(await rewrites(statement, 'times'), statement).toBe(false);
+    }
+  });
+
+  it('precision decreases, citext → varchar(n): flagged, rewritten; text → citext on an indexed column rebuilds the index', async () => {
+    for (const statement of [
+      'ALTER TABLE times ALTER COLUMN c TYPE time(0)',
+      'ALTER TABLE times ALTER COLUMN a TYPE timestamp(1)',
+      'ALTER TABLE times ALTER COLUMN e TYPE timestamp(3)',
+      'ALTER TABLE times ALTER COLUMN w TYPE varchar(10)',
+    ]) {
+      expect(lintAfterCreate(`${statement};`), statement).toEqual(['alter-column-type']);
+      expect(await rewrites(statement, 'times'), statement).toBe(true);
+    }
+    const indexed = 'ALTER TABLE times ALTER COLUMN t TYPE citext';
+    expect(lintAfterCreate(`${indexed};`)).toEqual(['alter-column-type']);
+    const before = await indexNode();
+    expect(await rewrites(indexed, 'times')).toBe(false);
+    expect(await indexNode()).not.toBe(before);
+  });
+});
