@@ -16,6 +16,14 @@ export const dropColumn: Rule = {
     `3. ${LATER_RELEASE} Rollgate checks this from git history when run with --base/--head.`,
   ].join('\n'),
   squawk: ['ban-drop-column'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … DROP COLUMN',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'brief',
+      safe: 'stop using the column, roll out, then drop it (same lock, brief)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node)
       .filter(({ table, cmd }) => cmd.subtype === 'AT_DropColumn' && existing(context, table))
@@ -32,6 +40,7 @@ export const dropTable: Rule = {
   summary: 'DROP TABLE while the old version may still use the table.',
   recipe: ['1. Release code that no longer uses the table.', '2. Roll that release out to 100%.', `3. ${LATER_RELEASE}`].join('\n'),
   squawk: ['ban-drop-table'],
+  locks: [{ statement: 'DROP TABLE', lock: 'ACCESS EXCLUSIVE', holds: 'brief', safe: 'stop using the table, roll out, then drop it' }],
   check(statement, context) {
     if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_TABLE') return [];
     return droppedNames(statement.node.DropStmt.objects)
@@ -53,6 +62,14 @@ export const renameColumn: Rule = {
     'Contract (a later release): stop writing `old_name`, roll out, then `ALTER TABLE t DROP COLUMN old_name;`.',
   ].join('\n'),
   squawk: ['renaming-column'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … RENAME COLUMN',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'brief',
+      safe: 'add the new column, write both, backfill, switch reads, drop the old one',
+    },
+  ],
   check(statement, context) {
     if (!('RenameStmt' in statement.node)) return [];
     const rename = statement.node.RenameStmt;
@@ -77,6 +94,14 @@ export const renameTable: Rule = {
     'Contract (a later release): `DROP VIEW old;`.',
   ].join('\n'),
   squawk: ['renaming-table'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … RENAME TO',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'brief',
+      safe: 'rename and `CREATE VIEW old AS SELECT * FROM new` in one transaction; drop the view later',
+    },
+  ],
   check(statement, context) {
     if (!('RenameStmt' in statement.node)) return [];
     const rename = statement.node.RenameStmt;
@@ -102,6 +127,14 @@ export const setNotNull: Rule = {
     '4. PostgreSQL 12+: `ALTER TABLE t ALTER COLUMN c SET NOT NULL;` uses the valid check instead of scanning; then `ALTER TABLE t DROP CONSTRAINT t_c_not_null;`',
   ].join('\n'),
   squawk: ['adding-not-nullable-field'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ALTER COLUMN … SET NOT NULL',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'scan',
+      safe: '`ADD CONSTRAINT … CHECK (c IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` (SHARE UPDATE EXCLUSIVE), then SET NOT NULL skips the scan (12+)',
+    },
+  ],
   check(statement, context) {
     return (
       alterCommands(statement.node)
@@ -159,6 +192,15 @@ export const dropView: Rule = {
   summary: 'DROP VIEW / DROP MATERIALIZED VIEW while the old version may still query it (and the drop waits behind every reader).',
   recipe: ['1. Release code that no longer queries the view.', '2. Roll that release out to 100%.', `3. ${LATER_RELEASE}`].join('\n'),
   squawk: [],
+  locks: [
+    {
+      statement: 'DROP VIEW / DROP MATERIALIZED VIEW',
+      lock: 'ACCESS EXCLUSIVE',
+      on: 'the view',
+      holds: 'brief',
+      safe: 'stop querying the view, roll out, then drop it',
+    },
+  ],
   check(statement, context) {
     const node = statement.node;
     if (!('DropStmt' in node) || (node.DropStmt.removeType !== 'OBJECT_VIEW' && node.DropStmt.removeType !== 'OBJECT_MATVIEW')) return [];
@@ -230,6 +272,14 @@ export const dropNotNull: Rule = {
     '3. Only a release after that may write NULL.',
   ].join('\n'),
   squawk: ['ban-drop-not-null'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ALTER COLUMN … DROP NOT NULL',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'brief',
+      safe: 'release code that reads NULLs first; write NULLs only a release later',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node)
       .filter(({ table, cmd }) => cmd.subtype === 'AT_DropNotNull' && existing(context, table))

@@ -22,6 +22,14 @@ export const checkWithoutNotValid: Rule = {
     '2. In a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT c;` (scans under SHARE UPDATE EXCLUSIVE: reads and writes go on)',
   ].join('\n'),
   squawk: ['constraint-missing-not-valid'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ADD CONSTRAINT … CHECK',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'scan',
+      safe: '`… NOT VALID`, then `VALIDATE CONSTRAINT` in another transaction (SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
       // A table created in this file has no reader or writer to block, whatever the scan.
@@ -53,6 +61,15 @@ export const foreignKeyWithoutNotValid: Rule = {
     '2. In a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT t_fk;` (SHARE UPDATE EXCLUSIVE on t, ROW SHARE on p: writes go on)',
   ].join('\n'),
   squawk: ['adding-foreign-key-constraint', 'constraint-missing-not-valid'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ADD FOREIGN KEY',
+      lock: 'SHARE ROW EXCLUSIVE',
+      on: 'the table and the referenced table',
+      holds: 'scan',
+      safe: '`… NOT VALID`, then `VALIDATE CONSTRAINT` in another transaction (SHARE UPDATE EXCLUSIVE; ROW SHARE on the referenced table)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }): RuleHit[] => {
       if (!existing(context, table)) return [];
@@ -84,6 +101,14 @@ export const uniqueWithoutIndex: Rule = {
     '2. `ALTER TABLE t ADD CONSTRAINT t_x_key UNIQUE USING INDEX t_x_key;` (or PRIMARY KEY USING INDEX, once the columns are NOT NULL): a brief lock, no build',
   ].join('\n'),
   squawk: ['disallowed-unique-constraint', 'adding-serial-primary-key-field', 'constraint-missing-not-valid'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ADD UNIQUE / PRIMARY KEY / EXCLUDE',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'build',
+      safe: '`CREATE UNIQUE INDEX CONCURRENTLY` (SHARE UPDATE EXCLUSIVE), then `ADD CONSTRAINT … USING INDEX` (brief)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       if (!existing(context, table)) return [];
@@ -116,6 +141,14 @@ export const indexWithoutConcurrently: Rule = {
     'If it fails it leaves an INVALID index: `DROP INDEX CONCURRENTLY i;` and run it again.',
   ].join('\n'),
   squawk: ['require-concurrent-index-creation'],
+  locks: [
+    {
+      statement: 'CREATE INDEX',
+      lock: 'SHARE',
+      holds: 'build',
+      safe: '`CREATE INDEX CONCURRENTLY` outside a transaction (SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement, context) {
     if (!('IndexStmt' in statement.node)) return [];
     const index = statement.node.IndexStmt;
@@ -136,6 +169,15 @@ export const dropIndexWithoutConcurrently: Rule = {
   summary: 'DROP INDEX without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock on the table.',
   recipe: '`DROP INDEX CONCURRENTLY i;` in a file the runner does not wrap in a transaction.',
   squawk: ['require-concurrent-index-deletion'],
+  locks: [
+    {
+      statement: 'DROP INDEX',
+      lock: 'ACCESS EXCLUSIVE',
+      on: "the index's table",
+      holds: 'brief',
+      safe: '`DROP INDEX CONCURRENTLY` outside a transaction (SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement, context) {
     if (!('DropStmt' in statement.node) || statement.node.DropStmt.removeType !== 'OBJECT_INDEX' || statement.node.DropStmt.concurrent)
       return [];
@@ -157,6 +199,15 @@ export const reindexWithoutConcurrently: Rule = {
     'Before 12: `CREATE INDEX CONCURRENTLY i_new …;` then `DROP INDEX CONCURRENTLY i;` and `ALTER INDEX i_new RENAME TO i;`.',
   ].join('\n'),
   squawk: ['require-concurrent-reindex'],
+  locks: [
+    {
+      statement: 'REINDEX (also `(CONCURRENTLY false)`)',
+      lock: 'SHARE',
+      on: 'the table (ACCESS EXCLUSIVE on the index: reads that use it wait)',
+      holds: 'build',
+      safe: '`REINDEX … CONCURRENTLY` outside a transaction (12+; SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement) {
     if (!('ReindexStmt' in statement.node)) return [];
     // An option value PostgreSQL refuses (undefined) fails the statement before it locks anything.
@@ -211,6 +262,15 @@ export const truncateCascade: Rule = {
   recipe:
     'Name every table to empty explicitly (`TRUNCATE a, b;`) after checking what references them; plain TRUNCATE refuses when another table still references it.',
   squawk: ['ban-truncate-cascade'],
+  locks: [
+    {
+      statement: 'TRUNCATE … CASCADE',
+      lock: 'ACCESS EXCLUSIVE',
+      on: 'every table with a foreign key to it',
+      holds: 'brief',
+      safe: 'TRUNCATE the tables named explicitly',
+    },
+  ],
   check(statement) {
     if (!('TruncateStmt' in statement.node) || statement.node.TruncateStmt.behavior !== 'DROP_CASCADE') return [];
     return [
@@ -234,6 +294,15 @@ export const detachPartitionWithoutConcurrently: Rule = {
     'If it is interrupted, finish it with `ALTER TABLE parent DETACH PARTITION part FINALIZE;`.',
   ].join('\n'),
   squawk: [],
+  locks: [
+    {
+      statement: 'ALTER TABLE … DETACH PARTITION',
+      lock: 'ACCESS EXCLUSIVE',
+      on: 'the parent and the partition',
+      holds: 'brief',
+      safe: '`DETACH PARTITION … CONCURRENTLY` outside a transaction (14+; SHARE UPDATE EXCLUSIVE on the parent)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       const partition = cmd.subtype === 'AT_DetachPartition' && cmd.def && 'PartitionCmd' in cmd.def ? cmd.def.PartitionCmd : undefined;
@@ -259,6 +328,15 @@ export const domainCheckWithoutNotValid: Rule = {
     '2. Later, at a quiet time: `ALTER DOMAIN d VALIDATE CONSTRAINT c;` (it still scans every table using the domain under a SHARE lock, which blocks writes: run it with a lock_timeout and a statement_timeout, and retry)',
   ].join('\n'),
   squawk: ['constraint-missing-not-valid'],
+  locks: [
+    {
+      statement: 'ALTER DOMAIN … ADD CONSTRAINT',
+      lock: 'SHARE',
+      on: 'every table with a column of the domain',
+      holds: 'scan',
+      safe: '`… NOT VALID` (no table lock); `VALIDATE CONSTRAINT` at a quiet time (still SHARE while it scans, on 15)',
+    },
+  ],
   check(statement, context) {
     const node = statement.node;
     if (!('AlterDomainStmt' in node) || node.AlterDomainStmt.subtype !== 'C') return [];
@@ -289,6 +367,15 @@ export const refreshWithoutConcurrently: Rule = {
     '2. `REFRESH MATERIALIZED VIEW CONCURRENTLY v;` (EXCLUSIVE lock: reads go on; it diffs the new result into the view)',
   ].join('\n'),
   squawk: [],
+  locks: [
+    {
+      statement: 'REFRESH MATERIALIZED VIEW',
+      lock: 'ACCESS EXCLUSIVE',
+      on: 'the view',
+      holds: 'refresh',
+      safe: '`REFRESH MATERIALIZED VIEW CONCURRENTLY` with a unique index on the view (EXCLUSIVE: reads go on)',
+    },
+  ],
   check(statement, context) {
     const node = statement.node;
     if (!('RefreshMatViewStmt' in node) || node.RefreshMatViewStmt.concurrent) return [];

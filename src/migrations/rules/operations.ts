@@ -126,6 +126,15 @@ export const unbatchedWrite: Rule = {
     'or by key range: `… WHERE id >= $1 AND id < $1 + 1000`. Run it from a script after the deploy, not in the schema migration.',
   ].join('\n'),
   squawk: [],
+  locks: [
+    {
+      statement: 'UPDATE / DELETE of many rows in one statement',
+      lock: 'ROW EXCLUSIVE',
+      on: 'every matched row, until commit',
+      holds: 'commit',
+      safe: 'batches of ~1000 rows, each its own transaction',
+    },
+  ],
   check(statement, context) {
     const node = statement.node;
     const write =

@@ -75,6 +75,14 @@ export const addColumnRewrite: Rule = {
     'Migrate: backfill existing rows in batches (`UPDATE t SET c = <expr> WHERE id IN (SELECT id FROM t WHERE c IS NULL LIMIT 1000);` until no row is left).',
   ].join('\n'),
   squawk: ['adding-field-with-default', 'adding-serial-primary-key-field'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ADD COLUMN … DEFAULT random() / serial / identity',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'rewrite',
+      safe: 'ADD COLUMN without a default (or a constant one, 11+), SET DEFAULT, backfill in batches (ROW EXCLUSIVE)',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       const column = columnDef(cmd.def);
@@ -103,6 +111,14 @@ export const storedGeneratedColumn: Rule = {
     'PostgreSQL 18+: a VIRTUAL generated column is computed on read and needs no rewrite.',
   ].join('\n'),
   squawk: ['adding-field-with-default'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ADD COLUMN … GENERATED ALWAYS AS (…) STORED',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'rewrite',
+      safe: 'a plain column set by a trigger, backfilled in batches',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       const column = columnDef(cmd.def);
@@ -231,6 +247,14 @@ export const alterColumnType: Rule = {
     'contract (a later release): drop the old column.',
   ].join('\n'),
   squawk: ['changing-column-type'],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ALTER COLUMN … TYPE (not on the no-rewrite list)',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'rewrite',
+      safe: 'a new column of the new type, written by both versions, backfilled in batches',
+    },
+  ],
   check(statement, context) {
     return alterCommands(statement.node).flatMap(({ table, cmd }) => {
       const column = columnDef(cmd.def);
@@ -262,6 +286,14 @@ export const typeChangeWithCheck: Rule = {
     'Then in a separate transaction: `ALTER TABLE t VALIDATE CONSTRAINT c_check;` (SHARE UPDATE EXCLUSIVE: reads and writes go on).',
   ].join('\n'),
   squawk: [],
+  locks: [
+    {
+      statement: 'ALTER TABLE … ALTER COLUMN … TYPE (no rewrite) on a column a CHECK reads',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'scan',
+      safe: 'drop the CHECK, change the type, re-add the CHECK NOT VALID in one statement; VALIDATE later (SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement, context) {
     const commands = alterCommands(statement.node);
     // Constraints the same statement drops are not re-checked.
@@ -294,6 +326,14 @@ export const vacuumFullCluster: Rule = {
   recipe:
     'Use an online tool (pg_repack, pg_squeeze) outside the deploy, or a plain `VACUUM` (no exclusive lock) to reclaim space for reuse.',
   squawk: ['prefer-repack'],
+  locks: [
+    {
+      statement: 'VACUUM FULL / CLUSTER',
+      lock: 'ACCESS EXCLUSIVE',
+      holds: 'rewrite',
+      safe: 'pg_repack / pg_squeeze outside the deploy, or a plain VACUUM (SHARE UPDATE EXCLUSIVE)',
+    },
+  ],
   check(statement) {
     const node = statement.node;
     if ('ClusterStmt' in node)

@@ -31,6 +31,34 @@ export interface RuleHit {
   recipe?: string;
 }
 
+/** PostgreSQL's table lock modes a migration statement takes (ROW EXCLUSIVE: a row write's). */
+export type LockMode =
+  'ACCESS EXCLUSIVE' | 'EXCLUSIVE' | 'SHARE ROW EXCLUSIVE' | 'SHARE' | 'SHARE UPDATE EXCLUSIVE' | 'ROW EXCLUSIVE' | 'ROW SHARE' | 'none';
+
+/** What the application's queries wait for while a lock of each mode is held (PostgreSQL's conflict table). */
+export const LOCK_BLOCKS: Record<LockMode, string> = {
+  'ACCESS EXCLUSIVE': 'reads and writes',
+  EXCLUSIVE: 'writes (reads go on)',
+  'SHARE ROW EXCLUSIVE': 'writes (reads go on)',
+  SHARE: 'writes (reads go on)',
+  'SHARE UPDATE EXCLUSIVE': 'nothing the application does (only other DDL and VACUUM)',
+  'ROW EXCLUSIVE': 'nothing at table level (other writers of the same rows wait)',
+  'ROW SHARE': 'nothing the application does',
+  none: 'nothing',
+};
+
+/** One statement form a rule flags, as the generated lock table in docs/migrations.md shows it. */
+export interface LockClaim {
+  statement: string;
+  lock: LockMode;
+  /** What is locked, when not just the statement's table. */
+  on?: string;
+  /** How long: for the whole scan / rewrite / build, or briefly (but queued behind running queries). */
+  holds: 'scan' | 'rewrite' | 'build' | 'refresh' | 'brief' | 'commit';
+  /** The safe form, with the lock it takes. */
+  safe: string;
+}
+
 export interface Rule {
   name: string;
   category: Category;
@@ -41,6 +69,8 @@ export interface Rule {
   recipe: string;
   /** squawk rules that flag the same thing (for the comparison in bench/migrations.ts and the docs). */
   squawk: readonly string[];
+  /** The lock each flagged statement form takes, proven in test/integration/migrations/postgres.test.ts. */
+  locks?: readonly LockClaim[];
   check(statement: Statement, context: LintContext): RuleHit[];
 }
 

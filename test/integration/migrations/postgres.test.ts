@@ -625,3 +625,35 @@ describe('no rewrite where PostgreSQL rewrites nothing (the allow-list), a rewri
     expect(await indexNode()).not.toBe(before);
   });
 });
+
+describe('the lock table: brief ACCESS EXCLUSIVE statements (docs/migrations.md)', () => {
+  it('DROP COLUMN, DROP TABLE, RENAME COLUMN / TO, DROP NOT NULL, DROP VIEW, TRUNCATE … CASCADE hold ACCESS EXCLUSIVE: reads wait', async () => {
+    await admin.query('CREATE OR REPLACE VIEW parent_view AS SELECT id FROM parent');
+    await admin.query('ALTER TABLE child ADD CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id)');
+    for (const [statement, table] of [
+      ['ALTER TABLE parent DROP COLUMN v', 'parent'],
+      ['DROP TABLE child', 'child'],
+      ['ALTER TABLE parent RENAME COLUMN v TO w', 'parent'],
+      ['ALTER TABLE parent RENAME TO parents', 'parents'],
+      ['ALTER TABLE parent ALTER COLUMN name DROP NOT NULL', 'parent'],
+      ['DROP VIEW parent_view', 'parent_view'],
+      ['TRUNCATE parent CASCADE', 'child'],
+    ] as const) {
+      const ddl = await db.session();
+      try {
+        const pid = await pidOf(ddl);
+        await ddl.query('BEGIN');
+        await ddl.query(statement);
+        const { rows } = await admin.query<{ mode: string }>(
+          "SELECT mode FROM pg_locks WHERE pid = $1 AND locktype = 'relation' AND granted AND mode = 'AccessExclusiveLock'",
+          [pid],
+        );
+        expect(rows.length, statement).toBeGreaterThan(0);
+        expect(await writeBlocked(`SELECT count(*) FROM ${table === 'parents' ? 'parent' : table}`), statement).toBe(true);
+      } finally {
+        await ddl.query('ROLLBACK');
+        await ddl.end();
+      }
+    }
+  });
+});
