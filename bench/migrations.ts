@@ -1,8 +1,12 @@
-// Rollgate's migration gate vs squawk (npm squawk-cli) on the same corpus: which findings both make,
-// which only one makes (each explained by the rule mapping), and files per second for both.
+// Rollgate's migration gate vs squawk (npm squawk-cli), in two parts:
+// 1. the labelled corpus (bench/migration-cases.ts): each case labelled with its real effect; hazards caught,
+//    false errors on safe forms, per class, beside squawk;
+// 2. the project-shaped corpus (test/fixtures/migrations/corpus): which findings both make, which only one
+//    makes (each explained by the rule mapping), and files per second for both.
 // Run: npx tsx bench/migrations.ts
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Catalog } from '../src/migrations/catalog.js';
@@ -11,6 +15,7 @@ import { loadParser } from '../src/migrations/parse.js';
 import { RULES } from '../src/migrations/rules/index.js';
 import { lintMigrations } from '../src/migrations/run.js';
 import { migrationsSchema } from '../src/migrations/settings.js';
+import { CASES, SCHEMA } from './migration-cases.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CORPUS = join(ROOT, 'test/fixtures/migrations/corpus');
@@ -68,10 +73,10 @@ const ONLY_SQUAWK: Record<string, string> = {
   'require-enum-value-ordering': 'not a Rollgate rule: enum order is no deploy risk',
 };
 
-function squawk(files: string[]): Promise<{ findings: SquawkFinding[]; ms: number }> {
+function squawk(files: string[], cwd = CORPUS, args = SQUAWK_ARGS): Promise<{ findings: SquawkFinding[]; ms: number }> {
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(SQUAWK, [...SQUAWK_ARGS, ...files], { cwd: CORPUS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+    execFile(SQUAWK, [...args, ...files], { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
       const ms = performance.now() - start;
       // squawk exits 1 when it has findings.
       if (error && typeof error.code !== 'number') return reject(error);
@@ -82,13 +87,10 @@ function squawk(files: string[]): Promise<{ findings: SquawkFinding[]; ms: numbe
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function main(): Promise<void> {
+async function main(parserMs: number): Promise<void> {
   const files = readdirSync(CORPUS)
     .filter((f) => f.endsWith('.sql'))
     .sort();
-  const loadStart = performance.now();
-  await loadParser();
-  const parserMs = performance.now() - loadStart;
 
   // Findings, with the statements each file holds, so both tools' findings can be matched per statement.
   const catalog = new Catalog();
@@ -189,4 +191,107 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-await main();
+// --- Part 1: the labelled corpus -------------------------------------------------------------------------
+
+// Each case runs as written (BEGIN … COMMIT where a runner would wrap it), so neither tool assumes a transaction.
+const CASE_SETTINGS = migrationsSchema.parse({ postgresVersion: 15, transactionPerFile: false, paths: ['*.sql'] });
+const CASE_SQUAWK_ARGS = ['--reporter', 'json', '--pg-version', '15'];
+/** Rules about style, not a deploy hazard: they neither catch a hazard nor count as a false alarm. */
+const STYLE = new Set([
+  ...RULES.filter((rule) => rule.category === 'hygiene').map((rule) => rule.name),
+  'prefer-robust-stmts',
+  'prefer-text-field',
+  'prefer-bigint-over-int',
+  'prefer-bigint-over-smallint',
+  'prefer-identity',
+  'prefer-timestamp-tz',
+  'ban-char-field',
+  'require-enum-value-ordering',
+]);
+
+interface Verdict {
+  rules: string[];
+  /** Would fail the CI job: any Rollgate error; any squawk finding (squawk exits 1 on every one). */
+  fails: boolean;
+}
+
+async function labelledCorpus(): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rollgate-bench-cases-'));
+  try {
+    for (const c of CASES) writeFileSync(join(dir, `${c.id}.sql`), c.sql);
+    const theirs = await squawk(
+      CASES.map((c) => `${c.id}.sql`),
+      dir,
+      CASE_SQUAWK_ARGS,
+    );
+    const verdicts = CASES.map((c) => {
+      const catalog = new Catalog();
+      lintSql(SCHEMA, 'schema.sql', CASE_SETTINGS, catalog);
+      const ours = lintSql(c.sql, `${c.id}.sql`, CASE_SETTINGS, catalog).findings.filter((f) => !STYLE.has(f.rule));
+      const squawkRules = theirs.findings.filter((f) => f.file === `${c.id}.sql` && !STYLE.has(f.rule_name)).map((f) => f.rule_name);
+      const rollgate: Verdict = { rules: ours.map((f) => f.rule), fails: ours.some((f) => f.severity === 'error') };
+      return { c, rollgate, squawk: { rules: squawkRules, fails: squawkRules.length > 0 } satisfies Verdict };
+    });
+    if (process.env.BENCH_CASES === 'verbose')
+      for (const v of verdicts)
+        console.error(v.c.id, v.c.effect, '| rollgate:', v.rollgate.rules.join(','), '| squawk:', v.squawk.rules.join(','));
+    type Row = (typeof verdicts)[number];
+    const hazard = (v: Row) => v.c.effect !== 'safe';
+    const caught = (v: Verdict) => v.rules.length > 0;
+    const count = (rows: Row[], test: (v: Row) => boolean) => rows.filter(test).length;
+    const hazards = verdicts.filter(hazard);
+    const safe = verdicts.filter((v) => !hazard(v));
+    const ids = (rows: Row[]) => rows.map((v) => v.c.id).join(', ') || 'none';
+
+    const out: string[] = [];
+    out.push(
+      `Labelled corpus: ${CASES.length} cases (${hazards.length} hazards, ${safe.length} safe forms) from squawk's and strong_migrations' documented examples and PostgreSQL's lock docs per ALTER form (bench/migration-cases.ts); PostgreSQL 15, each case as written.`,
+      '',
+      `| | Rollgate | ${SQUAWK_VERSION} |`,
+      '|---|---:|---:|',
+      `| hazards caught (of ${hazards.length}) | ${count(hazards, (v) => caught(v.rollgate))} | ${count(hazards, (v) => caught(v.squawk))} |`,
+      `| hazards the other tool catches and this one misses | ${count(hazards, (v) => caught(v.squawk) && !caught(v.rollgate))} | ${count(hazards, (v) => caught(v.rollgate) && !caught(v.squawk))} |`,
+      `| false errors on safe forms (fail CI, of ${safe.length}) | ${count(safe, (v) => v.rollgate.fails)} | ${count(safe, (v) => v.squawk.fails)} |`,
+      `| warnings on safe forms (CI passes) | ${count(safe, (v) => caught(v.rollgate) && !v.rollgate.fails)} | — |`,
+      '',
+      `| class | cases | hazards | caught: Rollgate | caught: squawk | false errors: Rollgate | false errors: squawk |`,
+      '|---|---:|---:|---:|---:|---:|---:|',
+    );
+    const kinds = [...new Set(CASES.map((c) => c.kind))];
+    for (const kind of kinds) {
+      const rows = verdicts.filter((v) => v.c.kind === kind);
+      const h = rows.filter(hazard);
+      const s = rows.filter((v) => !hazard(v));
+      out.push(
+        `| ${kind} | ${rows.length} | ${h.length} | ${count(h, (v) => caught(v.rollgate))} | ${count(h, (v) => caught(v.squawk))} | ${count(s, (v) => v.rollgate.fails)} | ${count(s, (v) => v.squawk.fails)} |`,
+      );
+    }
+    out.push('', '| effect | cases | caught: Rollgate | caught: squawk |', '|---|---:|---:|---:|');
+    for (const effect of [...new Set(hazards.map((v) => v.c.effect))])
+      out.push(
+        `| ${effect} | ${count(hazards, (v) => v.c.effect === effect)} | ${count(hazards, (v) => v.c.effect === effect && caught(v.rollgate))} | ${count(hazards, (v) => v.c.effect === effect && caught(v.squawk))} |`,
+      );
+    out.push(
+      '',
+      `Hazards squawk catches and Rollgate misses: ${ids(hazards.filter((v) => caught(v.squawk) && !caught(v.rollgate)))}.`,
+      `Hazards both miss: ${ids(hazards.filter((v) => !caught(v.squawk) && !caught(v.rollgate)))}.`,
+      `Rollgate errors on safe forms: ${ids(safe.filter((v) => v.rollgate.fails))}.`,
+      `squawk findings on safe forms: ${
+        safe
+          .filter((v) => v.squawk.fails)
+          .map((v) => `${v.c.id} (${[...new Set(v.squawk.rules)].join(', ')})`)
+          .join('; ') || 'none'
+      }.`,
+      '',
+    );
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const loadStart = performance.now();
+await loadParser();
+const parserMs = performance.now() - loadStart;
+process.stdout.write(`${(await labelledCorpus()).join('\n')}\n`);
+await main(parserMs);

@@ -293,7 +293,7 @@ export const detachPartitionWithoutConcurrently: Rule = {
     '(SHARE UPDATE EXCLUSIVE on the parent: reads and writes go on; not allowed when the parent has a default partition).',
     'If it is interrupted, finish it with `ALTER TABLE parent DETACH PARTITION part FINALIZE;`.',
   ].join('\n'),
-  squawk: [],
+  squawk: ['require-concurrent-partition-detach'],
   locks: [
     {
       statement: 'ALTER TABLE … DETACH PARTITION',
@@ -322,15 +322,15 @@ export const domainCheckWithoutNotValid: Rule = {
   category: 'lock',
   severity: 'error',
   summary:
-    'ALTER DOMAIN … ADD CONSTRAINT without NOT VALID: checks every column of the domain, in every table, under a write-blocking SHARE lock.',
+    'ALTER DOMAIN … ADD CONSTRAINT without NOT VALID, or SET NOT NULL: checks every column of the domain, in every table, under a write-blocking SHARE lock.',
   recipe: [
     '1. `ALTER DOMAIN d ADD CONSTRAINT c CHECK (…) NOT VALID;` (new values are checked; no scan)',
     '2. Later, at a quiet time: `ALTER DOMAIN d VALIDATE CONSTRAINT c;` (it still scans every table using the domain under a SHARE lock, which blocks writes: run it with a lock_timeout and a statement_timeout, and retry)',
   ].join('\n'),
-  squawk: ['constraint-missing-not-valid'],
+  squawk: ['ban-alter-domain-with-add-constraint'],
   locks: [
     {
-      statement: 'ALTER DOMAIN … ADD CONSTRAINT',
+      statement: 'ALTER DOMAIN … ADD CONSTRAINT / SET NOT NULL',
       lock: 'SHARE',
       on: 'every table with a column of the domain',
       holds: 'scan',
@@ -339,8 +339,17 @@ export const domainCheckWithoutNotValid: Rule = {
   ],
   check(statement, context) {
     const node = statement.node;
-    if (!('AlterDomainStmt' in node) || node.AlterDomainStmt.subtype !== 'C') return [];
+    if (!('AlterDomainStmt' in node)) return [];
     const domain = dottedName(node.AlterDomainStmt.typeName);
+    // SET NOT NULL checks every value the same way, and has no NOT VALID form.
+    if (node.AlterDomainStmt.subtype === 'O' && existing(context, domain))
+      return [
+        {
+          message: `sets domain ${domain} NOT NULL: every column of that domain, in every table, is checked while a SHARE lock blocks writes to those tables`,
+          recipe: 'Add `CHECK (VALUE IS NOT NULL) NOT VALID` instead (new values are checked, no scan), then VALIDATE it at a quiet time.',
+        },
+      ];
+    if (node.AlterDomainStmt.subtype !== 'C') return [];
     const constraint =
       node.AlterDomainStmt.def && 'Constraint' in node.AlterDomainStmt.def ? node.AlterDomainStmt.def.Constraint : undefined;
     if (!constraint || constraint.skip_validation || !existing(context, domain)) return [];

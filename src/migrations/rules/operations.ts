@@ -53,7 +53,7 @@ function lockedTable(statement: Statement, context: LintContext): string | undef
   if ('AlterDomainStmt' in node) {
     const domain = node.AlterDomainStmt;
     const def = domain.def && 'Constraint' in domain.def ? domain.def.Constraint : undefined;
-    const scans = domain.subtype === 'V' || (domain.subtype === 'C' && !def?.skip_validation);
+    const scans = domain.subtype === 'V' || domain.subtype === 'O' || (domain.subtype === 'C' && !def?.skip_validation);
     const name = dottedName(domain.typeName);
     return scans && existing(context, name) ? `the tables using domain ${name}` : undefined;
   }

@@ -156,6 +156,8 @@ describe('missing-lock-timeout', () => {
       'domain-check-without-not-valid',
       'missing-lock-timeout',
     ]);
+    expect(rulesOf('ALTER DOMAIN d SET NOT NULL;')).toEqual(['domain-check-without-not-valid', 'missing-lock-timeout']);
+    expect(rulesOf('ALTER DOMAIN d DROP NOT NULL;')).toEqual([]);
     expect(rulesOf('REFRESH MATERIALIZED VIEW CONCURRENTLY mv;')).toEqual([]);
     expect(rulesOf('ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0) NOT VALID;')).toEqual([]);
   });
