@@ -43,6 +43,7 @@ const ONLY_ROLLGATE: Record<string, string> = {
   'missing-lock-timeout':
     "squawk asks once per file at the first statement it deems slow (even CREATE EXTENSION / TYPE / FUNCTION); Rollgate at the first statement that takes a write-blocking lock on a live table (CREATE INDEX, CREATE TRIGGER, a foreign key's target, LOCK TABLE), so they often point at different statements",
   'vacuum-full-cluster': 'squawk flags neither VACUUM FULL nor CLUSTER',
+  'drop-view': 'squawk has no rule for dropping a view the old version still queries',
   'concurrently-in-transaction':
     "squawk's rule covers CREATE INDEX CONCURRENTLY only; PostgreSQL refuses DROP INDEX CONCURRENTLY in a transaction too",
 };
@@ -69,7 +70,8 @@ const ONLY_SQUAWK: Record<string, string> = {
   'adding-field-with-default': 'the table was created in the same file: rewriting an empty table costs nothing',
   'require-concurrent-index-creation': 'the (materialized) view was created in the same file',
   'ban-char-field': 'not a Rollgate rule: char(n) is style, no deploy risk',
-  'ban-drop-not-null': 'not a Rollgate rule: DROP NOT NULL relaxes a constraint; old code keeps working',
+  'constraint-missing-not-valid':
+    'VALIDATE of a constraint on a table created in the same file: no row to scan and no reader to block (new-table exemption)',
   'require-enum-value-ordering': 'not a Rollgate rule: enum order is no deploy risk',
 };
 

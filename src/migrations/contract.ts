@@ -9,7 +9,7 @@ import type { LintedFile } from './lint.js';
 import type { Node } from 'libpg-query';
 import { addedColumns, createdRelations, expandedTables, removedObjects, type RemovedObject } from './phase.js';
 
-export const CONTRACT_RULES = new Set(['drop-column', 'drop-table', 'rename-column', 'rename-table']);
+export const CONTRACT_RULES = new Set(['drop-column', 'drop-table', 'drop-view', 'rename-column', 'rename-table']);
 
 /** A migration file merged before the PR (at the merge base), already linted for its statements. */
 export interface BaseMigration {
@@ -64,7 +64,7 @@ export async function checkContracts(input: ContractInput): Promise<void> {
         ];
         const earlier = await latestEarlierExpand(input.baseMigrations, removed, addedIn);
 
-        const what = removed.kind === 'column' ? `column ${removed.table}.${removed.column}` : `table ${removed.table}`;
+        const what = removed.kind === 'column' ? `column ${removed.table}.${removed.column}` : `${removed.kind} ${removed.table}`;
         const reasons: string[] = [];
         if (sameRelease.length)
           reasons.push(

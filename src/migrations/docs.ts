@@ -1,7 +1,7 @@
-// The parts of docs/migrations.md generated from the rules: the rule table and the lock table.
+// The parts of docs/migrations.md generated from the rules: the rule table, the lock table, the recipes.
 // Regenerate with `npx tsx scripts/migrations-docs.ts`; test/unit/migrations/docs.test.ts fails when stale.
 import { INVALID_IGNORE, RULES, SYNTAX_ERROR } from './rules/index.js';
-import { LOCK_BLOCKS, type LockClaim } from './rules/rule.js';
+import { LOCK_BLOCKS, type Category, type LockClaim } from './rules/rule.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -38,8 +38,35 @@ export function renderLockTable(): string {
   return ['| statement | lock | blocks | safe recipe | rule |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
+const SECTIONS: [Category, string][] = [
+  ['breaking', 'Breaking the old version'],
+  ['rewrite', 'Table rewrites'],
+  ['lock', 'Long locks'],
+  ['operations', 'Operations'],
+  ['hygiene', 'Hygiene'],
+];
+
+/** Each rule's summary and recipe, numbered steps kept, other lines as bullets. */
+export function renderRecipes(): string {
+  return SECTIONS.map(([category, title]) =>
+    [
+      `### ${title}`,
+      ...RULES.filter((rule) => rule.category === category).map((rule) =>
+        [
+          `#### ${rule.name}`,
+          `${rule.summary} Default: ${rule.severity}.`,
+          rule.recipe
+            .split('\n')
+            .map((line) => (/^\d+\./.test(line) ? line : `- ${line}`))
+            .join('\n'),
+        ].join('\n\n'),
+      ),
+    ].join('\n\n'),
+  ).join('\n\n');
+}
+
 /** The generated blocks, by the marker name that fences each in the docs. */
-export const GENERATED_BLOCKS: Record<string, () => string> = { rules: renderRuleTable, locks: renderLockTable };
+export const GENERATED_BLOCKS: Record<string, () => string> = { rules: renderRuleTable, locks: renderLockTable, recipes: renderRecipes };
 
 /** `text` with every `<!-- generated:NAME -->` … `<!-- /generated:NAME -->` block replaced by its current content. */
 export function regenerate(text: string): string {

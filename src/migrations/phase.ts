@@ -31,7 +31,7 @@ export function phaseOf(node: Node): Phase {
 
 /** A column or table a contract step removes from what code can use. */
 export interface RemovedObject {
-  kind: 'column' | 'table';
+  kind: 'column' | 'table' | 'view';
   table: string;
   /** The column, for kind 'column'. */
   column?: string;
@@ -44,6 +44,9 @@ export interface RemovedObject {
 export function removedObjects(node: Node): RemovedObject[] {
   if ('DropStmt' in node && node.DropStmt.removeType === 'OBJECT_TABLE') {
     return droppedNames(node.DropStmt.objects).map((table) => ({ kind: 'table', table, name: table.split('.').pop()! }));
+  }
+  if ('DropStmt' in node && (node.DropStmt.removeType === 'OBJECT_VIEW' || node.DropStmt.removeType === 'OBJECT_MATVIEW')) {
+    return droppedNames(node.DropStmt.objects).map((view) => ({ kind: 'view', table: view, name: view.split('.').pop()! }));
   }
   if ('RenameStmt' in node) {
     const rename = node.RenameStmt;

@@ -46,6 +46,28 @@ afterEach(() => rmSync(repo, { recursive: true, force: true }));
 const run = (base: string, head: string) => lintMigrations({ cwd: repo, settings, base, head });
 
 describe('expand/contract across releases', () => {
+  it('drop-view: passes once no code names the view, fails while the base code still queries it', async () => {
+    commit('release 2: a view the code reads', {
+      'db/migrations/002_view.sql': `${LOCK}CREATE VIEW named_users AS SELECT id, name FROM users;\n`,
+      'app/users.ts': 'export const load = (db) => db.query("SELECT id, name FROM named_users");\n',
+    });
+    git('checkout', '-q', '-b', 'too-early');
+    const early = commit('drop the view the code still reads', { 'db/migrations/003_drop_view.sql': `${LOCK}DROP VIEW named_users;\n` });
+    const [blocked] = (await run('main', early)).findings;
+    expect(blocked).toMatchObject({ rule: 'drop-view', severity: 'error' });
+    expect(blocked!.message).toContain('base app/users.ts:1');
+
+    git('checkout', '-q', 'main');
+    commit('release 3: the code stops reading the view', {
+      'app/users.ts': 'export const load = (db) => db.query("SELECT id, name FROM users");\n',
+    });
+    git('checkout', '-q', '-b', 'contract-view');
+    const head = commit('drop the view', { 'db/migrations/003_drop_view.sql': `${LOCK}DROP VIEW named_users;\n` });
+    const [passed] = (await run('main', head)).findings;
+    expect(passed).toMatchObject({ rule: 'drop-view', severity: 'notice' });
+    expect(passed!.message).toContain('safe to contract');
+  });
+
   it('expand merged in an earlier release, then contract: passes (notice), citing the expand commit', async () => {
     const expand = commit('release 2: add full_name, code reads it', {
       'db/migrations/002_full_name.sql': `${LOCK}ALTER TABLE users ADD COLUMN full_name text;\n`,
