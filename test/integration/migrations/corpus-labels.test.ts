@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASES, SCHEMA, type MigrationCase } from '../../../bench/migration-cases.js';
-import { startPostgres, type Postgres } from './postgres-harness.js';
+import { startPostgres, type Postgres } from '../../harness/postgres.js';
 
 let db: Postgres;
 let session: pg.Client;
