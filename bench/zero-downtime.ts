@@ -9,7 +9,7 @@ import { startBackend, type Backend } from '../test/harness/backend.js';
 import { HAPROXY_BINARY, startHaproxy } from '../test/harness/haproxy.js';
 import { NGINX_BINARY, startNginx, waitUntil } from '../test/harness/nginx.js';
 import { failed, share, startLoad, type LoadCounts } from '../test/harness/load.js';
-import { runRollout, type Segment } from '../test/integration/traffic/rollout.js';
+import { runRollout, type Segment } from '../test/harness/rollout.js';
 
 const { values } = parseArgs({
   options: { rate: { type: 'string', default: '1500' }, bake: { type: 'string', default: '2s' }, runs: { type: 'string', default: '7' } },

@@ -1,6 +1,10 @@
 // The small interfaces the driver talks through. Providers implement one each, in one file.
-import type { RolloutState, ReportKind } from './engine/types.js';
+// ports.ts imports types from src/engine/ only; the engine imports nothing from here.
+import type { Measurement, RolloutState, ReportKind } from './engine/types.js';
 import type { Plan, PlanHook } from './engine/plan.js';
+
+// What a measurement is belongs to the engine (it judges them); providers import it from here.
+export type { Evidence, Measurement, Verdict } from './engine/types.js';
 
 /** Where a change of traffic happens: which stage, which environment, which versions. */
 export interface RouteContext {
@@ -23,35 +27,6 @@ export interface TrafficRouter {
   /** True when the router has `weight` in force (read back, not remembered). */
   verify(weight: number): Promise<boolean>;
   close?(): Promise<void>;
-}
-
-export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
-
-/** Why a measurement came out as it did: enough for a reviewer to check it without rerunning. */
-export interface Evidence {
-  /** The rendered query or probe, e.g. the PromQL after template substitution. */
-  query?: string;
-  /** The measured value (a ratio, a latency, a p-value...). */
-  value?: number | null;
-  /** For comparisons: the canary and baseline values or sample summaries. */
-  canary?: number | null;
-  baseline?: number | null;
-  /** The threshold or test it was held against, as text ("< 0.01", "mann-whitney p=0.003 < 0.05"). */
-  threshold?: string;
-  /** One line a human reads first. */
-  summary: string;
-  /** Link back to the source (Prometheus graph, Datadog notebook, ...). */
-  link?: string;
-  /** Provider-specific extras, kept small. */
-  details?: Record<string, unknown>;
-}
-
-export interface Measurement {
-  gate: string;
-  verdict: Verdict;
-  evidence: Evidence;
-  /** Milliseconds since the epoch (clock time of the driver). */
-  at: number;
 }
 
 /** Values a gate's query templates may use: {{canary}}, {{stable}}, {{weight}}... */

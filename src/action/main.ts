@@ -10,7 +10,8 @@ import { drive, type DriveOptions, type DriveResult } from '../driver/driver.js'
 import { buildProviders } from '../driver/providers.js';
 import { systemClock } from '../driver/clock.js';
 import { FileStateStore } from '../driver/state-file.js';
-import { compilePlan, type Plan } from '../engine/plan.js';
+import { compilePlan } from '../config/compile.js';
+import type { Plan } from '../engine/plan.js';
 import type { RolloutRecord, StateStore } from '../ports.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { createGitHubClient, type GitHubClient } from '../github/client.js';

@@ -1,49 +1,11 @@
 // Building blocks shared by the spec and the provider files that declare their own fields.
+// They import nothing from the providers (config/schema.ts composes those from the registries).
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
-import { parseThreshold } from '../gates/judge/threshold.js';
 
 export const duration = z
   .string({ error: 'expected a duration such as "30s", "10m" or "1h30m"' })
   .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as "30s", "10m" or "1h30m"' })
   .describe('A duration: a number followed by ms, s, m, h or d; parts may be combined ("1h30m").');
 
-export const threshold = z
-  .string()
-  .superRefine((text, ctx) => {
-    const parsed = parseThreshold(text);
-    if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
-  })
-  .describe('A comparison such as "< 0.01", ">= 0.99", "<= 250" or "between 0 and 0.02".');
-
 export const envVars = z.record(z.string(), z.string());
-
-/** Fields every gate has, whatever its provider. */
-export const gatePolicy = {
-  interval: duration.default('30s').describe('Time between two measurements during a bake.'),
-  count: z.int().min(1).optional().describe('Measurements per stage; the bake lasts at least count × interval.'),
-  failureLimit: z.int().min(0).default(0).describe('Failed measurements tolerated over the rollout; one more rolls back.'),
-  inconclusiveLimit: z
-    .int()
-    .min(0)
-    .default(3)
-    .describe('Inconclusive measurements tolerated in a stage; one more pauses (or rolls back, see onInconclusive).'),
-  consecutiveErrorLimit: z.int().min(0).default(4).describe('Measurement errors in a row tolerated; one more rolls back.'),
-  noData: z.enum(['fail', 'inconclusive', 'pass']).default('inconclusive').describe('Verdict of a measurement that found no data.'),
-  onInconclusive: z.enum(['pause', 'rollback']).default('pause').describe('What passing inconclusiveLimit does.'),
-};
-
-/** A canary-vs-baseline comparison judged statistically (see src/gates/judge/). */
-export const compare = z.strictObject({
-  canary: z.string().min(1).describe('Query for the canary sample.'),
-  baseline: z.string().min(1).describe('Query for the baseline sample.'),
-  judge: z.enum(['mann-whitney', 'sequential']).default('mann-whitney'),
-  direction: z.enum(['increase', 'decrease', 'either']).default('increase').describe('Which change is a regression.'),
-  tolerance: z
-    .string({ error: 'expected a percentage such as "10%"' })
-    .regex(/^\d+(\.\d+)?%$/, { error: 'expected a percentage such as "10%"' })
-    .default('0%')
-    .describe('Change tolerated before it counts as a regression.'),
-  alpha: z.number().gt(0).lt(0.5).default(0.05).describe('False-alarm rate of the judge.'),
-  minSamples: z.int().min(1).default(10).describe('Fewer samples on either side is inconclusive.'),
-});

@@ -7,7 +7,7 @@ import { startService, type Fault } from './service.js';
 import { startRouter } from './router.js';
 import { startLoad, type LoadCounts } from './load.js';
 import { loadSpecOrThrow } from '../config/load.js';
-import { compilePlan } from '../engine/plan.js';
+import { compilePlan } from '../config/compile.js';
 import { drive, type DriveResult } from '../driver/driver.js';
 import { buildProviders } from '../driver/providers.js';
 import { FileStateStore } from '../driver/state-file.js';

@@ -1,7 +1,6 @@
 // Gate policy: what one measurement does to a gate's counters, and whether the rollout goes on.
-import type { Evidence, Measurement } from '../ports.js';
 import type { GatePolicy } from './plan.js';
-import type { GateCounters } from './types.js';
+import type { Evidence, GateCounters, Measurement } from './types.js';
 
 export type GateDecision =
   { action: 'continue' } | { action: 'pause'; reason: string } | { action: 'rollback'; reason: string; gate: string; evidence: Evidence };

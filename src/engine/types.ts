@@ -1,5 +1,33 @@
 // State, events and effects of the rollout engine. All plain JSON.
-import type { Evidence, Measurement } from '../ports.js';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+/** Why a measurement came out as it did: enough for a reviewer to check it without rerunning. */
+export interface Evidence {
+  /** The rendered query or probe, e.g. the PromQL after template substitution. */
+  query?: string;
+  /** The measured value (a ratio, a latency, a p-value...). */
+  value?: number | null;
+  /** For comparisons: the canary and baseline values or sample summaries. */
+  canary?: number | null;
+  baseline?: number | null;
+  /** The threshold or test it was held against, as text ("< 0.01", "mann-whitney p=0.003 < 0.05"). */
+  threshold?: string;
+  /** One line a human reads first. */
+  summary: string;
+  /** Link back to the source (Prometheus graph, Datadog notebook, ...). */
+  link?: string;
+  /** Provider-specific extras, kept small. */
+  details?: Record<string, unknown>;
+}
+
+export interface Measurement {
+  gate: string;
+  verdict: Verdict;
+  evidence: Evidence;
+  /** Milliseconds since the epoch (clock time of the driver). */
+  at: number;
+}
 
 export type RolloutStatus =
   'pending' | 'progressing' | 'awaiting-approval' | 'paused' | 'rolling-back' | 'promoted' | 'rolled-back' | 'failed';

@@ -2,7 +2,8 @@
 // the last number it prints is the measured value.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { envVars, gatePolicy, duration, threshold } from '../config/common.js';
+import { envVars, duration } from '../config/common.js';
+import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { lastLine, runShell } from '../util/exec.js';

@@ -3,7 +3,8 @@
 // `value:`, a number read from the JSON body (e.g. a stats endpoint's errorRate) is.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration, envVars, gatePolicy, threshold } from '../config/common.js';
+import { duration, envVars } from '../config/common.js';
+import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { renderTemplate } from './template.js';

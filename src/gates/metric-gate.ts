@@ -4,7 +4,8 @@
 // (or over `window`) and hands them to the judge `compare.judge` names.
 import { z } from 'zod';
 import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
-import { compare, duration, gatePolicy, threshold } from '../config/common.js';
+import { duration } from '../config/common.js';
+import { compare, gatePolicy, threshold } from './fields.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
 import { judgeMannWhitney } from './judge/mann-whitney.js';

@@ -1,6 +1,7 @@
 // Progress on a terminal: a line per transition, and in a TTY a live status line
 // (stage, weight, bake time left, last gate values) redrawn every second.
-import { formatDuration, stageSchedule, type Plan } from '../engine/plan.js';
+import { formatDuration } from '../config/duration.js';
+import { stageSchedule, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Clock, Logger, Reporter } from '../ports.js';
 import { formatValue, statusLine } from './markdown.js';

@@ -1,6 +1,7 @@
 // The rollout report as Markdown: the PR comment, the job summary and the demo's report file.
 // On a rollback the failing gate's evidence comes first: that is what the person on call reads.
-import { formatDuration, stageSchedule, type Plan } from '../engine/plan.js';
+import { formatDuration } from '../config/duration.js';
+import { stageSchedule, type Plan } from '../engine/plan.js';
 import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
 import type { Evidence, Verdict } from '../ports.js';
 import { flagHygieneSection } from './flag-hygiene.js';

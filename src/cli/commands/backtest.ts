@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, type CliCommand } from '../command.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
-import { compilePlan, formatDuration, type GatePolicy } from '../../engine/plan.js';
+import { compilePlan } from '../../config/compile.js';
+import type { GatePolicy } from '../../engine/plan.js';
 import { judgeMeasurement } from '../../engine/policy.js';
-import { parseDuration } from '../../config/duration.js';
+import { formatDuration, parseDuration } from '../../config/duration.js';
 import { createGate } from '../../gates/registry.js';
 import { isReplayable, type ReplayedCheck } from '../../gates/metric-gate.js';
 import { ConsoleLogger } from '../../report/console.js';

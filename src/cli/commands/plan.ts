@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { EXIT, type CliCommand } from '../command.js';
-import { compilePlan, formatDuration, timeline } from '../../engine/plan.js';
+import { compilePlan } from '../../config/compile.js';
+import { formatDuration } from '../../config/duration.js';
+import { timeline } from '../../engine/plan.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
 
 export const planCommand: CliCommand = {

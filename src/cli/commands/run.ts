@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { EXIT, type CliCommand, type CliIO } from '../command.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
-import { compilePlan } from '../../engine/plan.js';
+import { compilePlan } from '../../config/compile.js';
 import { drive, type ApprovalAnswer, type DriveOptions } from '../../driver/driver.js';
 import { buildProviders } from '../../driver/providers.js';
 import { FileStateStore } from '../../driver/state-file.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { EXIT, type CliCommand } from '../command.js';
 import { formatSpecError, loadSpecFile } from '../../config/load.js';
-import { compilePlan } from '../../engine/plan.js';
+import { compilePlan } from '../../config/compile.js';
 
 export const validateCommand: CliCommand = {
   help: `Usage: rollgate validate [FILE...]

@@ -10,7 +10,7 @@ import { backtestCommand } from '../../../src/cli/commands/backtest.js';
 import { systemClock } from '../../../src/driver/clock.js';
 import { drive } from '../../../src/driver/driver.js';
 import { buildProviders } from '../../../src/driver/providers.js';
-import { compilePlan } from '../../../src/engine/plan.js';
+import { compilePlan } from '../../../src/config/compile.js';
 import type { Logger, ProviderEnv, RolloutRecord, StateStore } from '../../../src/ports.js';
 import { parseSpec } from '../../../src/config/load.js';
 import type { Spec } from '../../../src/config/schema.js';

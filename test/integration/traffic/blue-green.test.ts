@@ -9,7 +9,7 @@ import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
 import { nginxTrafficYaml, startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
 import { failed, startLoad, type LoadCounts } from '../../harness/load.js';
 import { createHaproxyRouter } from '../../../src/traffic/haproxy.js';
-import { runRollout } from './rollout.js';
+import { runRollout } from '../../harness/rollout.js';
 
 const CONNECTIONS = 10;
 const cleanup: Array<() => unknown> = [];

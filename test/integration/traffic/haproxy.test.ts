@@ -8,7 +8,7 @@ import { failed, share, startLoad, between } from '../../harness/load.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
 import { systemClock } from '../../../src/driver/clock.js';
-import { runRollout } from './rollout.js';
+import { runRollout } from '../../harness/rollout.js';
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {

@@ -12,7 +12,7 @@ import { between, failed, share, startLoad } from '../../harness/load.js';
 import { createNginxRouter, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
 import { systemClock } from '../../../src/driver/clock.js';
-import { runRollout } from './rollout.js';
+import { runRollout } from '../../harness/rollout.js';
 
 const CONNECTIONS = 10;
 const cleanup: Array<() => unknown> = [];

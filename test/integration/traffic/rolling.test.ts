@@ -11,7 +11,7 @@ import { waitUntil } from '../../harness/nginx.js';
 import { failed, startLoad } from '../../harness/load.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import type { FleetRouter } from '../../../src/traffic/fleet.js';
-import { runRollout } from './rollout.js';
+import { runRollout } from '../../harness/rollout.js';
 
 const NAMES = ['web-1', 'web-2', 'web-3', 'web-4'];
 const VERSION = { canary: 'v2', stable: 'v1' } as Record<string, string>;

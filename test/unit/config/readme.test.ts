@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseSpec } from '../../../src/config/load.js';
-import { compilePlan, timeline } from '../../../src/engine/plan.js';
+import { compilePlan } from '../../../src/config/compile.js';
+import { timeline } from '../../../src/engine/plan.js';
 import { specJsonSchemaText } from '../../../src/config/json-schema.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');

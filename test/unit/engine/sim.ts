@@ -1,6 +1,7 @@
 // A simulated world for the engine: a router that records weights, scripted gates, a fake clock.
 import { parseSpec } from '../../../src/config/load.js';
-import { compilePlan, type Plan } from '../../../src/engine/plan.js';
+import { compilePlan } from '../../../src/config/compile.js';
+import type { Plan } from '../../../src/engine/plan.js';
 import { drive, type DriveOptions } from '../../../src/driver/driver.js';
 import { FakeClock } from '../../../src/driver/clock.js';
 import { MemoryStateStore } from '../../../src/driver/state-file.js';

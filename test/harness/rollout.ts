@@ -2,13 +2,13 @@
 // the load into one segment per weight the router confirmed, to measure the split of each stage.
 // The providers are built as the CLI builds them: a rolling spec gets the rolling fleet router, and
 // commands (blue-green deploy/retire) run through `sh -c`.
-import { drive, type DriveResult } from '../../../src/driver/driver.js';
-import { systemClock } from '../../../src/driver/clock.js';
-import { compilePlan } from '../../../src/engine/plan.js';
-import { buildProviders } from '../../../src/driver/providers.js';
-import { parseSpec } from '../../../src/config/load.js';
-import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../../src/ports.js';
-import { between, type Load, type LoadCounts } from '../../harness/load.js';
+import { drive, type DriveResult } from '../../src/driver/driver.js';
+import { systemClock } from '../../src/driver/clock.js';
+import { compilePlan } from '../../src/config/compile.js';
+import { buildProviders } from '../../src/driver/providers.js';
+import { parseSpec } from '../../src/config/load.js';
+import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../src/ports.js';
+import { between, type Load, type LoadCounts } from './load.js';
 
 export interface Segment {
   /** The canary weight the router confirmed at the start of the segment. */
