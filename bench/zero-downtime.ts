@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { startBackend, type Backend } from '../test/harness/backend.js';
 import { HAPROXY_BINARY, startHaproxy } from '../test/harness/haproxy.js';
-import { NGINX_BINARY, startNginx, waitUntil } from '../test/harness/nginx.js';
+import { NGINX_BINARY, startNginx } from '../test/harness/nginx.js';
+import { waitUntil } from '../test/harness/wait.js';
 import { failed, share, startLoad, type LoadCounts } from '../test/harness/load.js';
 import { runRollout, type Segment } from '../test/harness/rollout.js';
 

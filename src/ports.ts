@@ -8,6 +8,7 @@ export type { Evidence, Measurement, Verdict } from './engine/types.js';
 
 /** Where a change of traffic happens: which stage, which environment, which versions. */
 export interface RouteContext {
+  /** The stage's number as users see it: 1-based (plans and state index stages from 0; see stageNumber in engine/plan.ts). */
   stage: number;
   stageName: string;
   environment: string;
@@ -35,6 +36,7 @@ export interface MeasureContext {
   stable: string;
   baseline: string;
   weight: number;
+  /** 1-based, as users see it (ROLLGATE_STAGE, {{stage}}). */
   stage: number;
   environment: string;
   /** A feature-flag rollout: the flag's key and the variation rolled out ({{flag}}, {{variation}}). */
@@ -93,6 +95,7 @@ export interface HookRunner {
   run(
     name: string,
     hook: PlanHook,
+    /** stage is 1-based, as users see it. */
     context: { stage: number; weight: number; environment: string; stable: string; canary: string; signal?: AbortSignal },
   ): Promise<{ ok: boolean; message: string }>;
 }

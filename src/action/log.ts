@@ -1,7 +1,7 @@
 // The job log: messages through @actions/core (warnings become annotations, secrets are masked),
 // and a collapsible group per stage with each measurement in it.
 import * as core from '@actions/core';
-import type { Plan } from '../engine/plan.js';
+import { stageNumber, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Logger, Reporter } from '../ports.js';
 import { statusLine } from '../report/markdown.js';
@@ -32,7 +32,7 @@ export class LogGroupReporter implements Reporter {
       this.close();
       const stage = plan.stages[state.stage]!;
       core.startGroup(
-        `Stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% to ${plan.canary}${stage.gates.length ? ` · gates: ${stage.gates.join(', ')}` : ''}`,
+        `Stage ${stageNumber(state.stage)}/${plan.stages.length} · ${state.weight}% to ${plan.canary}${stage.gates.length ? ` · gates: ${stage.gates.join(', ')}` : ''}`,
       );
       this.open = true;
     }

@@ -11,7 +11,7 @@ import { buildProviders } from '../driver/providers.js';
 import { systemClock } from '../driver/clock.js';
 import { FileStateStore } from '../driver/state-file.js';
 import { compilePlan } from '../config/compile.js';
-import type { Plan } from '../engine/plan.js';
+import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
 import type { RolloutRecord, StateStore } from '../ports.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { createGitHubClient, type GitHubClient } from '../github/client.js';
@@ -119,7 +119,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   await publishReport(files.report, renderMarkdownReport(result.plan, result.state, { links }), spec.notify.summary);
   setOutputs({
     outcome: result.outcome,
-    stage: result.state.stage + 1,
+    stage: stageNumber(result.state.stage),
     weight: result.state.weight,
     ...(deployments?.id !== undefined ? { deploymentId: deployments.id } : {}),
     report: files.report,
@@ -155,7 +155,7 @@ function controlFor(command: ActionCommand, active: RolloutRecord | undefined, a
 }
 
 function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand): void {
-  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  const where = stageLabel(plan, state.stage);
   if (command === 'abort' && outcome === 'rolled-back') {
     // What was asked for: the step succeeds (a revert job after it may run).
     core.notice(`${plan.environment} rolled back from ${where}: ${plan.stable} serves 100%.`, { title: 'Rollgate aborted' });

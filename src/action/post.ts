@@ -6,7 +6,7 @@ import { context } from '@actions/github';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isFinished } from '../engine/engine.js';
-import type { Plan } from '../engine/plan.js';
+import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
 import type { RolloutState } from '../engine/types.js';
 import type { RolloutRecord, TrafficRouter } from '../ports.js';
 import { renderMarkdownReport } from '../report/markdown.js';
@@ -94,7 +94,7 @@ async function restore(router: TrafficRouter, plan: Plan, previous: RolloutState
   let problem = '';
   for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
     try {
-      await router.setWeight(0, { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback: true });
+      await router.setWeight(0, { stage: stageNumber(state.stage), stageName: stage.name, environment: plan.environment, rollback: true });
       if (await router.verify(0)) {
         problem = '';
         break;
@@ -107,7 +107,7 @@ async function restore(router: TrafficRouter, plan: Plan, previous: RolloutState
   }
   await router.close?.();
   const at = Date.now();
-  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  const where = stageLabel(plan, state.stage);
   const reason = problem
     ? `interrupted at ${where}, and returning traffic to ${plan.stable} failed: ${problem}`
     : `interrupted: the main step ended without a verdict at ${where} (cancelled, killed or crashed); ${plan.stable} serves 100% again`;

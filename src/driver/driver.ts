@@ -2,7 +2,7 @@
 // and feeds the answer back as the next event.
 import { formatDuration } from '../config/duration.js';
 import { initialState, isFinished, step } from '../engine/engine.js';
-import type { Plan } from '../engine/plan.js';
+import { stageNumber, type Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
 import type { Clock, Gate, HookRunner, Logger, Measurement, Reporter, RouteContext, StateStore, TrafficRouter } from '../ports.js';
 
@@ -127,7 +127,13 @@ async function setWeight(
   attempts: number,
 ): Promise<EngineEvent> {
   const stage = plan.stages[state.stage]!;
-  const context: RouteContext = { stage: state.stage, stageName: stage.name, environment: plan.environment, rollback, from: state.weight };
+  const context: RouteContext = {
+    stage: stageNumber(state.stage),
+    stageName: stage.name,
+    environment: plan.environment,
+    rollback,
+    from: state.weight,
+  };
   let lastError = '';
   // A rollback tries harder: it is the way back to safety.
   const tries = rollback ? attempts + 2 : attempts;
@@ -152,7 +158,7 @@ async function runHook(ports: DriverPorts, plan: Plan, state: RolloutState, name
   if (!ports.hooks) return done(false, 'this driver cannot run commands');
   ports.log.info(`running ${name}: ${hook.command}`);
   const context = {
-    stage: state.stage + 1,
+    stage: stageNumber(state.stage),
     weight: state.weight,
     environment: plan.environment,
     stable: plan.stable,
@@ -175,7 +181,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           stable: plan.stable,
           baseline: plan.stable,
           weight: state.weight,
-          stage: state.stage + 1,
+          stage: stageNumber(state.stage),
           environment: plan.environment,
           ...(plan.flag ? { flag: plan.flag.key, variation: plan.flag.variation } : {}),
           interval: formatDuration(plan.gates[name]?.intervalMs ?? 0),

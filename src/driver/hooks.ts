@@ -1,5 +1,6 @@
 // Runs the plan's commands with `sh -c`; the rollout's context goes in as environment variables.
 import type { HookRunner } from '../ports.js';
+import { commandEnv } from '../util/command-env.js';
 import { lastLine, runShell } from '../util/exec.js';
 
 export function shellHooks(env: Record<string, string | undefined>, cwd: string): HookRunner {
@@ -12,12 +13,14 @@ export function shellHooks(env: Record<string, string | undefined>, cwd: string)
         env: {
           ...env,
           ...hook.env,
-          ROLLGATE_HOOK: name,
-          ROLLGATE_STAGE: String(context.stage),
-          ROLLGATE_WEIGHT: String(context.weight),
-          ROLLGATE_ENVIRONMENT: context.environment,
-          ROLLGATE_STABLE: context.stable,
-          ROLLGATE_CANARY: context.canary,
+          ...commandEnv({
+            hook: name,
+            stage: context.stage,
+            weight: context.weight,
+            environment: context.environment,
+            stable: context.stable,
+            canary: context.canary,
+          }),
         },
       });
       if (result.timedOut) return { ok: false, message: `timed out after ${Math.round(hook.timeoutMs / 1000)}s` };

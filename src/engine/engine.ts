@@ -1,6 +1,6 @@
 // The rollout engine: (plan, state, event) → (state, effects). No I/O, no timers, no clock:
 // time arrives inside events, so a 3-hour rollout replays in milliseconds.
-import { firstMeasureDelay, stageSchedule, type Plan, type PlanStage } from './plan.js';
+import { firstMeasureDelay, stageLabel, stageNumber, stageSchedule, type Plan, type PlanStage } from './plan.js';
 import { judgeMeasurement } from './policy.js';
 import {
   MAX_RECORDED_MEASUREMENTS,
@@ -97,7 +97,7 @@ function onStart(plan: Plan, state: RolloutState, stage: PlanStage, at: number):
     case 'rolling-back':
       return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
     default:
-      note(state, at, 'resumed', `resumed at stage ${state.stage + 1} (${stage.weight}%)`);
+      note(state, at, 'resumed', `resumed at stage ${stageNumber(state.stage)} (${stage.weight}%)`);
       // Stopped before the stage's traffic change: do it again, hooks first.
       if (state.phase === 'shifting') return enterStage(plan, state, stage, at, [{ type: 'report', kind: 'resumed' }]);
       // Stopped mid-bake: re-apply the recorded weight (something may have reset the router), then
@@ -121,7 +121,7 @@ function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: numbe
   for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
   if (stage.approval && state.approvedStage !== stage.index) {
     state.status = 'awaiting-approval';
-    const reason = `approval needed before stage ${stage.index + 1}/${plan.stages.length} (${stage.weight}%)`;
+    const reason = `approval needed before ${stageLabel(plan, stage.index)} (${stage.weight}%)`;
     state.pause = { kind: 'approval', reason, at };
     note(state, at, 'awaiting-approval', reason);
     return {
@@ -168,7 +168,7 @@ function onWeightSet(plan: Plan, state: RolloutState, stage: PlanStage, weight: 
     state.done[name] = 0;
     state.nextDueAt[name] = at + firstMeasureDelay(plan.gates[name]!, stage);
   }
-  note(state, at, 'stage-started', `stage ${stage.index + 1}/${plan.stages.length}: ${weight}% to ${plan.canary}`);
+  note(state, at, 'stage-started', `${stageLabel(plan, stage.index)}: ${weight}% to ${plan.canary}`);
   const next = continueBake(plan, state, stage, at);
   return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'stage-started' }, ...next.effects] };
 }
@@ -248,7 +248,7 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
   if (state.status === 'awaiting-approval') {
     // Recorded, so a run that dies before the traffic change does not ask again.
     state.approvedStage = stage.index;
-    note(state, event.at, 'resumed', `stage ${stage.index + 1} approved${who}`);
+    note(state, event.at, 'resumed', `stage ${stageNumber(stage.index)} approved${who}`);
     return enterStage(plan, state, stage, event.at, [{ type: 'report', kind: 'resumed' }]);
   }
   if (state.status === 'paused') {

@@ -51,6 +51,19 @@ export interface Plan {
   hooks: Record<string, PlanHook>;
 }
 
+/**
+ * Stages are indexed from 0 in plans and state (PlanStage.index, RolloutState.stage) and numbered
+ * from 1 wherever a person or a command sees them: the ports' contexts, ROLLGATE_STAGE, reports.
+ */
+export function stageNumber(index: number): number {
+  return index + 1;
+}
+
+/** "stage 2/5": where a rollout stands, as people read it. */
+export function stageLabel(plan: Pick<Plan, 'stages'>, index: number): string {
+  return `stage ${stageNumber(index)}/${plan.stages.length}`;
+}
+
 /** How many measurements a gate takes in a stage, and how long the stage lasts at least. */
 export function stageSchedule(plan: Plan, stage: PlanStage): { required: Record<string, number>; minimumMs: number } {
   const required: Record<string, number> = {};

@@ -5,7 +5,8 @@ import { defineGateProvider } from './provider.js';
 import { envVars, duration } from '../config/common.js';
 import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
-import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
+import { parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
+import { commandEnv } from '../util/command-env.js';
 import { lastLine, runShell } from '../util/exec.js';
 
 export const commandGate = defineGateProvider({
@@ -30,13 +31,15 @@ export const commandGate = defineGateProvider({
           env: {
             ...env,
             ...spec.env,
-            ROLLGATE_GATE: name,
-            ROLLGATE_CANARY: context.canary,
-            ROLLGATE_STABLE: context.stable,
-            ROLLGATE_WEIGHT: String(context.weight),
-            ROLLGATE_STAGE: String(context.stage),
-            ROLLGATE_ENVIRONMENT: context.environment,
-            ...(context.flag ? { ROLLGATE_FLAG: context.flag, ROLLGATE_VARIATION: context.variation ?? '' } : {}),
+            ...commandEnv({
+              gate: name,
+              stage: context.stage,
+              weight: context.weight,
+              environment: context.environment,
+              stable: context.stable,
+              canary: context.canary,
+              ...(context.flag ? { flag: context.flag, variation: context.variation ?? '' } : {}),
+            }),
           },
         });
         const query = spec.command;
@@ -66,11 +69,8 @@ export const commandGate = defineGateProvider({
           return { verdict, evidence: { query, value: null, threshold: limit.text, summary: `printed no number (noData: ${verdict})` } };
         }
         const value = Number(last);
-        const ok = meetsThreshold(value, limit);
-        return {
-          verdict: ok ? 'pass' : 'fail',
-          evidence: { query, value, threshold: limit.text, summary: `${value} ${ok ? 'meets' : 'breaks'} ${limit.text}` },
-        };
+        const { verdict, summary } = thresholdVerdict(value, limit);
+        return { verdict, evidence: { query, value, threshold: limit.text, summary } };
       },
     };
   },

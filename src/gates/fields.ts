@@ -1,6 +1,7 @@
 // Spec fields every gate provider shares: its policy, thresholds and canary-vs-baseline comparisons.
 import { z } from 'zod';
 import { duration } from '../config/common.js';
+import { JUDGE_NAMES } from './judge/registry.js';
 import { parseThreshold } from './judge/threshold.js';
 
 export const threshold = z
@@ -30,7 +31,7 @@ export const gatePolicy = {
 export const compare = z.strictObject({
   canary: z.string().min(1).describe('Query for the canary sample.'),
   baseline: z.string().min(1).describe('Query for the baseline sample.'),
-  judge: z.enum(['mann-whitney', 'sequential']).default('mann-whitney'),
+  judge: z.enum(JUDGE_NAMES).default('mann-whitney').describe('The judge of the comparison (src/gates/judge/registry.ts).'),
   direction: z.enum(['increase', 'decrease', 'either']).default('increase').describe('Which change is a regression.'),
   tolerance: z
     .string({ error: 'expected a percentage such as "10%"' })

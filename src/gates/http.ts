@@ -6,7 +6,7 @@ import { defineGateProvider } from './provider.js';
 import { duration, envVars } from '../config/common.js';
 import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
-import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
+import { meetsThreshold, parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
 import { renderTemplate } from './template.js';
 
 const status = z.int().min(100).max(599);
@@ -48,16 +48,8 @@ export const httpGate = defineGateProvider({
           evidence: { query, value: null, threshold: limit.text, summary: `${path} had no number (noData: ${spec.noData})` },
         };
       const value = numbers.reduce((a, b) => a + b, 0) / numbers.length;
-      const pass = meetsThreshold(value, limit);
-      return {
-        verdict: pass ? ('pass' as const) : ('fail' as const),
-        evidence: {
-          query,
-          value,
-          threshold: limit.text,
-          summary: `${path} = ${Number(value.toPrecision(4))} ${pass ? 'meets' : 'breaks'} ${limit.text}`,
-        },
-      };
+      const { verdict, summary } = thresholdVerdict(value, limit, path);
+      return { verdict, evidence: { query, value, threshold: limit.text, summary } };
     };
     const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
     const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;

@@ -7,16 +7,12 @@ import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
 import { duration } from '../config/common.js';
 import { compare, gatePolicy, threshold } from './fields.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
-import { meetsThreshold, parseThreshold, type Threshold } from './judge/threshold.js';
-import { judgeMannWhitney } from './judge/mann-whitney.js';
-import { sequentialRateTest } from './judge/sequential.js';
+import { parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
+import type { Point } from './judge/judge.js';
+import { JUDGES } from './judge/registry.js';
 import { renderTemplate, TEMPLATE_VARIABLES, unknownVariables } from './template.js';
 
-/** One value of a series; `at` is milliseconds since the epoch. */
-export interface Point {
-  at: number;
-  value: number;
-}
+export type { Point } from './judge/judge.js';
 
 /** The part of a metric gate that differs between sources: how a query is run and linked to. */
 export interface MetricSource {
@@ -76,18 +72,19 @@ export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): vo
   else if (gate.query && !gate.threshold) ctx.addIssue({ code: 'custom', path: ['query'], message: 'a query needs a threshold' });
   else if (gate.compare && gate.threshold)
     ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'compare is judged by compare.judge; threshold belongs to query' });
-  if (gate.compare?.judge === 'sequential' && !gate.compare.requests) {
+  const counts = gate.compare ? JUDGES[gate.compare.judge].counts : false;
+  if (gate.compare && counts && !gate.compare.requests) {
     ctx.addIssue({
       code: 'custom',
       path: ['compare', 'requests'],
-      message: 'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)',
+      message: `judge: ${gate.compare.judge} needs requests: { canary, baseline } (canary and baseline then count errors)`,
     });
   }
-  if (gate.compare?.judge === 'mann-whitney' && gate.compare.requests) {
+  if (gate.compare && !counts && gate.compare.requests) {
     ctx.addIssue({
       code: 'custom',
       path: ['compare', 'requests'],
-      message: 'requests is for judge: sequential; mann-whitney compares the samples of canary and baseline',
+      message: `requests is for judges that count errors (${countingJudges()}); ${gate.compare.judge} compares the samples of canary and baseline`,
     });
   }
   const templates: Array<[string, (string | number)[]]> = [];
@@ -110,6 +107,12 @@ export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): vo
     }
   }
 }
+
+const countingJudges = () =>
+  Object.entries(JUDGES)
+    .filter(([, judge]) => judge.counts)
+    .map(([name]) => name)
+    .join(', ');
 
 /** What a gate would have said at one past check time. */
 export interface ReplayedCheck {
@@ -152,17 +155,8 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
         evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) },
       };
     }
-    const ok = meetsThreshold(value, held);
-    return {
-      verdict: ok ? 'pass' : 'fail',
-      evidence: {
-        query,
-        value,
-        threshold: held.text,
-        summary: `${Number(value.toPrecision(6))} ${ok ? 'meets' : 'breaks'} ${held.text}`,
-        ...(link ? { link } : {}),
-      },
-    };
+    const { verdict, summary } = thresholdVerdict(value, held);
+    return { verdict, evidence: { query, value, threshold: held.text, summary, ...(link ? { link } : {}) } };
   };
 
   const compareQueries = (context: TemplateContext) => {
@@ -221,79 +215,30 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       },
     });
 
-    if (c.judge === 'mann-whitney') {
-      const canary = inWindow(series.canary).map((p) => p.value);
-      const baseline = inWindow(series.baseline).map((p) => p.value);
-      const samples = { canary: canary.length, baseline: baseline.length };
-      if (canary.length < c.minSamples || baseline.length < c.minSamples) {
-        return noData(`${canary.length} canary and ${baseline.length} baseline samples; minSamples is ${c.minSamples}`, { samples });
-      }
-      const result = judgeMannWhitney(canary, baseline, { direction: c.direction, tolerance, alpha: c.alpha, minSamples: c.minSamples });
-      return {
-        verdict: result.verdict,
-        evidence: {
-          query,
-          value: result.estimate ?? result.p ?? null,
-          canary: median(canary),
-          baseline: median(baseline),
-          threshold,
-          summary: result.summary,
-          ...(link ? { link } : {}),
-          details: { judge: c.judge, window, samples, ...judgeFigures(result) },
-        },
-      };
-    }
-
-    // Sequential: steps where all four counts are known, as (errors, requests) per side.
-    const byTime = (points: Point[]) => new Map(inWindow(points).map((p) => [p.at, p.value]));
-    const canaryErrors = byTime(series.canary);
-    const baselineErrors = byTime(series.baseline);
-    const canaryRequests = byTime(series.canaryRequests ?? []);
-    const baselineRequests = byTime(series.baselineRequests ?? []);
-    const intervals = [...canaryRequests.keys()]
-      .filter((at) => canaryErrors.has(at) && baselineErrors.has(at) && baselineRequests.has(at))
-      .sort((a, b) => a - b)
-      .map((at) => {
-        const cr = count(canaryRequests.get(at)!);
-        const br = count(baselineRequests.get(at)!);
-        // Two counters extrapolated apart may put errors a hair above requests.
-        return {
-          canaryErrors: Math.min(count(canaryErrors.get(at)!), cr),
-          canaryRequests: cr,
-          baselineErrors: Math.min(count(baselineErrors.get(at)!), br),
-          baselineRequests: br,
-        };
-      });
-    const totals = intervals.reduce(
-      (sum, i) => ({
-        canaryErrors: sum.canaryErrors + i.canaryErrors,
-        canaryRequests: sum.canaryRequests + i.canaryRequests,
-        baselineErrors: sum.baselineErrors + i.baselineErrors,
-        baselineRequests: sum.baselineRequests + i.baselineRequests,
-      }),
-      { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
-    );
-    if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
-      return noData(
-        `no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`,
-        { totals },
-      );
-    }
-    const result = sequentialRateTest(intervals, { alpha: c.alpha, direction: c.direction, tolerance, minRequests: c.minRequests });
-    if (result.verdict === 'inconclusive' && (totals.canaryRequests < c.minRequests || totals.baselineRequests < c.minRequests)) {
-      return noData(result.summary, { steps: intervals.length, totals });
-    }
+    const outcome = JUDGES[c.judge].judge({
+      canary: inWindow(series.canary),
+      baseline: inWindow(series.baseline),
+      ...(series.canaryRequests && series.baselineRequests
+        ? { canaryRequests: inWindow(series.canaryRequests), baselineRequests: inWindow(series.baselineRequests) }
+        : {}),
+      direction: c.direction,
+      tolerance,
+      alpha: c.alpha,
+      minSamples: c.minSamples,
+      minRequests: c.minRequests,
+    });
+    if ('noData' in outcome) return noData(outcome.noData, outcome.details);
     return {
-      verdict: result.verdict,
+      verdict: outcome.verdict,
       evidence: {
         query,
-        value: result.estimate ?? result.p ?? null,
-        canary: totals.canaryErrors / totals.canaryRequests,
-        baseline: totals.baselineErrors / totals.baselineRequests,
+        value: outcome.value,
+        canary: outcome.canary,
+        baseline: outcome.baseline,
         threshold,
-        summary: result.summary,
+        summary: outcome.summary,
         ...(link ? { link } : {}),
-        details: { judge: c.judge, window, steps: intervals.length, totals, ...judgeFigures(result) },
+        details: { judge: c.judge, window, ...outcome.details },
       },
     };
   };
@@ -349,30 +294,6 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       }));
     },
   };
-}
-
-/** Counts may be fractional (Prometheus increase() extrapolates); a counter reset may make them negative. */
-function count(value: number): number {
-  return Math.max(0, value);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function judgeFigures(result: {
-  p?: number;
-  statistic?: number;
-  estimate?: number;
-  low?: number;
-  high?: number;
-  details?: Record<string, unknown>;
-}): Record<string, unknown> {
-  const figures: Record<string, unknown> = { ...result.details };
-  for (const key of ['p', 'statistic', 'estimate', 'low', 'high'] as const) if (result[key] !== undefined) figures[key] = result[key];
-  return figures;
 }
 
 /** The latest point of a series, or null when it is empty: the "instant" value of range-only sources. */

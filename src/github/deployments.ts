@@ -12,7 +12,7 @@
 // Saves cost no request after the deployment exists: statuses are written per transition by
 // GitHubReporter, so a rollout stays within a few requests per stage.
 import { initialState } from '../engine/engine.js';
-import type { Plan } from '../engine/plan.js';
+import { stageNumber, type Plan } from '../engine/plan.js';
 import type { RolloutState } from '../engine/types.js';
 import type { Logger, RolloutRecord, StateStore } from '../ports.js';
 import { FileStateStore } from '../driver/state-file.js';
@@ -246,7 +246,7 @@ export class DeploymentStore implements StateStore {
     if (full && full.stage === position.stage && full.status === position.status && full.weight === position.weight) return full;
     const at = Date.parse(deployment.status.createdAt);
     this.options.log.info(
-      `resuming from the deployment status: stage ${position.stage + 1}, ${position.weight}% (the stage's bake starts again)`,
+      `resuming from the deployment status: stage ${stageNumber(position.stage)}, ${position.weight}% (the stage's bake starts again)`,
     );
     return {
       ...start,

@@ -1,6 +1,6 @@
 // Deployment status descriptions: at most 140 characters, written for people, and read back by
 // Rollgate to resume. The in-progress form is fixed: `stage K/N · W% · …`.
-import type { Plan } from '../engine/plan.js';
+import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
 import type { Outcome, RolloutState } from '../engine/types.js';
 import { formatValue } from '../report/markdown.js';
 
@@ -51,7 +51,7 @@ export function isDeliberateStop(state: RolloutState): boolean {
 }
 
 export function statusText(plan: Plan, state: RolloutState): StatusText {
-  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  const where = stageLabel(plan, state.stage);
   switch (state.status) {
     case 'promoted':
       return { state: 'success', description: clip(['promoted', '100%', gateTally(state)].filter(Boolean).join(' · ')) };
@@ -91,7 +91,7 @@ export function readStatus(state: string, description: string): { outcome?: Outc
   if (position)
     return {
       ...(position.status === 'progressing' ? {} : { outcome: 'paused' as const }),
-      stage: position.stage + 1,
+      stage: stageNumber(position.stage),
       weight: position.weight,
     };
   if (state === 'success' && description.startsWith('promoted')) return { outcome: 'promoted', weight: 100 };

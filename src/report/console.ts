@@ -1,7 +1,7 @@
 // Progress on a terminal: a line per transition, and in a TTY a live status line
 // (stage, weight, bake time left, last gate values) redrawn every second.
 import { formatDuration } from '../config/duration.js';
-import { stageSchedule, type Plan } from '../engine/plan.js';
+import { stageLabel, stageSchedule, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Clock, Logger, Reporter } from '../ports.js';
 import { formatValue, statusLine } from './markdown.js';
@@ -72,7 +72,7 @@ export class ConsoleReporter implements Reporter {
       case 'started':
         return `${at} rollout of ${plan.canary} to ${plan.environment}: ${plan.stages.map((s) => `${s.weight}%`).join(' → ')}`;
       case 'stage-started':
-        return `${at} stage ${state.stage + 1}/${plan.stages.length}: ${state.weight}% to ${plan.canary}${stage.bakeMs ? `, baking ${formatDuration(stageSchedule(plan, stage).minimumMs)}` : ''}`;
+        return `${at} ${stageLabel(plan, state.stage)}: ${state.weight}% to ${plan.canary}${stage.bakeMs ? `, baking ${formatDuration(stageSchedule(plan, stage).minimumMs)}` : ''}`;
       case 'measured': {
         const latest = this.latest(state);
         return this.out.isTTY ? undefined : `${at}   ${latest}`;
@@ -118,7 +118,7 @@ export class ConsoleReporter implements Reporter {
     const stage = plan.stages[state.stage]!;
     const left =
       state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
-    const text = `${this.prefix}▶ stage ${state.stage + 1}/${plan.stages.length} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
+    const text = `${this.prefix}▶ ${stageLabel(plan, state.stage)} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
     this.out.write(text.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
     this.drawn = true;
   }

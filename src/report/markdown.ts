@@ -1,7 +1,7 @@
 // The rollout report as Markdown: the PR comment, the job summary and the demo's report file.
 // On a rollback the failing gate's evidence comes first: that is what the person on call reads.
 import { formatDuration } from '../config/duration.js';
-import { stageSchedule, type Plan } from '../engine/plan.js';
+import { stageLabel, stageNumber, stageSchedule, type Plan } from '../engine/plan.js';
 import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
 import type { Evidence, Verdict } from '../ports.js';
 import { flagHygieneSection } from './flag-hygiene.js';
@@ -24,7 +24,7 @@ const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconc
 
 export function statusLine(plan: Plan, state: RolloutState): string {
   const stage = plan.stages[state.stage]!;
-  const where = `stage ${state.stage + 1}/${plan.stages.length}`;
+  const where = stageLabel(plan, state.stage);
   switch (state.status) {
     case 'promoted':
       return `✅ **Promoted** — ${plan.canary} serves 100% of ${plan.environment}`;
@@ -107,7 +107,7 @@ function renderStageTable(plan: Plan, state: RolloutState): string {
     const { minimumMs } = stageSchedule(plan, stage);
     const at = started.get(stage.index);
     rows.push(
-      `| ${stage.index + 1} | ${stage.weight}% | ${minimumMs ? formatDuration(minimumMs) : '—'}${stage.approval ? ' · approval' : ''} | ${gates} | ${stageStatus(state, stage.index)} | ${at ? new Date(at).toISOString().slice(11, 19) : ''} |`,
+      `| ${stageNumber(stage.index)} | ${stage.weight}% | ${minimumMs ? formatDuration(minimumMs) : '—'}${stage.approval ? ' · approval' : ''} | ${gates} | ${stageStatus(state, stage.index)} | ${at ? new Date(at).toISOString().slice(11, 19) : ''} |`,
     );
   }
   return rows.join('\n');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
 import { duration, envVars } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
+import { commandEnv } from '../util/command-env.js';
 import { lastLine, runShell } from '../util/exec.js';
 
 export const commandTraffic = defineTrafficProvider({
@@ -24,7 +25,7 @@ export const commandTraffic = defineTrafficProvider({
   }),
   create(spec, { env, cwd }) {
     const timeoutMs = parseDuration(spec.timeout) ?? 60_000;
-    const base = { ...env, ...spec.env, ROLLGATE_STABLE: spec.stable, ROLLGATE_CANARY: spec.canary };
+    const base = { ...env, ...spec.env, ...commandEnv({ stable: spec.stable, canary: spec.canary }) };
     let last: number | undefined;
     const readBack = async (): Promise<number> => {
       const result = await runShell(spec.verify!, { cwd, timeoutMs, env: base });
@@ -41,11 +42,7 @@ export const commandTraffic = defineTrafficProvider({
           timeoutMs,
           env: {
             ...base,
-            ROLLGATE_WEIGHT: String(weight),
-            ROLLGATE_STABLE_WEIGHT: String(100 - weight),
-            ROLLGATE_STAGE: String(context.stage + 1),
-            ROLLGATE_ENVIRONMENT: context.environment,
-            ROLLGATE_ROLLBACK: context.rollback ? 'true' : 'false',
+            ...commandEnv({ weight, stage: context.stage, environment: context.environment, rollback: context.rollback }),
           },
         });
         if (result.timedOut) throw new Error(`traffic command timed out after ${spec.timeout}`);

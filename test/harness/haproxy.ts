@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireBinary } from './backend.js';
-import { canConnect, waitUntil } from './nginx.js';
+import { canConnect, waitUntil } from './wait.js';
 
 export const HAPROXY_BINARY = '/usr/sbin/haproxy';
 

@@ -2,10 +2,10 @@
 // of an `upstream web` whose server list is an include file the nginx router renders.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireBinary } from './backend.js';
+import { canConnect, waitUntil } from './wait.js';
 
 export const NGINX_BINARY = '/usr/sbin/nginx';
 
@@ -123,25 +123,4 @@ export function nginxTrafficYaml(
     stable: [${servers.stable.join(', ')}]
     canary: [${servers.canary.join(', ')}]
 ${extra ? `${extra}\n` : ''}`;
-}
-
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, onTry?: () => void): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    onTry?.();
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

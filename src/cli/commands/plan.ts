@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXIT, type CliCommand } from '../command.js';
 import { compilePlan } from '../../config/compile.js';
 import { formatDuration } from '../../config/duration.js';
-import { timeline } from '../../engine/plan.js';
+import { stageNumber, timeline } from '../../engine/plan.js';
 import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
 
 export const planCommand: CliCommand = {
@@ -23,7 +23,7 @@ how long it bakes, which gates it checks and where a reviewer approves.`,
     const table = [
       ['stage', 'weight', 'starts at', 'bake', 'gates', 'approval'],
       ...rows.map((r) => [
-        `${r.stage + 1}${plan.stages[r.stage]!.implicit ? ' (promote)' : ''}`,
+        `${stageNumber(r.stage)}${plan.stages[r.stage]!.implicit ? ' (promote)' : ''}`,
         `${r.weight}%`,
         `+${formatDuration(r.startsAtMs)}`,
         r.durationMs ? formatDuration(r.durationMs) : '—',

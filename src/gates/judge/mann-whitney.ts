@@ -3,26 +3,11 @@
 // The U test is the same computation as scipy.stats.mannwhitneyu(method='asymptotic',
 // use_continuity=True), so a reviewer can check any verdict with two lines of Python.
 import { normalQuantile, normalSf } from './normal.js';
+import { judged, type Direction, type Judge, type JudgeResult } from './judge.js';
 
-/** What a judge concluded about canary vs baseline, with the numbers behind it. */
-export interface JudgeResult {
-  verdict: 'pass' | 'fail' | 'inconclusive';
-  /** One line a human reads first. */
-  summary: string;
-  /** p-value of the test behind the verdict (always-valid p for the sequential judge). */
-  p?: number;
-  /** Test statistic (Mann-Whitney U of the canary sample). */
-  statistic?: number;
-  /** Estimated change: Hodges-Lehmann shift (canary − baseline), or the canary/baseline rate ratio. */
-  estimate?: number;
-  /** Confidence interval of the estimate, when the judge gives one. */
-  low?: number;
-  high?: number;
-  details?: Record<string, unknown>;
-}
+export type { Direction, JudgeResult } from './judge.js';
 
 export type Alternative = 'two-sided' | 'less' | 'greater';
-export type Direction = 'increase' | 'decrease' | 'either';
 
 function sortedCopy(values: readonly number[], name: string): Float64Array {
   const sorted = Float64Array.from(values);
@@ -291,3 +276,21 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
     details: { ...counts, baselineMedian, margin, direction, confidence },
   };
 }
+
+/** The `mann-whitney` judge of metric gates: samples (e.g. latencies), medians beside the shift. */
+export const mannWhitneyJudge: Judge = {
+  counts: false,
+  judge({ canary: canaryPoints, baseline: baselinePoints, direction, tolerance, alpha, minSamples }) {
+    const canary = canaryPoints.map((p) => p.value);
+    const baseline = baselinePoints.map((p) => p.value);
+    const samples = { canary: canary.length, baseline: baseline.length };
+    if (canary.length < minSamples || baseline.length < minSamples) {
+      return {
+        noData: `${canary.length} canary and ${baseline.length} baseline samples; minSamples is ${minSamples}`,
+        details: { samples },
+      };
+    }
+    const result = judgeMannWhitney(canary, baseline, { direction, tolerance, alpha, minSamples });
+    return judged(result, median(Float64Array.from(canary).sort()), median(Float64Array.from(baseline).sort()), { samples });
+  },
+};

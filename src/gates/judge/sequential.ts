@@ -16,7 +16,8 @@
 // Stateless: the caller passes every interval since the comparison began, and the result is
 // recomputed from them, so a resumed rollout reaches the same verdict. A crossing at ANY prefix
 // fails, so looking later never hides an earlier alarm.
-import { formatNumber, formatP, type Direction, type JudgeResult } from './mann-whitney.js';
+import { judged, type Direction, type Judge, type JudgeResult, type Point } from './judge.js';
+import { formatNumber, formatP } from './mann-whitney.js';
 
 /** Error and request counts of canary and baseline over one interval (not cumulative). */
 export interface RateInterval {
@@ -199,4 +200,59 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
     summary: `${rates}, always-valid p=${formatP(p)} > ${alpha}: no regression shown (${direction}, tolerance ${formatNumber(100 * tolerance)}%)`,
     ...result,
   };
+}
+
+/**
+ * The `sequential` judge of metric gates: canary and baseline count errors per step and
+ * `requests` counts all requests; steps where all four counts are known are tested.
+ */
+export const sequentialJudge: Judge = {
+  counts: true,
+  judge({ canary, baseline, canaryRequests = [], baselineRequests = [], direction, tolerance, alpha, minRequests }) {
+    const byTime = (points: Point[]) => new Map(points.map((p) => [p.at, p.value]));
+    const canaryErrors = byTime(canary);
+    const baselineErrors = byTime(baseline);
+    const canaryTotal = byTime(canaryRequests);
+    const baselineTotal = byTime(baselineRequests);
+    const intervals = [...canaryTotal.keys()]
+      .filter((at) => canaryErrors.has(at) && baselineErrors.has(at) && baselineTotal.has(at))
+      .sort((a, b) => a - b)
+      .map((at) => {
+        const cr = count(canaryTotal.get(at)!);
+        const br = count(baselineTotal.get(at)!);
+        // Two counters extrapolated apart may put errors a hair above requests.
+        return {
+          canaryErrors: Math.min(count(canaryErrors.get(at)!), cr),
+          canaryRequests: cr,
+          baselineErrors: Math.min(count(baselineErrors.get(at)!), br),
+          baselineRequests: br,
+        };
+      });
+    const totals = intervals.reduce(
+      (sum, i) => ({
+        canaryErrors: sum.canaryErrors + i.canaryErrors,
+        canaryRequests: sum.canaryRequests + i.canaryRequests,
+        baselineErrors: sum.baselineErrors + i.baselineErrors,
+        baselineRequests: sum.baselineRequests + i.baselineRequests,
+      }),
+      { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
+    );
+    if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
+      return {
+        noData: `no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`,
+        details: { totals },
+      };
+    }
+    const result = sequentialRateTest(intervals, { alpha, direction, tolerance, minRequests });
+    if (result.verdict === 'inconclusive' && (totals.canaryRequests < minRequests || totals.baselineRequests < minRequests)) {
+      return { noData: result.summary, details: { steps: intervals.length, totals } };
+    }
+    const canaryRate = totals.canaryErrors / totals.canaryRequests;
+    return judged(result, canaryRate, totals.baselineErrors / totals.baselineRequests, { steps: intervals.length, totals });
+  },
+};
+
+/** Counts may be fractional (Prometheus increase() extrapolates); a counter reset may make them negative. */
+function count(value: number): number {
+  return Math.max(0, value);
 }

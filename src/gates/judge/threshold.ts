@@ -50,3 +50,11 @@ export function meetsThreshold(value: number, threshold: Threshold): boolean {
       return value !== threshold.value;
   }
 }
+
+/** A value held against a threshold, in the one wording every gate uses: "p99 = 0.004 meets < 0.01". */
+export function thresholdVerdict(value: number, threshold: Threshold, name?: string): { verdict: 'pass' | 'fail'; summary: string } {
+  const ok = meetsThreshold(value, threshold);
+  // Six significant digits: enough to compare with the threshold, without float noise.
+  const shown = Number.isFinite(value) ? Number(value.toPrecision(6)) : value;
+  return { verdict: ok ? 'pass' : 'fail', summary: `${name ? `${name} = ` : ''}${shown} ${ok ? 'meets' : 'breaks'} ${threshold.text}` };
+}

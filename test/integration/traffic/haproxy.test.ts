@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../harness/backend.js';
 import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
-import { waitUntil } from '../../harness/nginx.js';
+import { waitUntil } from '../../harness/wait.js';
 import { failed, share, startLoad, between } from '../../harness/load.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
@@ -107,7 +107,7 @@ describe('haproxy router on a real HAProxy', () => {
       canary: 'web-v2',
       timeout: '5s',
     });
-    await router.setWeight(50, { stage: 0, stageName: '50%', environment: 'it', rollback: false });
+    await router.setWeight(50, { stage: 1, stageName: '50%', environment: 'it', rollback: false });
     // Background load keeps both servers busy; slow requests sit in flight on each.
     const load = startLoad({ url: `${haproxy.url}/`, rate: 800, maxRequests: 20_000, maxSeconds: 20 });
     cleanup.push(() => load.stop());

@@ -7,7 +7,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from '../../harness/backend.js';
-import { nginxTrafficYaml, startNginx, waitUntil, type Nginx } from '../../harness/nginx.js';
+import { nginxTrafficYaml, startNginx, type Nginx } from '../../harness/nginx.js';
+import { waitUntil } from '../../harness/wait.js';
 import { between, failed, share, startLoad } from '../../harness/load.js';
 import { createNginxRouter, renderUpstream, type NginxSpec } from '../../../src/traffic/nginx.js';
 import { drainServer } from '../../../src/traffic/fleet.js';
@@ -139,7 +140,7 @@ gates:
     const retire = stable[1]!; // stable[0] keeps serving
     const spec = nginxSpec(nginx, stable, canary);
     const router = createNginxRouter(spec);
-    await router.setWeight(0, { stage: 0, stageName: '0%', environment: 'it', rollback: false });
+    await router.setWeight(0, { stage: 1, stageName: '0%', environment: 'it', rollback: false });
     const load = startLoad({ url: `${nginx.url}/`, rate: 800, maxRequests: 20_000, maxSeconds: 20, connections: CONNECTIONS });
     cleanup.push(() => load.stop());
     const slow = Array.from({ length: 8 }, () => fetch(`${nginx.url}/slow?ms=2000`).then((r) => r.status));
@@ -168,10 +169,10 @@ gates:
   it('a failed check restores the last good file and names the problem; the reload never happens', async () => {
     const { nginx, stable, canary } = await setUp();
     const router = createNginxRouter(nginxSpec(nginx, stable, canary));
-    await router.setWeight(10, { stage: 0, stageName: '10%', environment: 'it', rollback: false });
+    await router.setWeight(10, { stage: 1, stageName: '10%', environment: 'it', rollback: false });
     const good = await readFile(nginx.upstreamFile, 'utf8');
     await writeFile(nginx.extraFile, 'location = /x { proxy_pass http://nowhere-upstream }\n');
-    await expect(router.setWeight(20, { stage: 1, stageName: '20%', environment: 'it', rollback: false })).rejects.toThrow(
+    await expect(router.setWeight(20, { stage: 2, stageName: '20%', environment: 'it', rollback: false })).rejects.toThrow(
       /unexpected "}"/,
     );
     expect(await readFile(nginx.upstreamFile, 'utf8')).toBe(good);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend, type BackendEvent } from '../../harness/backend.js';
 import { startDeployControl, type DeployControl } from '../../harness/deploy.js';
 import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
-import { waitUntil } from '../../harness/nginx.js';
+import { waitUntil } from '../../harness/wait.js';
 import { failed, startLoad } from '../../harness/load.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import type { FleetRouter } from '../../../src/traffic/fleet.js';

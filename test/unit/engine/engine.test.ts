@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState, step } from '../../../src/engine/engine.js';
 import { timeline } from '../../../src/engine/plan.js';
 import type { EngineEvent, RolloutState } from '../../../src/engine/types.js';
-import { planFrom, THREE_HOURS, world } from './sim.js';
+import { planFrom, THREE_HOURS, world } from '../../harness/sim.js';
 
 const HOUR = 3_600_000;
 

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planFrom, quietLog, world } from './sim.js';
+import { planFrom, quietLog, world } from '../../harness/sim.js';
 import type { HookRunner } from '../../../src/ports.js';
 import { createRollingRouter } from '../../../src/traffic/rolling.js';
 import type { FleetRouter, FleetServer, ServerAdminState } from '../../../src/traffic/fleet.js';
-import { FakeClock } from '../../../src/driver/clock.js';
+import { FakeClock } from '../../harness/clock.js';
 import { parseSpec } from '../../../src/config/load.js';
 
 const BLUE_GREEN = (extra = '') => `
@@ -189,7 +189,7 @@ describe('strategy rolling', () => {
       clock: new FakeClock(),
       log: quietLog,
     });
-    const context = { stage: 0, stageName: 's', environment: 'prod', rollback: false };
+    const context = { stage: 1, stageName: 's', environment: 'prod', rollback: false };
     await router.setWeight(25, { ...context, from: 0 });
     await router.setWeight(50, { ...context, from: 25 });
     expect(await router.verify(50)).toBe(true);

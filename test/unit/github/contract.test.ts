@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildClientSchema, parse, validate, type IntrospectionQuery } from 'graphql';
 import { schema as githubSchema } from '@octokit/graphql-schema';
 import { drive } from '../../../src/driver/driver.js';
-import { FakeClock } from '../../../src/driver/clock.js';
+import { FakeClock } from '../../harness/clock.js';
 import type { Plan } from '../../../src/engine/plan.js';
 import type { Gate } from '../../../src/ports.js';
 import { apiUrlFrom, createGitHubClient } from '../../../src/github/client.js';
@@ -17,7 +17,7 @@ import { GitHubReporter } from '../../../src/github/reporter.js';
 import { REVERT_MUTATION } from '../../../src/github/revert.js';
 import { OCTOCAT } from '../../harness/github/fake.js';
 import { startGitHubHarness, type GitHubHarness } from '../../harness/github/index.js';
-import { planFrom, quietLog, RecordingRouter } from '../engine/sim.js';
+import { planFrom, quietLog, RecordingRouter } from '../../harness/sim.js';
 
 let gh: GitHubHarness;
 let repoCount = 0;

@@ -3,7 +3,7 @@ import { initialState } from '../../../src/engine/engine.js';
 import type { RolloutState } from '../../../src/engine/types.js';
 import { MAX_DESCRIPTION, parsePosition, readStatus, statusText } from '../../../src/github/status-text.js';
 import { permissionFor, isPermissionRefusal, MissingPermissionError } from '../../../src/github/permissions.js';
-import { planFrom } from '../engine/sim.js';
+import { planFrom } from '../../harness/sim.js';
 
 const plan = planFrom(`
 version: 1

@@ -1,7 +1,7 @@
 // drainServer: drain, then wait until the router says nothing is in flight, or give up at the timeout.
 // Real routers drain in test/integration/traffic/; here the router is a scripted one on a fake clock.
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/driver/clock.js';
+import { FakeClock } from '../../harness/clock.js';
 import { drainServer, isFleetRouter, type FleetRouter, type ServerAdminState } from '../../../src/traffic/fleet.js';
 
 function scriptedFleet(inFlightUntil: number, clock: FakeClock) {

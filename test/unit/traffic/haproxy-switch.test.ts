@@ -45,7 +45,7 @@ async function fakeRuntimeApi(weights: Record<string, number>, down: string[] = 
   return { socket, lines };
 }
 
-const context = { stage: 0, stageName: 's', environment: 'test', rollback: false };
+const context = { stage: 1, stageName: 's', environment: 'test', rollback: false };
 
 describe('haproxy router weight changes', () => {
   it('switches 0 % ↔ 100 % gaining side first, so the backend never has all weights at 0', async () => {

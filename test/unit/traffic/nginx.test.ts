@@ -22,7 +22,7 @@ const base = (stable: string[], canary: string[]): NginxSpec => ({
   timeout: '5s',
 });
 const addresses = (n: number, from: number) => Array.from({ length: n }, (_, i) => `10.0.0.${from + i}:8080`);
-const context = { stage: 0, stageName: 's', environment: 'test', rollback: false };
+const context = { stage: 1, stageName: 's', environment: 'test', rollback: false };
 
 describe('splitWeights', () => {
   it('gives the canary servers exactly w % of the summed weight, in small whole numbers', () => {

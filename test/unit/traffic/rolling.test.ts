@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/driver/clock.js';
+import { FakeClock } from '../../harness/clock.js';
 import type { Logger } from '../../../src/ports.js';
 import { parseSpec } from '../../../src/config/load.js';
 import type { FleetRouter, FleetServer, ServerAdminState } from '../../../src/traffic/fleet.js';
@@ -89,7 +89,7 @@ rolling:
   return { dir, fleet, router };
 }
 
-const context = { stage: 0, stageName: 's', environment: 'test', rollback: false };
+const context = { stage: 1, stageName: 's', environment: 'test', rollback: false };
 
 describe('rolling fleet router', () => {
   it('puts a server back in rotation only once its readiness URL answers, probed while out of rotation', async () => {

@@ -1,12 +1,12 @@
 // A simulated world for the engine: a router that records weights, scripted gates, a fake clock.
-import { parseSpec } from '../../../src/config/load.js';
-import { compilePlan } from '../../../src/config/compile.js';
-import type { Plan } from '../../../src/engine/plan.js';
-import { drive, type DriveOptions } from '../../../src/driver/driver.js';
-import { FakeClock } from '../../../src/driver/clock.js';
-import { MemoryStateStore } from '../../../src/driver/state-file.js';
-import type { Gate, HookRunner, Logger, MeasureContext, Reporter, TrafficRouter, Verdict } from '../../../src/ports.js';
-import type { ReportKind } from '../../../src/engine/types.js';
+import { parseSpec } from '../../src/config/load.js';
+import { compilePlan } from '../../src/config/compile.js';
+import type { Plan } from '../../src/engine/plan.js';
+import { drive, type DriveOptions } from '../../src/driver/driver.js';
+import { FakeClock } from './clock.js';
+import { MemoryStateStore } from './memory-store.js';
+import type { Gate, HookRunner, Logger, MeasureContext, Reporter, TrafficRouter, Verdict } from '../../src/ports.js';
+import type { ReportKind } from '../../src/engine/types.js';
 
 export type Script = (gate: string, context: MeasureContext, n: number) => Verdict;
 

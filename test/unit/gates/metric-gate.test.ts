@@ -1,0 +1,139 @@
+// The logic every metric source shares (threshold mode, compare mode through the judge registry,
+// no data, errors, replay), driven by an in-memory source: no wire format in the way.
+import { describe, expect, it } from 'vitest';
+import { createMetricGate, metricGateFields, refineMetricGate, type MetricSource, type Point } from '../../../src/gates/metric-gate.js';
+import { JUDGES } from '../../../src/gates/judge/registry.js';
+import { z } from 'zod';
+import { measureContext } from './http-recorder.js';
+
+const AT = Date.UTC(2026, 4, 1, 14, 0, 0);
+const STAGE_START = AT - 10 * 60_000;
+const fields = z.strictObject(metricGateFields).superRefine(refineMetricGate);
+
+/** Series by query; `instant` answers the latest point at or before `at`. */
+function memorySource(series: Record<string, Point[]>, failWith?: string) {
+  const calls: Array<{ kind: 'instant' | 'range'; query: string; start?: number; end: number; stepMs?: number }> = [];
+  const source: MetricSource = {
+    label: 'Memory',
+    async instant(query, at) {
+      calls.push({ kind: 'instant', query, end: at });
+      if (failWith) throw new Error(failWith);
+      const points = (series[query] ?? []).filter((p) => p.at <= at);
+      return points.length ? points[points.length - 1]!.value : null;
+    },
+    async range(query, start, end, stepMs) {
+      calls.push({ kind: 'range', query, start, end, stepMs });
+      if (failWith) throw new Error(failWith);
+      return (series[query] ?? []).filter((p) => p.at >= start && p.at <= end);
+    },
+    link: (queries) => `memory://${queries.join('|')}`,
+  };
+  return { source, calls };
+}
+
+const gate = (spec: Record<string, unknown>, source: MetricSource) => createMetricGate('g', 'memory', fields.parse(spec), source);
+/** One point every 10 s over the stage so far. */
+const steps = (value: (i: number) => number, n = 60): Point[] =>
+  Array.from({ length: n }, (_, i) => ({ at: STAGE_START + (i + 1) * 10_000, value: value(i) }));
+
+describe('metric gate: threshold mode', () => {
+  it('renders the template, holds the value against the threshold, and says so in one wording', async () => {
+    const { source, calls } = memorySource({ 'errors{v="web-v2"}': [{ at: AT - 1000, value: 0.0123456789 }] });
+    const g = gate({ query: 'errors{v="{{canary}}"}', threshold: '< 0.01' }, source);
+    const result = await g.measure(measureContext(AT));
+    expect(calls).toEqual([{ kind: 'instant', query: 'errors{v="web-v2"}', end: AT }]);
+    expect(result).toEqual({
+      verdict: 'fail',
+      evidence: {
+        query: 'errors{v="web-v2"}',
+        value: 0.0123456789,
+        threshold: '< 0.01',
+        summary: '0.0123457 breaks < 0.01',
+        link: 'memory://errors{v="web-v2"}',
+      },
+    });
+  });
+
+  it('gives the noData verdict when the source has no value, and error when it cannot answer', async () => {
+    const empty = await gate({ query: 'q', threshold: '< 1', noData: 'fail' }, memorySource({}).source).measure(measureContext(AT));
+    expect(empty).toMatchObject({ verdict: 'fail', evidence: { value: null, summary: 'no data (noData: fail)' } });
+    const down = await gate({ query: 'q', threshold: '< 1' }, memorySource({}, 'connection refused').source).measure(measureContext(AT));
+    expect(down).toEqual({ verdict: 'error', evidence: { query: 'q', summary: 'Memory: connection refused' } });
+  });
+
+  it('replays past checks from one range query, each seeing the latest point of its step', async () => {
+    const { source } = memorySource({ q: steps((i) => (i < 30 ? 0.001 : 0.05)) });
+    const g = gate({ query: 'q', threshold: '< 0.01' }, source);
+    const checks = await g.replay(measureContext(AT), STAGE_START, AT, 60_000);
+    expect(checks.map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'fail', 'fail', 'fail', 'fail', 'fail']);
+  });
+});
+
+describe('metric gate: compare mode through the judge registry', () => {
+  it('has a registry entry for each judge the spec may name, each saying whether it counts', () => {
+    expect(Object.keys(JUDGES)).toEqual(['mann-whitney', 'sequential']);
+    expect(JUDGES['mann-whitney'].counts).toBe(false);
+    expect(JUDGES.sequential.counts).toBe(true);
+  });
+
+  it('hands samples since the stage began to mann-whitney and records the medians', async () => {
+    const { source, calls } = memorySource({
+      'lat{v="web-v2"}': steps((i) => 200 + (i % 7)),
+      'lat{v="web-v1"}': steps((i) => 100 + (i % 7)),
+    });
+    const g = gate({ compare: { canary: 'lat{v="{{canary}}"}', baseline: 'lat{v="{{baseline}}"}', tolerance: '10%' } }, source);
+    const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
+    expect(calls.map((c) => [c.kind, c.start, c.end, c.stepMs])).toEqual([
+      ['range', STAGE_START + 30_000, AT, 30_000],
+      ['range', STAGE_START + 30_000, AT, 30_000],
+    ]);
+    expect(result.verdict).toBe('fail');
+    expect(result.evidence).toMatchObject({
+      canary: 203,
+      baseline: 103,
+      threshold: 'mann-whitney: an increase beyond 10% at α 0.05',
+      details: { judge: 'mann-whitney', samples: { canary: 58, baseline: 58 } },
+    });
+  });
+
+  it('passes equal samples, and too few samples is no data', async () => {
+    const same = memorySource({ c: steps((i) => 100 + (i % 5)), b: steps((i) => 100 + ((i + 2) % 5)) });
+    expect(
+      (await gate({ compare: { canary: 'c', baseline: 'b' } }, same.source).measure(measureContext(AT, { stageStartedAt: STAGE_START })))
+        .verdict,
+    ).toBe('pass');
+    // Samples start one step (the 30 s interval) into the stage: of three points, one is in range.
+    const few = memorySource({ c: steps(() => 1, 3), b: steps(() => 1, 3) });
+    const result = await gate({ compare: { canary: 'c', baseline: 'b' }, noData: 'inconclusive' }, few.source).measure(
+      measureContext(AT, { stageStartedAt: STAGE_START }),
+    );
+    expect(result).toMatchObject({
+      verdict: 'inconclusive',
+      evidence: { summary: '1 canary and 1 baseline samples; minSamples is 10 (noData: inconclusive)' },
+    });
+  });
+
+  it('pairs error and request counts step by step for the sequential judge', async () => {
+    const { source } = memorySource({
+      ce: steps(() => 30),
+      cr: steps(() => 1000),
+      be: steps(() => 5),
+      br: steps(() => 1000),
+    });
+    const spec = {
+      compare: { judge: 'sequential', canary: 'ce', baseline: 'be', requests: { canary: 'cr', baseline: 'br' }, step: '10s' },
+    };
+    const result = await gate(spec, source).measure(measureContext(AT, { stageStartedAt: STAGE_START }));
+    expect(result.verdict).toBe('fail');
+    expect(result.evidence).toMatchObject({ canary: 0.03, baseline: 0.005, details: { judge: 'sequential', steps: 60 } });
+  });
+
+  it('refuses a spec whose requests do not fit its judge', () => {
+    const sequential = fields.safeParse({ compare: { judge: 'sequential', canary: 'a', baseline: 'b' } });
+    expect(sequential.error?.issues[0]?.message).toBe(
+      'judge: sequential needs requests: { canary, baseline } (canary and baseline then count errors)',
+    );
+    const mw = fields.safeParse({ compare: { canary: 'a', baseline: 'b', requests: { canary: 'c', baseline: 'd' } } });
+    expect(mw.error?.issues[0]?.message).toMatch(/^requests is for judges that count errors \(sequential\); mann-whitney compares/);
+  });
+});
