@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
-import { envVarName, readSecret } from './credentials.js';
+import { envVarName, readSecret } from '../util/credentials.js';
 import {
   createMetricGate,
   latestValue,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration, envVars } from '../config/common.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
-import { envVarName, readEnvVar, readSecret } from './credentials.js';
+import { envVarName, readEnvVar, readSecret } from '../util/credentials.js';
 import { createMetricGate, metricGateFields, refineMetricGate, requestFailure, type MetricSource, type Point } from './metric-gate.js';
 
 const auth = z.discriminatedUnion('type', [

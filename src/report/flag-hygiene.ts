@@ -1,7 +1,8 @@
 // Flag hygiene: every flag should have an expiration plan. A flag rollout that reached 100 % has done
 // its job; once it has stayed there longer than the spec's `removeAfter`, the flag (and the old code
 // path behind it) is listed as a candidate to remove from the code.
-import { formatDuration, type Plan } from '../engine/plan.js';
+import { formatDuration } from '../config/duration.js';
+import type { Plan } from '../engine/plan.js';
 import type { RolloutState } from '../engine/types.js';
 
 export interface FlagAtFull {

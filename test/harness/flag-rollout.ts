@@ -3,7 +3,7 @@
 // gates are the production ones; only the record is kept in memory.
 import { drive, type DriveResult } from '../../src/driver/driver.js';
 import { systemClock } from '../../src/driver/clock.js';
-import { compilePlan } from '../../src/engine/plan.js';
+import { compilePlan } from '../../src/config/compile.js';
 import { buildProviders } from '../../src/driver/providers.js';
 import { parseSpec } from '../../src/config/load.js';
 import type { Logger, RolloutRecord, TrafficRouter } from '../../src/ports.js';

@@ -10,7 +10,7 @@ import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
 import { duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
-import { envVarName, readSecret } from '../../gates/credentials.js';
+import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
 
 // LaunchDarkly keys: letters, digits, ".", "_" and "-".

@@ -10,7 +10,7 @@ import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
 import { duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
-import { envVarName, readSecret } from '../../gates/credentials.js';
+import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
 
 // Unleash names are URL-friendly; Rollgate also keeps them safe in paths, logs and queries.

@@ -1,4 +1,4 @@
-// Credentials of metric sources. A spec never holds a secret: it names the environment variable that
+// Credentials of providers (metric sources, flag services). A spec never holds a secret: it names the environment variable that
 // does (set from a repository secret or an action input), and the value is masked before any log line.
 import { z } from 'zod';
 import type { ProviderEnv } from '../ports.js';
