@@ -5,6 +5,7 @@ import { stageLabel, stageNumber, stageSchedule, type Plan } from '../engine/pla
 import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
 import type { Evidence, Verdict } from '../ports.js';
 import { flagHygieneSection } from './flag-hygiene.js';
+import { mermaidChart, rolloutCharts } from './chart.js';
 
 export interface ReportLinks {
   run?: string;
@@ -143,62 +144,10 @@ function stageStatus(state: RolloutState, index: number): string {
   }
 }
 
-/** Mermaid charts (GitHub renders them): the canary weight over time, and the main gate's value. */
+/** Mermaid charts (GitHub renders them): the canary weight and each gate's main value over time. */
 export function renderChart(plan: Plan, state: RolloutState): string | undefined {
-  const points = weightSeries(state);
-  if (points.length < 2) return undefined;
-  const t0 = points[0]!.at;
-  const minutes = (at: number) => Math.round(((at - t0) / 60_000) * 10) / 10;
-  const blocks = [
-    '```mermaid',
-    'xychart-beta',
-    `  title "Traffic to ${sanitize(plan.canary)} (%)"`,
-    `  x-axis "minutes" [${points.map((p) => minutes(p.at)).join(', ')}]`,
-    '  y-axis "weight %" 0 --> 100',
-    `  line [${points.map((p) => p.weight).join(', ')}]`,
-    '```',
-  ];
-  const main = mainMetric(state);
-  if (main) {
-    blocks.push(
-      '',
-      '```mermaid',
-      'xychart-beta',
-      `  title "${sanitize(main.gate)}${main.threshold ? ` (${sanitize(main.threshold)})` : ''}"`,
-      `  x-axis "minutes" [${main.points.map((p) => minutes(p.at)).join(', ')}]`,
-      `  y-axis "${sanitize(main.gate)}"`,
-      `  line [${main.points.map((p) => round(p.value)).join(', ')}]`,
-      '```',
-    );
-  }
-  return blocks.join('\n');
-}
-
-function weightSeries(state: RolloutState): Array<{ at: number; weight: number }> {
-  const series: Array<{ at: number; weight: number }> = [];
-  for (const entry of state.timeline) {
-    if (entry.kind === 'started') series.push({ at: entry.at, weight: 0 });
-    else if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted')
-      series.push({ at: entry.at, weight: entry.weight });
-  }
-  const last = series[series.length - 1];
-  if (last && state.updatedAt > last.at && state.status === 'progressing') series.push({ at: state.updatedAt, weight: state.weight });
-  return series.slice(-60);
-}
-
-/** The gate with the most numeric measurements; the failing gate when there is one. */
-function mainMetric(state: RolloutState) {
-  const byGate = new Map<string, Array<{ at: number; value: number }>>();
-  let threshold: Record<string, string | undefined> = {};
-  for (const m of state.measurements) {
-    if (typeof m.evidence.value !== 'number' || !Number.isFinite(m.evidence.value)) continue;
-    byGate.set(m.gate, [...(byGate.get(m.gate) ?? []), { at: m.at, value: m.evidence.value }]);
-    threshold = { ...threshold, [m.gate]: m.evidence.threshold };
-  }
-  const failing = state.failure?.gate;
-  const gate = failing && byGate.has(failing) ? failing : [...byGate.entries()].sort((a, b) => b[1].length - a[1].length)[0]?.[0];
-  if (!gate || byGate.get(gate)!.length < 2) return undefined;
-  return { gate, threshold: threshold[gate], points: byGate.get(gate)!.slice(-60) };
+  const charts = rolloutCharts(plan, state);
+  return charts.length ? charts.map(mermaidChart).join('\n\n') : undefined;
 }
 
 function renderTimeline(state: RolloutState, budget: number): string {
@@ -224,5 +173,4 @@ export function formatValue(value: number | null | undefined): string {
 }
 
 const round = (value: number) => (Math.abs(value) >= 100 ? Math.round(value * 10) / 10 : Number(value.toPrecision(4)));
-const sanitize = (text: string) => text.replace(/["\n]/g, "'").slice(0, 60);
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -6,6 +6,7 @@ import { runScenario, type ScenarioResult } from '../../demo/scenario.js';
 import type { Fault } from '../../demo/service.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
+import { renderHtmlReport, type HtmlSection } from '../../report/html.js';
 import { systemClock } from '../../driver/clock.js';
 import { formatDuration } from '../../config/duration.js';
 
@@ -47,6 +48,7 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
     const out = io.stdout;
     out.write(`Rollgate demo — everything runs on 127.0.0.1; nothing leaves this machine.\n`);
     const reports: string[] = [];
+    const sections: HtmlSection[] = [];
     const results: ScenarioResult[] = [];
     const run = async (title: string, stable: string, canary: string, scenarioFault: Fault) => {
       out.write(`\n━━ ${title} ━━\n`);
@@ -65,6 +67,7 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
         out.write(`  evidence: ${e?.summary ?? result.state.failure.reason}${e?.query ? `\n            from ${e.query}` : ''}\n`);
       }
       reports.push(`## ${title}\n\n${renderMarkdownReport(result.plan, result.state)}`);
+      sections.push({ title, plan: result.plan, state: result.state });
       results.push(result);
       return result;
     };
@@ -76,7 +79,9 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
     const reportPath = resolve(io.cwd, values.report);
     await mkdir(resolve(reportPath, '..'), { recursive: true });
     await writeFile(reportPath, `# Rollgate demo report\n\n${reports.join('\n\n')}`);
-    out.write(`\nReport (Markdown): ${reportPath}\n`);
+    const htmlPath = reportPath.replace(/(\.md)?$/i, '.html');
+    await writeFile(htmlPath, renderHtmlReport(sections, 'Rollgate demo report'));
+    out.write(`\nReport (Markdown): ${reportPath}\nReport (HTML, with charts): ${htmlPath}\n`);
 
     if (values.scenario === 'both') {
       const [healthy, faulty] = results;

@@ -11,6 +11,7 @@ import { FileStateStore } from '../../driver/state-file.js';
 import { systemClock } from '../../driver/clock.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
+import { renderHtmlReport } from '../../report/html.js';
 import { environmentName } from '../../config/schema.js';
 import type { Outcome } from '../../engine/types.js';
 
@@ -33,7 +34,8 @@ before every traffic change; running again resumes at the recorded stage and bak
   --promote        skip the remaining stages: send 100% to the canary now
   --abort          return traffic to the stable version and end the rollout
   --yes            approve every approval stage without asking (non-interactive use)
-  --report FILE    write the Markdown report there (default .rollgate/<environment>-report.md)
+  --report FILE    write the report there: HTML with charts when FILE ends in .html, else Markdown
+                   (default .rollgate/<environment>-report.md)
 
 In a terminal an approval stage asks; otherwise the run stops and exits 3 (paused).
 Ctrl-C rolls back to the stable version before exiting.
@@ -87,7 +89,10 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
       );
       reporter.close();
       await mkdir(resolve(reportPath, '..'), { recursive: true });
-      await writeFile(reportPath, renderMarkdownReport(result.plan, result.state));
+      const report = /\.html?$/i.test(reportPath)
+        ? renderHtmlReport([{ title: `${result.plan.strategy} rollout of ${result.plan.canary} to ${environment}`, ...result }])
+        : renderMarkdownReport(result.plan, result.state);
+      await writeFile(reportPath, report);
       io.stdout.write(`report: ${reportPath}\n`);
       if (result.outcome === 'paused')
         io.stdout.write(`paused: run \`rollgate run --approve\` to go on, or \`rollgate run --abort\` to roll back\n`);

@@ -29,6 +29,11 @@ describe('rollgate demo (the CLI process)', () => {
     const report = await readFile(join(cwd, 'report.md'), 'utf8');
     expect(report).toContain('**Promoted**');
     expect(report).toContain('```mermaid');
+    // The same report as one self-contained HTML page beside it, with its charts drawn as SVG.
+    const html = await readFile(join(cwd, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/<script|<link|src="http/);
   });
 
   it('rolls a faulty canary back, shows the evidence, and exits 1', async () => {
