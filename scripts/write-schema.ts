@@ -1,6 +1,8 @@
-// Regenerates schema/rollgate.schema.json from the zod schema (a test fails when it is stale).
+// Regenerates schema/rollgate.schema.json and schema/alert-webhook.schema.json from their zod schemas
+// (a test fails when either is stale).
 import { writeFileSync } from 'node:fs';
-import { specJsonSchemaText } from '../src/config/json-schema.js';
+import { alertWebhookJsonSchemaText, specJsonSchemaText } from '../src/config/json-schema.js';
 
 writeFileSync(new URL('../schema/rollgate.schema.json', import.meta.url), specJsonSchemaText());
-console.log('wrote schema/rollgate.schema.json');
+writeFileSync(new URL('../schema/alert-webhook.schema.json', import.meta.url), alertWebhookJsonSchemaText());
+console.log('wrote schema/rollgate.schema.json and schema/alert-webhook.schema.json');

@@ -21,6 +21,7 @@ import { DeploymentStore } from '../github/deployments.js';
 import { MissingPermissionError } from '../github/permissions.js';
 import { findPullRequest } from '../github/pull-request.js';
 import { GitHubReporter } from '../github/reporter.js';
+import { AlertReporter } from '../report/alerts/index.js';
 import { failureLine, readStatus } from '../github/status-text.js';
 import { OneStageStore, stopAfterStage } from './advance.js';
 import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
@@ -91,6 +92,17 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
 
   const { router, gates, hooks } = buildProviders(spec, { env: process.env, log, cwd: workspace() });
   const groups = new LogGroupReporter();
+  const alerts = spec.notify.alerts.length
+    ? new AlertReporter(spec.notify.alerts, {
+        env: process.env,
+        log,
+        links: () => ({
+          run: runContext.runUrl,
+          ...(pullRequest ? { pullRequest: pullRequest.url } : {}),
+          ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}),
+        }),
+      })
+    : undefined;
   const githubReporter = new GitHubReporter({
     ...(deployments ? { deployments } : {}),
     ...(comment ? { comment } : {}),
@@ -102,7 +114,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   let result: DriveResult;
   try {
     result = await drive(
-      { router, gates, hooks, store: driveStore, reporters: [groups, githubReporter], clock: systemClock, log },
+      { router, gates, hooks, store: driveStore, reporters: [groups, githubReporter, ...(alerts ? [alerts] : [])], clock: systemClock, log },
       {
         plan: drivePlan,
         id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`,
@@ -112,6 +124,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   } finally {
     groups.close();
     await router.close?.();
+    await alerts?.flush();
   }
   core.saveState('verdict', result.outcome);
 

@@ -6,6 +6,7 @@ import { gateSchema } from '../gates/registry.js';
 import { trafficSchema } from '../traffic/registry.js';
 import { FLAG_TEMPLATE_VARIABLES } from '../gates/template.js';
 import { migrationsSchema } from '../migrations/settings.js';
+import { alertSchema } from '../report/alerts/index.js';
 import { blueGreenSchema, rollingSchema } from './strategies.js';
 
 export const stageSchema = z.strictObject({
@@ -48,8 +49,9 @@ export const specSchema = z
         pullRequest: z.boolean().default(true),
         deployment: z.boolean().default(true),
         summary: z.boolean().default(true),
+        alerts: z.array(alertSchema).default([]).describe('Alerts where the team is: Slack, Microsoft Teams, a signed webhook.'),
       })
-      .default({ pullRequest: true, deployment: true, summary: true }),
+      .default({ pullRequest: true, deployment: true, summary: true, alerts: [] }),
   })
   .superRefine((spec, ctx) => {
     // Each strategy has its own block, and only that one.

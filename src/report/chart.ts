@@ -35,7 +35,8 @@ export function rolloutCharts(plan: Plan, state: RolloutState): TimeChart[] {
 
   const weights = [{ at: start, value: 0 }];
   for (const entry of state.timeline) {
-    if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted') weights.push({ at: entry.at, value: entry.weight });
+    if (entry.kind === 'stage-started' || entry.kind === 'rolled-back' || entry.kind === 'promoted')
+      weights.push({ at: entry.at, value: entry.weight });
   }
   const charts: TimeChart[] = [
     {

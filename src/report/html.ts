@@ -47,7 +47,9 @@ function renderSection({ title, plan, state }: HtmlSection): string {
       `<strong>${html(state.failure.gate ? `Gate ${state.failure.gate} failed` : 'Rollout stopped')}</strong> — ${html(state.failure.reason)}`,
       '<ul>',
       ...(e?.value !== undefined
-        ? [`<li>measured <code>${html(formatValue(e.value))}</code>${e.threshold ? ` (expected <code>${html(e.threshold)}</code>)` : ''}</li>`]
+        ? [
+            `<li>measured <code>${html(formatValue(e.value))}</code>${e.threshold ? ` (expected <code>${html(e.threshold)}</code>)` : ''}</li>`,
+          ]
         : []),
       ...(e?.canary !== undefined || e?.baseline !== undefined
         ? [`<li>canary <code>${html(formatValue(e?.canary))}</code> vs baseline <code>${html(formatValue(e?.baseline))}</code></li>`]

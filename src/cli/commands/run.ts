@@ -12,6 +12,7 @@ import { systemClock } from '../../driver/clock.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
 import { renderHtmlReport } from '../../report/html.js';
+import { AlertReporter } from '../../report/alerts/index.js';
 import { environmentName } from '../../config/schema.js';
 import type { Outcome } from '../../engine/types.js';
 
@@ -67,6 +68,7 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
     const log = new ConsoleLogger(io.stderr, Boolean(io.env.ROLLGATE_DEBUG));
     const clock = systemClock;
     const reporter = new ConsoleReporter(io.stdout, clock);
+    const alerts = spec.notify.alerts.length ? new AlertReporter(spec.notify.alerts, { env: io.env, log }) : undefined;
     const { router, gates, hooks } = buildProviders(spec, { env: io.env, log, cwd: io.cwd }, clock);
     const by = values.by ?? io.env.USER ?? 'cli';
     const command: DriveOptions['command'] = values.abort
@@ -78,7 +80,7 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
           : undefined;
     try {
       const result = await drive(
-        { router, gates, hooks, store: new FileStateStore(statePath), reporters: [reporter], clock, log },
+        { router, gates, hooks, store: new FileStateStore(statePath), reporters: [reporter, ...(alerts ? [alerts] : [])], clock, log },
         {
           plan: compilePlan(spec),
           id: values.id ?? `local-${new Date(clock.now()).toISOString()}`,
@@ -88,6 +90,7 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
         },
       );
       reporter.close();
+      await alerts?.flush();
       await mkdir(resolve(reportPath, '..'), { recursive: true });
       const report = /\.html?$/i.test(reportPath)
         ? renderHtmlReport([{ title: `${result.plan.strategy} rollout of ${result.plan.canary} to ${environment}`, ...result }])
