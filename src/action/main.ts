@@ -114,7 +114,15 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   let result: DriveResult;
   try {
     result = await drive(
-      { router, gates, hooks, store: driveStore, reporters: [groups, githubReporter, ...(alerts ? [alerts] : [])], clock: systemClock, log },
+      {
+        router,
+        gates,
+        hooks,
+        store: driveStore,
+        reporters: [groups, githubReporter, ...(alerts ? [alerts] : [])],
+        clock: systemClock,
+        log,
+      },
       {
         plan: drivePlan,
         id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`,

@@ -12,7 +12,8 @@ const require = createRequire(import.meta.url);
 export const CHROMIUM = process.env.CHROMIUM_BINARY ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (or set CHROMIUM_BINARY)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install chromium\` (or set CHROMIUM_BINARY)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -59,8 +60,9 @@ export async function renderGithubMarkdown(browser: Browser, markdown: string, s
     await page.setContent(githubPage(markdown), { waitUntil: 'load' });
     await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
     const diagrams = await page.evaluate(async () => {
-      const m = (globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, text: string): Promise<{ svg: string }> } })
-        .mermaid;
+      const m = (
+        globalThis as unknown as { mermaid: { initialize(o: object): void; render(id: string, text: string): Promise<{ svg: string }> } }
+      ).mermaid;
       m.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'default' });
       const blocks = [...document.querySelectorAll('pre.mermaid')] as HTMLElement[];
       const out = [];
@@ -95,7 +97,11 @@ export async function renderHtml(browser: Browser, html: string, screenshot?: st
     });
     await page.setContent(html, { waitUntil: 'load' });
     const charts = await page.$$eval('svg', (svgs) =>
-      svgs.map((s) => ({ width: s.getBoundingClientRect().width, text: s.textContent ?? '', lines: s.querySelectorAll('polyline').length })),
+      svgs.map((s) => ({
+        width: s.getBoundingClientRect().width,
+        text: s.textContent ?? '',
+        lines: s.querySelectorAll('polyline').length,
+      })),
     );
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { charts, requests };

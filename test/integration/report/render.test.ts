@@ -39,7 +39,10 @@ async function rolledBack() {
       evidence: { summary: `${value} vs < 0.01`, value, threshold: '< 0.01', query: 'sum(rate(errors[1m])) / sum(rate(requests[1m]))' },
     };
   };
-  w.gates['p50-latency']!.measure = async () => ({ verdict: 'pass', evidence: { summary: 'ok', value: 120 + (n % 4) * 7, threshold: '< 250' } });
+  w.gates['p50-latency']!.measure = async () => ({
+    verdict: 'pass',
+    evidence: { summary: 'ok', value: 120 + (n % 4) * 7, threshold: '< 250' },
+  });
   const result = await w.run();
   expect(result.outcome).toBe('rolled-back');
   return result;
@@ -81,7 +84,11 @@ describe('reports rendered as people see them (Chromium)', () => {
     const w = world(plan);
     const result = await w.run();
     expect(result.outcome).toBe('promoted');
-    const diagrams = await renderGithubMarkdown(browser, renderMarkdownReport(result.plan, result.state), join(ARTIFACTS, 'promoted-summary.png'));
+    const diagrams = await renderGithubMarkdown(
+      browser,
+      renderMarkdownReport(result.plan, result.state),
+      join(ARTIFACTS, 'promoted-summary.png'),
+    );
     expect(diagrams.length).toBeGreaterThanOrEqual(1);
     expect(diagrams.every((d) => !d.error && d.width > 300)).toBe(true);
     expect(diagrams.some((d) => /bar \[/.test(d.source))).toBe(false); // nothing rolled back, nothing marked
