@@ -1,7 +1,8 @@
 // The rollout report as one self-contained HTML file (no script, no fetch): what `rollgate run
 // --report report.html` and the demo write for people running Rollgate locally. The same facts and
 // charts as the PR comment; every value from a spec, a metric source or a service is escaped.
-import { stageSchedule, formatDuration, type Plan } from '../engine/plan.js';
+import { stageSchedule, type Plan } from '../engine/plan.js';
+import { formatDuration } from '../config/duration.js';
 import type { RolloutState } from '../engine/types.js';
 import { rolloutCharts, svgChart } from './chart.js';
 import { formatValue, statusLine } from './markdown.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Plan } from '../../engine/plan.js';
 import type { RolloutState } from '../../engine/types.js';
 import type { Logger, Reporter } from '../../ports.js';
-import { envVarName } from '../../gates/credentials.js';
+import { envVarName } from '../../util/credentials.js';
 import { ALERT_EVENTS, alertEventOf, buildAlert, type AlertChannel, type AlertLinks } from './alert.js';
 import { slackChannel, slackFields } from './slack.js';
 import { teamsChannel, teamsFields } from './teams.js';

@@ -3,7 +3,7 @@
 // `X-Rollgate-Signature: sha256=<hex>` with a secret named by an environment variable.
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { envVarName } from '../../gates/credentials.js';
+import { envVarName } from '../../util/credentials.js';
 import { ALERT_EVENTS, type Alert, type AlertChannel } from './alert.js';
 
 export const webhookFields = {

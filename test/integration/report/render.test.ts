@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdownReport } from '../../../src/report/markdown.js';
 import { renderHtmlReport } from '../../../src/report/html.js';
 import { launchChromium, renderGithubMarkdown, renderHtml } from '../../harness/github-render.js';
-import { planFrom, world } from '../../unit/engine/sim.js';
+import { planFrom, world } from '../../harness/sim.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'render');
 

@@ -16,7 +16,7 @@ import { AlertReporter, type AlertSpec } from '../../../src/report/alerts/index.
 import { alertWebhookJsonSchemaText } from '../../../src/config/json-schema.js';
 import type { Logger } from '../../../src/ports.js';
 import { drive } from '../../../src/driver/driver.js';
-import { planFrom, quietLog, world } from '../engine/sim.js';
+import { planFrom, quietLog, world } from '../../harness/sim.js';
 
 const require = createRequire(import.meta.url);
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
