@@ -20,6 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# The AWS emulator the cloud router tests run against (a Python package, not a Debian one).
+command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]==5.2.1'
 # Debian starts the packaged services on install; the tests start their own on free ports.
 for svc in nginx haproxy prometheus postgresql; do
   (service "$svc" stop >/dev/null 2>&1 || true)

@@ -2,12 +2,13 @@
 // query (SELECT … FROM SCHEMA(…)) or metric math — that may name metrics declared under `metrics:`
 // by their id ("errors / requests"). Credentials come from the default AWS chain (environment,
 // OIDC web identity in GitHub Actions, profile, instance role).
-import type { CloudWatchClient, CloudWatchClientConfig, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 import { renderTemplate } from './template.js';
+import { awsCall, awsClientConfig, awsFields, type AwsClientConfig } from '../util/aws.js';
 import {
   createMetricGate,
   latestValue,
@@ -36,8 +37,7 @@ export const cloudwatchGate = defineGateProvider({
   schema: z
     .strictObject({
       provider: z.literal('cloudwatch'),
-      region: z.string().min(1).optional().describe('AWS region (default: AWS_REGION or AWS_DEFAULT_REGION).'),
-      endpoint: z.url().optional().describe('CloudWatch endpoint URL, e.g. a VPC endpoint.'),
+      ...awsFields,
       metrics: z.record(metricId, metric).default({}).describe('Metrics the query names by id.'),
       period: z.int().min(1).default(60).describe('Seconds each point of a threshold gate covers (1, 5, 10, 20, 30 or a multiple of 60).'),
       lookback: duration.default('5m').describe('A threshold gate takes the latest complete point over this much time.'),
@@ -55,9 +55,7 @@ export const cloudwatchGate = defineGateProvider({
         });
     }),
   create(name, spec, env) {
-    const region = spec.region ?? env.env.AWS_REGION ?? env.env.AWS_DEFAULT_REGION;
-    if (!region) throw new Error(`gate "${name}": no AWS region (set region: in the gate, or AWS_REGION)`);
-    const client = { region, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) };
+    const client = awsClientConfig(spec, env, `gate "${name}"`);
     return createMetricGate(
       name,
       'cloudwatch',
@@ -76,7 +74,7 @@ export function validPeriod(seconds: number): number {
 }
 
 export function cloudwatchSource(
-  config: CloudWatchClientConfig & { region: string },
+  config: AwsClientConfig,
   metrics: Record<string, MetricSpec>,
   periodSeconds: number,
   lookbackMs: number,
@@ -126,15 +124,17 @@ export function cloudwatchSource(
     let nextToken: string | undefined;
     // Every page has every query's next points; a bake's window fits in one or two.
     for (let page = 0; page < 20; page++) {
-      const answer = await client.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries(expression, period, context),
-          StartTime: new Date(start - period * 1000),
-          EndTime: new Date(end),
-          ScanBy: 'TimestampAscending',
-          ...(nextToken ? { NextToken: nextToken } : {}),
-        }),
-        { abortSignal: signal },
+      const answer = await awsCall(`GetMetricData (${region})`, 'cloudwatch:GetMetricData', () =>
+        client.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries(expression, period, context),
+            StartTime: new Date(start - period * 1000),
+            EndTime: new Date(end),
+            ScanBy: 'TimestampAscending',
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+          { abortSignal: signal },
+        ),
       );
       for (const result of answer.MetricDataResults ?? []) {
         const known = results.find((r) => r.Id === result.Id && r.Label === result.Label);

@@ -9,6 +9,10 @@ import { nginxTraffic } from './nginx.js';
 import { flagdTraffic } from './flags/flagd.js';
 import { unleashTraffic } from './flags/unleash.js';
 import { launchdarklyTraffic } from './flags/launchdarkly.js';
+import { awsAlbTraffic } from './aws/aws-alb.js';
+import { awsEcsTraffic } from './aws/aws-ecs.js';
+import { awsLambdaTraffic } from './aws/aws-lambda.js';
+import { cloudRunTraffic } from './gcp/cloud-run.js';
 
 const providers = [
   commandTraffic,
@@ -18,6 +22,10 @@ const providers = [
   flagdTraffic,
   unleashTraffic,
   launchdarklyTraffic,
+  awsAlbTraffic,
+  awsLambdaTraffic,
+  awsEcsTraffic,
+  cloudRunTraffic,
 ] as const;
 
 export const trafficSchema = z.discriminatedUnion(
