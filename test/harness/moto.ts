@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from './prometheus.js';
-import { waitUntil } from './nginx.js';
+import { waitUntil } from './wait.js';
 
 export const MOTO_BINARY = process.env.MOTO_SERVER ?? 'moto_server';
 export const MOTO_REGION = 'eu-west-1';

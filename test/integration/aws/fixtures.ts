@@ -11,7 +11,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto, type Moto } from '../../harness/moto.js';
-import { runRollout, type RolloutRun } from '../traffic/rollout.js';
+import { runRollout, type RolloutRun } from '../../harness/rollout.js';
 import type { Load, LoadCounts } from '../../harness/load.js';
 import type { Logger, ProviderEnv } from '../../../src/ports.js';
 
