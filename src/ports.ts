@@ -28,6 +28,20 @@ export interface TrafficRouter {
   /** True when the router has `weight` in force (read back, not remembered). */
   verify(weight: number): Promise<boolean>;
   close?(): Promise<void>;
+  /**
+   * Optional: makes the new version ready for traffic (a Kubernetes canary workload is applied and
+   * awaited). Called once per run before the first change above 0 %; idempotent, so a re-run after a
+   * crash finds what exists. A failure is a router error: no traffic moves.
+   */
+  prepare?(): Promise<void>;
+  /**
+   * Optional: after the end is decided, before it is recorded. 'promoted': the new version takes the
+   * stable one's place and the canary goes; 'rolled-back' (traffic already at 0 %): the canary goes.
+   * Idempotent; a crash in it leaves the rollout unfinished, so a re-run does it again.
+   */
+  finish?(outcome: 'promoted' | 'rolled-back'): Promise<void>;
+  /** Optional: values for gate query templates the router knows ({{namespace}}, pod-template hashes). */
+  templateValues?(): Promise<Record<string, string>>;
 }
 
 /** Values a gate's query templates may use: {{canary}}, {{stable}}, {{weight}}... */
@@ -48,6 +62,8 @@ export interface MeasureContext {
   at: number;
   /** When the current stage's weight came into force (ms since the epoch): where comparisons start. */
   stageStartedAt?: number;
+  /** Values the traffic router adds ({{namespace}}, {{canaryPodTemplateHash}}...; may override baseline). */
+  values?: Record<string, string>;
   signal?: AbortSignal;
 }
 

@@ -55,11 +55,15 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
   let event: EngineEvent | undefined = commandEvent(options.command, state, clock.now()) ?? { type: 'start', at: clock.now() };
   const interrupted = () => options.signal?.aborted === true && state.status !== 'rolling-back';
 
+  const run: RunState = { prepared: false };
   for (;;) {
     if (!event) throw new Error(`engine gave no next step in status ${state.status}`);
+    const wasFinished = isFinished(state);
     const result = step(plan, state, event);
     state = result.state;
     event = undefined;
+    const end = result.effects.find((e) => e.type === 'finish');
+    if (end && !wasFinished && (end.outcome === 'promoted' || end.outcome === 'rolled-back')) await finishRouter(ports, end.outcome);
 
     for (const effect of result.effects) {
       switch (effect.type) {
@@ -74,7 +78,7 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
           );
           break;
         case 'set-weight':
-          event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3);
+          event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3, run);
           break;
         case 'run-hook':
           event = await runHook(ports, plan, state, effect.hook, options.signal);
@@ -110,6 +114,28 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
   }
 }
 
+/** What one run of the driver has done besides the engine's state. */
+interface RunState {
+  /** The router's prepare() ran in this run. */
+  prepared: boolean;
+}
+
+/**
+ * The router's own end of a rollout (promote the workload in place, delete the canary), before the
+ * end is recorded: a crash here leaves the rollout unfinished, and a re-run does it again.
+ */
+async function finishRouter(ports: DriverPorts, outcome: 'promoted' | 'rolled-back'): Promise<void> {
+  if (!ports.router.finish) return;
+  try {
+    await ports.router.finish(outcome);
+  } catch (error) {
+    const message = (error as Error).message;
+    // After a rollback traffic is already safe: leftovers are worth a warning, not a failure.
+    if (outcome === 'rolled-back') ports.log.warn(`cleanup after the rollback failed: ${message}`);
+    else throw new Error(`promotion could not be completed (traffic stays on the new version; run again to finish): ${message}`);
+  }
+}
+
 function commandEvent(command: DriveOptions['command'], state: RolloutState, at: number): EngineEvent | undefined {
   if (!command) return undefined;
   if (command.type === 'abort') return { type: 'abort', reason: command.reason, at };
@@ -125,8 +151,18 @@ async function setWeight(
   weight: number,
   rollback: boolean,
   attempts: number,
+  run: RunState,
 ): Promise<EngineEvent> {
   const stage = plan.stages[state.stage]!;
+  if (weight > 0 && !run.prepared && ports.router.prepare) {
+    // The new version must be ready before it gets any traffic; prepare has its own deadline.
+    try {
+      await ports.router.prepare();
+    } catch (error) {
+      return { type: 'provider-error', message: (error as Error).message, at: ports.clock.now() };
+    }
+    run.prepared = true;
+  }
   const context: RouteContext = {
     stage: stageNumber(state.stage),
     stageName: stage.name,
@@ -170,6 +206,7 @@ async function runHook(ports: DriverPorts, plan: Plan, state: RolloutState, name
 }
 
 async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, names: string[], signal?: AbortSignal): Promise<Measurement[]> {
+  const values = ports.router.templateValues ? await valuesOf(ports.router, ports.log) : undefined;
   return Promise.all(
     names.map(async (name): Promise<Measurement> => {
       const gate = ports.gates[name];
@@ -187,6 +224,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           interval: formatDuration(plan.gates[name]?.intervalMs ?? 0),
           at,
           ...(state.stageStartedAt !== undefined ? { stageStartedAt: state.stageStartedAt } : {}),
+          ...(values ? { values } : {}),
           ...(signal ? { signal } : {}),
         });
         return { gate: name, at, ...result };
@@ -195,4 +233,12 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
       }
     }),
   );
+}
+
+/** Template values the router knows, read once per measurement; a failure leaves them out (the query shows the placeholder). */
+function valuesOf(router: TrafficRouter, log: Logger): Promise<Record<string, string> | undefined> {
+  return router.templateValues!().catch((error: unknown) => {
+    log.warn(`template values of ${router.type}: ${(error as Error).message}`);
+    return undefined;
+  });
 }

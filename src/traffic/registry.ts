@@ -13,6 +13,9 @@ import { awsAlbTraffic } from './aws/aws-alb.js';
 import { awsEcsTraffic } from './aws/aws-ecs.js';
 import { awsLambdaTraffic } from './aws/aws-lambda.js';
 import { cloudRunTraffic } from './gcp/cloud-run.js';
+import { gatewayApiTraffic } from './kubernetes/gateway-api.js';
+import { istioTraffic } from './kubernetes/istio.js';
+import { serviceSelectorTraffic } from './kubernetes/service-selector.js';
 
 const providers = [
   commandTraffic,
@@ -26,6 +29,9 @@ const providers = [
   awsLambdaTraffic,
   awsEcsTraffic,
   cloudRunTraffic,
+  gatewayApiTraffic,
+  istioTraffic,
+  serviceSelectorTraffic,
 ] as const;
 
 export const trafficSchema = z.discriminatedUnion(
