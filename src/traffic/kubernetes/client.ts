@@ -1,13 +1,14 @@
-// The Kubernetes API as the kubernetes providers use it: the official @kubernetes/client-node (1.x:
-// 2.x needs Node >= 22.19 and the action also runs on Node 20), loaded only when a Kubernetes
-// provider runs. Credentials as users have them: a kubeconfig (the spec's path, else $KUBECONFIG,
-// else ~/.kube/config) with its context, exec credential plugins (aws eks get-token,
-// gke-gcloud-auth-plugin, kubelogin) run by the client, or the in-cluster service account.
+// The Kubernetes API as the kubernetes providers use it: four verbs over the apiserver's REST
+// protocol (kinds found by discovery, as kubectl finds them), credentials from kubeconfig.ts.
 // Writes are server-side apply with Rollgate's own field manager, so GitOps tools see who owns what.
+// Not @kubernetes/client-node: its object API and config pull every generated model (3.6 MB).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import plainHttp from 'node:http';
+import https from 'node:https';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import type { ProviderEnv } from '../../ports.js';
+import { fromKubeconfig, inCluster, readKubeconfigs, type Cluster } from './kubeconfig.js';
 
 export type KubeObject = {
   apiVersion: string;
@@ -19,7 +20,7 @@ export type KubeObject = {
     generation?: number;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    managedFields?: Array<{ manager?: string; operation?: string; time?: string | Date; fieldsV1?: Record<string, unknown> }>;
+    managedFields?: Array<{ manager?: string; operation?: string; time?: string; fieldsV1?: Record<string, unknown> }>;
     [key: string]: unknown;
   };
   spec?: Record<string, unknown>;
@@ -74,56 +75,49 @@ export interface KubeClient {
 }
 
 export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeClient> {
-  // The three modules used, not the package index: it re-exports every generated API (a chunk of
-  // 15.9 MB instead of a few).
-  const [{ KubeConfig }, { KubernetesObjectApi }, { PatchStrategy }] = await Promise.all([
-    import('@kubernetes/client-node/dist/config.js'),
-    import('@kubernetes/client-node/dist/object.js'),
-    import('@kubernetes/client-node/dist/patch.js'),
-  ]);
-  const k8s = { KubeConfig, KubernetesObjectApi, PatchStrategy };
-  const config = new k8s.KubeConfig();
-  const files = (spec.kubeconfig ?? env.env.KUBECONFIG ?? '').split(':').filter(Boolean);
+  const files = (spec.kubeconfig ?? env.env.KUBECONFIG ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((file) => (isAbsolute(file) ? file : join(env.cwd, file)));
   const home = env.env.HOME ? join(env.env.HOME, '.kube', 'config') : undefined;
   if (!files.length && home && existsSync(home)) files.push(home);
-  if (files.length) {
-    for (const [i, file] of files.entries()) {
-      const path = file.startsWith('/') ? file : join(env.cwd, file);
-      if (!existsSync(path)) throw new Error(`kubeconfig ${file} does not exist`);
-      if (i === 0) config.loadFromFile(path);
-      else {
-        const more = new k8s.KubeConfig();
-        more.loadFromFile(path);
-        config.mergeConfig(more, true);
-      }
+  let cluster: Cluster;
+  if (files.length) cluster = fromKubeconfig(readKubeconfigs(files), spec.context, env.env);
+  else if (spec.context) throw new Error(`traffic.context "${spec.context}" needs a kubeconfig: set KUBECONFIG or traffic.kubeconfig`);
+  else if (env.env.KUBERNETES_SERVICE_HOST) cluster = inCluster(env.env);
+  else throw new Error('no Kubernetes credentials: set KUBECONFIG (or traffic.kubeconfig), or run inside a cluster');
+  const namespace = spec.namespace ?? cluster.namespace ?? 'default';
+  const http = (method: string, path: string, body?: { type: string; text: string }) => request(cluster, method, path, body);
+  const resources = new Map<string, Promise<{ name: string; namespaced: boolean }>>();
+  // The resource (httproutes...) of a kind, from the apiserver's discovery, as kubectl finds it.
+  const resource = (apiVersion: string, kind: string) => {
+    const key = `${apiVersion}/${kind}`;
+    if (!resources.has(key)) {
+      const found = http('GET', apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`).then((list) => {
+        const r = (list as { resources?: Array<{ name: string; kind: string; namespaced: boolean }> }).resources?.find(
+          (x) => x.kind === kind && !x.name.includes('/'),
+        );
+        if (!r) throw new KubeError(404, `the server has no ${kind} in ${apiVersion} (is its CRD installed?)`, 'NotFound');
+        return r;
+      });
+      resources.set(key, found);
+      found.catch(() => resources.delete(key));
     }
-  } else if (env.env.KUBERNETES_SERVICE_HOST) {
-    config.loadFromCluster();
-  } else {
-    throw new Error('no Kubernetes credentials: set KUBECONFIG (or traffic.kubeconfig), or run inside a cluster');
-  }
-  if (spec.context) {
-    if (!config.getContextObject(spec.context))
-      throw new Error(
-        `kubeconfig has no context "${spec.context}" (contexts: ${config
-          .getContexts()
-          .map((c) => c.name)
-          .join(', ')})`,
-      );
-    config.setCurrentContext(spec.context);
-  }
-  const namespace = spec.namespace ?? config.getContextObject(config.getCurrentContext())?.namespace ?? 'default';
-  const api = k8s.KubernetesObjectApi.makeApiClient(config);
-  const ref = (apiVersion: string, kind: string, name: string) => ({ apiVersion, kind, metadata: { name, namespace } });
-  // Class instances (Dates in timestamps) back to plain JSON, as the apiserver wrote it.
-  const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+    return resources.get(key)!;
+  };
+  const path = async (apiVersion: string, kind: string, name?: string, query?: Record<string, string | undefined>) => {
+    const r = await resource(apiVersion, kind);
+    const base = `${apiVersion.includes('/') ? '/apis' : '/api'}/${apiVersion}${r.namespaced ? `/namespaces/${namespace}` : ''}/${r.name}`;
+    const q = new URLSearchParams(Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+    return `${base}${name ? `/${encodeURIComponent(name)}` : ''}${q.size ? `?${q}` : ''}`;
+  };
 
   return {
     namespace,
     fieldManager: spec.fieldManager,
     async read(apiVersion, kind, name) {
       try {
-        return plain((await api.read(ref(apiVersion, kind, name))) as KubeObject);
+        return (await http('GET', await path(apiVersion, kind, name))) as KubeObject;
       } catch (error) {
         const e = explain(error, `get ${kind} ${namespace}/${name}`);
         if (e.code === 404 && e.reason === 'NotFound') return undefined;
@@ -132,8 +126,7 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
     },
     async list(apiVersion, kind, labelSelector) {
       try {
-        const list = await api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-        return plain(list.items as KubeObject[]);
+        return ((await http('GET', await path(apiVersion, kind, undefined, { labelSelector }))) as { items?: KubeObject[] }).items ?? [];
       } catch (error) {
         throw explain(error, `list ${kind} in ${namespace}`);
       }
@@ -141,23 +134,18 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
     async apply(object, force) {
       const body = { ...object, metadata: { ...object.metadata, namespace } };
       try {
-        return plain(
-          (await api.patch(
-            body as unknown as Parameters<typeof api.patch>[0],
-            undefined,
-            undefined,
-            spec.fieldManager,
-            force,
-            k8s.PatchStrategy.ServerSideApply,
-          )) as KubeObject,
-        );
+        const target = await path(object.apiVersion, object.kind, object.metadata.name, {
+          fieldManager: spec.fieldManager,
+          force: force ? 'true' : undefined,
+        });
+        return (await http('PATCH', target, { type: 'application/apply-patch+yaml', text: JSON.stringify(body) })) as KubeObject;
       } catch (error) {
         throw explain(error, `apply ${object.kind} ${namespace}/${object.metadata.name}`);
       }
     },
     async delete(apiVersion, kind, name) {
       try {
-        await api.delete(ref(apiVersion, kind, name));
+        await http('DELETE', await path(apiVersion, kind, name));
         return true;
       } catch (error) {
         const e = explain(error, `delete ${kind} ${namespace}/${name}`);
@@ -166,6 +154,58 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
       }
     },
   };
+}
+
+/** An apiserver that answers nothing within this is treated as down, not waited on forever. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const MAX_BODY = 16 * 1024 * 1024;
+
+/** One HTTPS request; a non-2xx answer throws { code, body } for explain(). */
+async function request(cluster: Cluster, method: string, path: string, body?: { type: string; text: string }): Promise<unknown> {
+  const url = new URL(cluster.server + path);
+  const { authorization, cert, key } = await cluster.credentials();
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'rollgate' };
+  if (authorization) headers.authorization = authorization;
+  if (body) headers['content-type'] = body.type;
+  const options: https.RequestOptions = {
+    method,
+    headers,
+    timeout: REQUEST_TIMEOUT_MS,
+    ca: cluster.ca,
+    cert,
+    key,
+    rejectUnauthorized: !cluster.insecure,
+    servername: cluster.serverName,
+  };
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'http:' ? plainHttp : https).request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY) req.destroy(new Error(`the apiserver's answer to ${method} ${url.pathname} exceeds ${MAX_BODY} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text for the error
+        }
+        const code = res.statusCode ?? 0;
+        if (code >= 200 && code < 300) resolve(parsed);
+        else reject(Object.assign(new Error(`HTTP ${code}`), { code, body: parsed }));
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () =>
+      req.destroy(new Error(`the apiserver did not answer ${method} ${url.pathname} within ${REQUEST_TIMEOUT_MS / 1000}s`)),
+    );
+    req.on('error', reject);
+    req.end(body?.text);
+  });
 }
 
 /** The apiserver's Status message, with what to do about a 403. */

@@ -1,4 +1,4 @@
-// The test apiserver held to what real clients expect: kubectl (client-go) and @kubernetes/client-node
+// The test apiserver held to what real clients expect: kubectl (client-go) and Rollgate's client
 // talk to it as to a cluster, and it refuses what a real apiserver refuses.
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ describe('the test apiserver, as kubectl sees it', () => {
     );
   });
 
-  it('client-node authenticates with an exec credential plugin, as EKS and GKE kubeconfigs do', async () => {
+  it('Rollgate authenticates with an exec credential plugin, as EKS and GKE kubeconfigs do', async () => {
     const c = await startCluster({ namespaces: [NAMESPACE], identities: { 'token-from-plugin': { user: 'eks-user' } } });
     clusters.push(c);
     await c.applyManifests(manifests());
