@@ -64,6 +64,9 @@ export interface MeasureContext {
   stageStartedAt?: number;
   /** Values the traffic router adds ({{namespace}}, {{canaryPodTemplateHash}}...; may override baseline). */
   values?: Record<string, string>;
+  /** When each stage so far came into force, oldest first (1-based stages): a judge that spends
+   *  its alpha over the whole rollout anchors at the first and accounts per stage. */
+  stageStarts?: Array<{ stage: number; at: number }>;
   signal?: AbortSignal;
 }
 

@@ -225,6 +225,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           at,
           ...(state.stageStartedAt !== undefined ? { stageStartedAt: state.stageStartedAt } : {}),
           ...(values ? { values } : {}),
+          stageStarts: state.timeline.filter((e) => e.kind === 'stage-started').map((e) => ({ stage: stageNumber(e.stage), at: e.at })),
           ...(signal ? { signal } : {}),
         });
         return { gate: name, at, ...result };

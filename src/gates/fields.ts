@@ -36,8 +36,10 @@ export const compare = z.strictObject({
   tolerance: z
     .string({ error: 'expected a percentage such as "10%"' })
     .regex(/^\d+(\.\d+)?%$/, { error: 'expected a percentage such as "10%"' })
-    .default('0%')
-    .describe('Change tolerated before it counts as a regression.'),
+    .default('10%')
+    .describe(
+      'Relative change tolerated before it counts as a regression, so that volume alone never makes a trivial difference a rollback.',
+    ),
   alpha: z.number().gt(0).lt(0.5).default(0.05).describe('False-alarm rate of the judge.'),
   minSamples: z.int().min(1).default(10).describe('Fewer samples on either side is inconclusive.'),
 });

@@ -8,7 +8,7 @@ import { duration } from '../config/common.js';
 import { compare, gatePolicy, threshold } from './fields.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
-import type { Point } from './judge/judge.js';
+import type { Point, StageStart } from './judge/judge.js';
 import { JUDGES } from './judge/registry.js';
 import { renderTemplate, TEMPLATE_VARIABLES, unknownVariables } from './template.js';
 
@@ -23,12 +23,18 @@ export interface MetricSource {
   instant(query: string, at: number, signal: AbortSignal, context: TemplateContext): Promise<number | null>;
   /** The query's points in [start, end], one every stepMs (sources with their own rollup may differ). */
   range(query: string, start: number, end: number, stepMs: number, signal: AbortSignal, context: TemplateContext): Promise<Point[]>;
+  /**
+   * Counts of a count query in each step (t − stepMs, t] for t in [start, end], each event counted
+   * once; a step where the query has no series yet is absent. Sources whose range points are
+   * already per-step counts leave it out (range is used). Prometheus reads raw counters here.
+   */
+  counts?(query: string, start: number, end: number, stepMs: number, signal: AbortSignal, context: TemplateContext): Promise<Point[]>;
   /** Where a person sees the queries over [start, end] in the source's own UI. */
   link(queries: string[], start: number, end: number, context: TemplateContext): string | undefined;
 }
 
 /** What query templates are rendered with. */
-export type TemplateContext = Omit<MeasureContext, 'at' | 'signal' | 'stageStartedAt'>;
+export type TemplateContext = Omit<MeasureContext, 'at' | 'signal' | 'stageStartedAt' | 'stageStarts'>;
 
 /** `compare` with what metric sources add: counts for the sequential judge, the window and the sample step. */
 export const metricCompare = compare.extend({
@@ -44,8 +50,18 @@ export const metricCompare = compare.extend({
     .min(1)
     .default(100)
     .describe('With judge: sequential, fewer requests on either side is no data (unless the test already failed).'),
-  window: duration.optional().describe('Samples from this long before each check (default: since the stage began).'),
+  window: duration
+    .optional()
+    .describe('With judge: mann-whitney, samples from this long before each check (default: since the stage began).'),
   step: duration.optional().describe("Time between two samples (default: the gate's interval)."),
+  warmup: duration
+    .optional()
+    .describe("After each stage starts, measurements this long are shown but not judged (default: the gate's interval)."),
+  minDifference: z
+    .number()
+    .min(0)
+    .optional()
+    .describe("Smallest absolute difference worth a rollback, in the metric's units (error rate 0.001 = 0.1 points; seconds)."),
 });
 
 /** Spec fields of every metric gate; a provider file adds its connection fields. */
@@ -87,6 +103,13 @@ export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): vo
       message: `requests is for judges that count errors (${countingJudges()}); ${gate.compare.judge} compares the samples of canary and baseline`,
     });
   }
+  if (gate.compare && JUDGES[gate.compare.judge].span === 'rollout' && gate.compare.window) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['compare', 'window'],
+      message: `judge: ${gate.compare.judge} keeps every step since the rollout began (its alpha holds over the whole rollout); window is for ${stageJudges()}`,
+    });
+  }
   const templates: Array<[string, (string | number)[]]> = [];
   if (gate.query) templates.push([gate.query, ['query']]);
   if (gate.compare) {
@@ -111,6 +134,12 @@ export function refineMetricGate(gate: MetricGateSpec, ctx: z.RefinementCtx): vo
 const countingJudges = () =>
   Object.entries(JUDGES)
     .filter(([, judge]) => judge.counts)
+    .map(([name]) => name)
+    .join(', ');
+
+const stageJudges = () =>
+  Object.entries(JUDGES)
+    .filter(([, judge]) => judge.span === 'stage')
     .map(([name]) => name)
     .join(', ');
 
@@ -142,6 +171,8 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
   const comparison = spec.compare;
   const stepMs = comparison?.step ? (parseDuration(comparison.step) ?? intervalMs) : intervalMs;
   const windowMs = comparison?.window ? parseDuration(comparison.window) : undefined;
+  const warmupMs = comparison?.warmup ? (parseDuration(comparison.warmup) ?? intervalMs) : intervalMs;
+  const judge = comparison ? JUDGES[comparison.judge] : undefined;
   const failure = (query: string, error: unknown): Result => ({
     verdict: 'error',
     evidence: { query, summary: `${source.label}: ${(error as Error).message}` },
@@ -178,7 +209,11 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     context: TemplateContext,
   ): Promise<Series> => {
     if (end < start) return { canary: [], baseline: [], ...(queries.canaryRequests ? { canaryRequests: [], baselineRequests: [] } : {}) };
-    const get = (query: string) => source.range(query, start, end, stepMs, signal, context);
+    // Counts come once per step (raw counters differenced where the source has them).
+    const get = (query: string) =>
+      judge?.counts && source.counts
+        ? source.counts(query, start, end, stepMs, signal, context)
+        : source.range(query, start, end, stepMs, signal, context);
     const [canary, baseline, canaryRequests, baselineRequests] = await Promise.all([
       get(queries.canary),
       get(queries.baseline),
@@ -194,6 +229,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     from: number,
     to: number,
     context: TemplateContext,
+    stages: StageStart[],
   ): Result => {
     const c = comparison!;
     const inWindow = (points: Point[]) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
@@ -215,7 +251,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       },
     });
 
-    const outcome = JUDGES[c.judge].judge({
+    const outcome = judge!.judge({
       canary: inWindow(series.canary),
       baseline: inWindow(series.baseline),
       ...(series.canaryRequests && series.baselineRequests
@@ -226,6 +262,9 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       alpha: c.alpha,
       minSamples: c.minSamples,
       minRequests: c.minRequests,
+      minDifference: c.minDifference ?? 0,
+      stages,
+      warmupMs,
     });
     if ('noData' in outcome) return noData(outcome.noData, outcome.details);
     return {
@@ -263,10 +302,20 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
         }
       }
       const queries = compareQueries(context);
-      // Since the stage began, unless a window is set; without either, just enough steps for minSamples.
-      const from = windowMs !== undefined ? context.at - windowMs : (context.stageStartedAt ?? context.at - comparison.minSamples * stepMs);
+      const stages =
+        context.stageStarts ?? (context.stageStartedAt !== undefined ? [{ stage: context.stage, at: context.stageStartedAt }] : []);
+      // A rollout-span judge: since the rollout began. A stage-span one: since the stage began,
+      // unless a window is set. Without either, just enough steps for minSamples.
+      const fallback = context.at - comparison.minSamples * stepMs;
+      const from =
+        judge!.span === 'rollout'
+          ? (stages[0]?.at ?? fallback)
+          : windowMs !== undefined
+            ? context.at - windowMs
+            : (context.stageStartedAt ?? fallback);
       try {
-        return compareResult(queries, await fetchSeries(queries, from + stepMs, context.at, signal, context), from, context.at, context);
+        const series = await fetchSeries(queries, from + stepMs, context.at, signal, context);
+        return compareResult(queries, series, from, context.at, context, stages);
       } catch (error) {
         return failure(Object.values(queries).join('\n'), error);
       }
@@ -290,7 +339,9 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       const series = await fetchSeries(queries, from + stepMs, to, signal, context);
       return checks.map((at) => ({
         at,
-        ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context),
+        ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context, [
+          { stage: context.stage, at: from },
+        ]),
       }));
     },
   };

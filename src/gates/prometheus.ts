@@ -5,7 +5,17 @@ import { defineGateProvider } from './provider.js';
 import { duration, envVars } from '../config/common.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { envVarName, readEnvVar, readSecret } from '../util/credentials.js';
-import { createMetricGate, metricGateFields, refineMetricGate, requestFailure, type MetricSource, type Point } from './metric-gate.js';
+import {
+  createMetricGate,
+  metricGateFields,
+  refineMetricGate,
+  requestFailure,
+  type MetricGateSpec,
+  type MetricSource,
+  type Point,
+} from './metric-gate.js';
+import { counterIncreases } from './counter.js';
+import { JUDGES } from './judge/registry.js';
 
 const auth = z.discriminatedUnion('type', [
   z.strictObject({
@@ -28,10 +38,17 @@ export const prometheusGate = defineGateProvider({
       auth: auth.optional().describe('Credentials, read from the environment variables named here.'),
       headers: envVars.optional().describe('Extra HTTP headers for every query, e.g. X-Scope-OrgID (no secrets: use auth).'),
       timeout: duration.default('10s').describe('Time limit of one query.'),
+      scrapeInterval: duration
+        .default('15s')
+        .describe('How often Prometheus scrapes the service: a range window should hold at least 3 scrapes.'),
       ...metricGateFields,
     })
-    .superRefine(refineMetricGate),
+    .superRefine((gate, ctx) => {
+      refineMetricGate(gate, ctx);
+      refineRangeWindows(gate, ctx);
+    }),
   create(name, spec, env) {
+    for (const warning of rangeWindowWarnings(spec)) env.log.warn(`gate "${name}": ${warning}`);
     const where = `gate "${name}" auth`;
     const headers: Record<string, string> = { accept: 'application/json', ...spec.headers };
     if (spec.auth?.type === 'bearer') headers.authorization = `Bearer ${readSecret(env, spec.auth.tokenEnv, where)}`;
@@ -89,6 +106,13 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
     return body.data;
   };
 
+  async function range(query: string, start: number, end: number, stepMs: number, signal: AbortSignal): Promise<Point[]> {
+    const data = await call('api/v1/query_range', { query, start: seconds(start), end: seconds(end), step: seconds(stepMs) }, signal);
+    if (data.resultType !== 'matrix') throw new Error(`expected a range of one series, the query gives a ${data.resultType}`);
+    onlyOneSeries(data.result);
+    return (data.result[0]?.values ?? []).map(([t, v]): Point => ({ at: Math.round(t * 1000), value: sampleValue(v) }));
+  }
+
   return {
     label: 'Prometheus',
     async instant(query, at, signal) {
@@ -98,11 +122,22 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
       onlyOneSeries(data.result);
       return data.result.length ? sampleValue(data.result[0]!.value[1]) : null;
     },
-    async range(query, start, end, stepMs, signal) {
-      const data = await call('api/v1/query_range', { query, start: seconds(start), end: seconds(end), step: seconds(stepMs) }, signal);
-      if (data.resultType !== 'matrix') throw new Error(`expected a range of one series, the query gives a ${data.resultType}`);
-      onlyOneSeries(data.result);
-      return (data.result[0]?.values ?? []).map(([t, v]): Point => ({ at: Math.round(t * 1000), value: sampleValue(v) }));
+    range,
+    async counts(query, start, end, stepMs, signal) {
+      // A query with a range function already gives per-step counts (its window is checked
+      // against the step when the spec loads). A bare counter is read raw, one step earlier so the
+      // first step has a value to difference from, every series on its own (resets are per series).
+      if (rangeWindows(query).length > 0) return range(query, start, end, stepMs, signal);
+      const data = await call(
+        'api/v1/query_range',
+        { query, start: seconds(start - stepMs), end: seconds(end), step: seconds(stepMs) },
+        signal,
+      );
+      if (data.resultType !== 'matrix') throw new Error(`expected counter series, the query gives a ${data.resultType}`);
+      return counterIncreases(
+        data.result.map((r) => r.values.map(([t, v]): Point => ({ at: Math.round(t * 1000), value: sampleValue(v) }))),
+        start - stepMs,
+      );
     },
     link(queries, start, end) {
       const url = new URL('graph', ui);
@@ -143,4 +178,77 @@ function onlyOneSeries(result: Array<{ metric: Record<string, string> }>): void 
   throw new Error(
     `the query returns ${result.length} series (${shown.join(', ')}${result.length > 3 ? ', …' : ''}); aggregate it to one, e.g. with sum(...)`,
   );
+}
+
+/** The range windows of a PromQL query: "5m" of rate(x[5m]), "1h" of a subquery x[1h:1m]. */
+export function rangeWindows(query: string): string[] {
+  return [...query.matchAll(/\[\s*([^\]:]+?)\s*(?::[^\]]*)?\]/g)].map((m) => m[1]!);
+}
+
+type PrometheusGateSpec = MetricGateSpec & { scrapeInterval: string };
+
+function compareQueries(gate: MetricGateSpec): Array<[string, string[]]> {
+  const c = gate.compare;
+  if (!c) return [];
+  return [
+    [c.canary, ['compare', 'canary']],
+    [c.baseline, ['compare', 'baseline']],
+    ...(c.requests
+      ? ([
+          [c.requests.canary, ['compare', 'requests', 'canary']],
+          [c.requests.baseline, ['compare', 'requests', 'baseline']],
+        ] as Array<[string, string[]]>)
+      : []),
+  ];
+}
+
+/** True when the gate's judge counts errors per step (its compared queries are counts). */
+const countsErrors = (gate: MetricGateSpec) => (gate.compare ? JUDGES[gate.compare.judge].counts : false);
+
+/** A window's length in ms ({{interval}} is the gate's interval), or undefined when it is not a plain duration. */
+function windowMs(window: string, gate: MetricGateSpec): number | undefined {
+  return parseDuration(window.replace(/\{\{\s*interval\s*\}\}/g, gate.interval)) ?? undefined;
+}
+
+/**
+ * Compared samples must not share data: a range window longer than the step makes each sample
+ * overlap the one before (a count is counted window/step times; latency samples are correlated,
+ * so a test's alpha no longer holds). Refused where the spec says it.
+ */
+function refineRangeWindows(gate: MetricGateSpec, ctx: z.RefinementCtx): void {
+  const stepMs = parseDuration(gate.compare?.step ?? gate.interval);
+  if (stepMs === undefined) return;
+  for (const [query, path] of compareQueries(gate)) {
+    for (const window of rangeWindows(query)) {
+      const ms = windowMs(window, gate);
+      if (ms === undefined || ms <= stepMs) continue;
+      const what = countsErrors(gate)
+        ? `each error would be counted about ${Math.round((10 * ms) / stepMs) / 10} times. Use [${formatDuration(stepMs)}], or better the raw counter with no range function: Rollgate takes the differences itself`
+        : `each sample would share data with the one before, so the judge's alpha would not hold. Use [${formatDuration(stepMs)}], or a longer step`;
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `range window [${window}] is longer than the step (${formatDuration(stepMs)}): ${what}`,
+      });
+    }
+  }
+}
+
+/** Windows holding fewer than 3 scrapes: increase() and rate() extrapolate from two samples or fewer. */
+function rangeWindowWarnings(gate: PrometheusGateSpec): string[] {
+  const scrapeMs = parseDuration(gate.scrapeInterval);
+  if (scrapeMs === undefined) return [];
+  const warnings: string[] = [];
+  for (const [query, path] of compareQueries(gate)) {
+    for (const window of rangeWindows(query)) {
+      const ms = windowMs(window, gate);
+      if (ms !== undefined && ms < 3 * scrapeMs) {
+        warnings.push(
+          `${path.join('.')}: range window [${window}] holds fewer than 3 scrapes (scrapeInterval ${gate.scrapeInterval}), so Prometheus extrapolates` +
+            (countsErrors(gate) ? '; read the raw counter instead (no range function)' : '; use a longer step and window'),
+        );
+      }
+    }
+  }
+  return warnings;
 }

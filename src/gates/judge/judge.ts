@@ -29,6 +29,12 @@ export interface Point {
   value: number;
 }
 
+/** When a stage's weight came into force: its 1-based number and the time (ms since the epoch). */
+export interface StageStart {
+  stage: number;
+  at: number;
+}
+
 export interface JudgeInput {
   /** Points of the check's window, finite values only: samples, or error counts per step. */
   canary: Point[];
@@ -42,6 +48,12 @@ export interface JudgeInput {
   alpha: number;
   minSamples: number;
   minRequests: number;
+  /** Smallest absolute difference worth a rollback, in the metric's units (0: any beyond tolerance). */
+  minDifference: number;
+  /** When each stage so far began, oldest first; points within `warmupMs` after a start are a warm-up. */
+  stages: StageStart[];
+  /** A fresh canary's measurements this long after its stage starts are shown but not judged. */
+  warmupMs: number;
 }
 
 export type JudgeOutcome =
@@ -60,7 +72,20 @@ export type JudgeOutcome =
 export interface Judge {
   /** true: canary and baseline count errors per step, and `compare.requests` counts all requests. */
   readonly counts: boolean;
+  /**
+   * Which points the gate hands over: 'rollout', every step since the rollout began (a judge whose
+   * alpha holds over the whole rollout, spent once); 'stage', since the current stage began (or
+   * over `compare.window`).
+   */
+  readonly span: 'rollout' | 'stage';
   judge(input: JudgeInput): JudgeOutcome;
+}
+
+/** The stage a point at `at` belongs to, and whether it falls in that stage's warm-up. */
+export function stageOf(at: number, stages: StageStart[], warmupMs: number): { stage: number; warmup: boolean } | undefined {
+  let start: StageStart | undefined;
+  for (const s of stages) if (s.at < at) start = s;
+  return start && { stage: start.stage, warmup: at - start.at <= warmupMs };
 }
 
 /** The figures of a statistical result worth keeping in the evidence. */

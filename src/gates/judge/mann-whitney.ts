@@ -3,7 +3,7 @@
 // The U test is the same computation as scipy.stats.mannwhitneyu(method='asymptotic',
 // use_continuity=True), so a reviewer can check any verdict with two lines of Python.
 import { normalQuantile, normalSf } from './normal.js';
-import { judged, type Direction, type Judge, type JudgeResult } from './judge.js';
+import { judged, stageOf, type Direction, type Judge, type JudgeResult, type Point } from './judge.js';
 
 export type { Direction, JudgeResult } from './judge.js';
 
@@ -163,6 +163,55 @@ export function hodgesLehmann(x: number[], y: number[], confidence = 0.95): { es
   return { estimate, low: kth(total - accepted), high: kth(accepted + 1) };
 }
 
+/**
+ * Exact one-sided p-value of the Mann-Whitney test, conditional on the observed ties: the
+ * probability, over all C(n1+n2, n1) equally likely ways to split the pooled values into the two
+ * samples, of a rank sum of x at least as large as observed ('greater') or at most ('less').
+ * Mid-ranks are doubled so every sum is an integer; a dynamic program over (values taken,
+ * rank sum) counts the splits in O(N · n1 · N²) — used for small samples only.
+ */
+export function exactMannWhitneyP(x: number[], y: number[], alternative: 'greater' | 'less'): number {
+  const n1 = x.length;
+  const pooled = [...x.map((v) => ({ v, inX: true })), ...y.map((v) => ({ v, inX: false }))].sort((a, b) => a.v - b.v);
+  const n = pooled.length;
+  const doubled: number[] = new Array(n);
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j < n && pooled[j]!.v === pooled[i]!.v) j++;
+    for (let k = i; k < j; k++) doubled[k] = i + 1 + j; // 2 × mid-rank of positions i+1..j
+    i = j;
+  }
+  let observed = 0;
+  pooled.forEach((p, i) => {
+    if (p.inX) observed += doubled[i]!;
+  });
+  const maxSum = doubled.reduce((a, b) => a + b, 0);
+  // ways[k][s]: splits of the values seen so far with k of them in x, summing to s (as doubles: exact up to 2^53).
+  const ways: Float64Array[] = Array.from({ length: n1 + 1 }, () => new Float64Array(maxSum + 1));
+  ways[0]![0] = 1;
+  for (let i = 0; i < n; i++) {
+    const r = doubled[i]!;
+    // In place, k descending: row k+1 takes row k as it was before value i (a 0/1 knapsack).
+    for (let k = Math.min(i, n1 - 1); k >= 0; k--) {
+      const from = ways[k]!;
+      const to = ways[k + 1]!;
+      for (let s = maxSum - r; s >= 0; s--) if (from[s]) to[s + r]! += from[s]!;
+    }
+  }
+  const last = ways[n1]!;
+  let total = 0;
+  let tail = 0;
+  for (let s = 0; s <= maxSum; s++) {
+    total += last[s]!;
+    if (alternative === 'greater' ? s >= observed : s <= observed) tail += last[s]!;
+  }
+  return Math.min(1, tail / total);
+}
+
+// Up to this many values in all the judge takes the exact p-value (the normal approximation is
+// poor for small or heavily tied samples); beyond, the asymptotic one, as scipy's 'auto' does.
+const EXACT_UP_TO = 30;
+
 function median(sorted: Float64Array): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -192,6 +241,8 @@ export interface MannWhitneyJudgeOptions {
   alpha: number;
   /** Fewer finite values than this on either side is inconclusive. */
   minSamples: number;
+  /** Smallest absolute shift worth a rollback, in the samples' units; the margin is the larger of the two. */
+  minDifference?: number;
   /** What the samples are, for the summary ("p99"). */
   label?: string;
 }
@@ -199,8 +250,11 @@ export interface MannWhitneyJudgeOptions {
 /**
  * Judges canary against baseline samples with a one-sided Mann-Whitney test of a shift beyond the
  * tolerance: for `increase`, H0 is "canary ≤ baseline + tolerance·|median(baseline)|" (the canary
- * is shifted down by that margin and tested with alternative 'greater'); `decrease` mirrors it;
- * `either` runs both and doubles the smaller p (Bonferroni). Fails when p < alpha.
+ * is shifted down by that margin — or by `minDifference` when larger — and tested with
+ * alternative 'greater'); `decrease` mirrors it;
+ * `either` runs both and doubles the smaller p (Bonferroni). Fails when p < alpha. Up to 30 values
+ * in all the p-value is exact (the permutation distribution of the rank sum, ties included);
+ * beyond, the normal approximation (`details.method` says which).
  *
  * Non-finite values (a PromQL NaN) are dropped and counted in `details.dropped`. Fewer than
  * `minSamples` values left on either side is `inconclusive`, never `pass`. `estimate`, `low` and
@@ -219,6 +273,8 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
   if (!(tolerance >= 0 && Number.isFinite(tolerance)))
     throw new RangeError(`judgeMannWhitney: tolerance must be a fraction ≥ 0, got ${tolerance}`);
   if (!(minSamples >= 1)) throw new RangeError(`judgeMannWhitney: minSamples must be at least 1, got ${minSamples}`);
+  if (!((options.minDifference ?? 0) >= 0))
+    throw new RangeError(`judgeMannWhitney: minDifference must be ≥ 0, got ${options.minDifference}`);
   const what = options.label ? `canary ${options.label}` : 'canary';
   const c = canary.filter(Number.isFinite);
   const b = baseline.filter(Number.isFinite);
@@ -232,22 +288,25 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
     };
   }
   const baselineMedian = median(Float64Array.from(b).sort());
-  const margin = tolerance * Math.abs(baselineMedian);
+  const margin = Math.max(tolerance * Math.abs(baselineMedian), options.minDifference ?? 0);
+  const exact = c.length + b.length <= EXACT_UP_TO;
+  const oneSided = (shifted: number[], alternative: 'greater' | 'less') => {
+    const test = mannWhitneyU(shifted, b, { alternative });
+    return exact ? { u: test.u, p: exactMannWhitneyP(shifted, b, alternative) } : test;
+  };
   const increase =
     direction === 'decrease'
       ? undefined
-      : mannWhitneyU(
+      : oneSided(
           c.map((v) => v - margin),
-          b,
-          { alternative: 'greater' },
+          'greater',
         );
   const decrease =
     direction === 'increase'
       ? undefined
-      : mannWhitneyU(
+      : oneSided(
           c.map((v) => v + margin),
-          b,
-          { alternative: 'less' },
+          'less',
         );
   let test: { u: number; p: number };
   if (increase && decrease) {
@@ -262,7 +321,9 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
   const interval = Number.isFinite(shift.low)
     ? `${formatNumber(100 * confidence)}% CI ${formatNumber(shift.low)} to ${formatNumber(shift.high)}`
     : `${formatNumber(100 * confidence)}% CI unbounded at this sample size`;
-  const tolerated = tolerance > 0 ? `, tolerance ${formatNumber(100 * tolerance)}%` : '';
+  const tolerated =
+    (tolerance > 0 ? `, tolerance ${formatNumber(100 * tolerance)}%` : '') +
+    (options.minDifference ? `, minDifference ${formatNumber(options.minDifference)}` : '');
   return {
     verdict: failed ? 'fail' : 'pass',
     summary:
@@ -273,24 +334,33 @@ export function judgeMannWhitney(canary: number[], baseline: number[], options: 
     estimate: shift.estimate,
     // An unbounded interval is left out: ±Infinity would turn into null in the JSON state.
     ...(Number.isFinite(shift.low) ? { low: shift.low, high: shift.high } : {}),
-    details: { ...counts, baselineMedian, margin, direction, confidence },
+    details: { ...counts, baselineMedian, margin, direction, confidence, method: exact ? 'exact' : 'asymptotic' },
   };
 }
 
-/** The `mann-whitney` judge of metric gates: samples (e.g. latencies), medians beside the shift. */
+/**
+ * The `mann-whitney` judge of metric gates: samples (e.g. latencies) since the stage began, those
+ * of the stage's warm-up left out; medians beside the shift.
+ */
 export const mannWhitneyJudge: Judge = {
   counts: false,
-  judge({ canary: canaryPoints, baseline: baselinePoints, direction, tolerance, alpha, minSamples }) {
-    const canary = canaryPoints.map((p) => p.value);
-    const baseline = baselinePoints.map((p) => p.value);
+  span: 'stage',
+  judge({ canary: canaryPoints, baseline: baselinePoints, direction, tolerance, alpha, minSamples, minDifference, stages, warmupMs }) {
+    const judgedValues = (points: Point[]) => points.filter((p) => !stageOf(p.at, stages, warmupMs)?.warmup).map((p) => p.value);
+    const canary = judgedValues(canaryPoints);
+    const baseline = judgedValues(baselinePoints);
     const samples = { canary: canary.length, baseline: baseline.length };
+    const warmup = canaryPoints.length - canary.length + baselinePoints.length - baseline.length;
     if (canary.length < minSamples || baseline.length < minSamples) {
       return {
-        noData: `${canary.length} canary and ${baseline.length} baseline samples; minSamples is ${minSamples}`,
-        details: { samples },
+        noData: `${canary.length} canary and ${baseline.length} baseline samples${warmup ? ` after the warm-up` : ''}; minSamples is ${minSamples}`,
+        details: { samples, ...(warmup ? { warmupSamples: warmup } : {}) },
       };
     }
-    const result = judgeMannWhitney(canary, baseline, { direction, tolerance, alpha, minSamples });
-    return judged(result, median(Float64Array.from(canary).sort()), median(Float64Array.from(baseline).sort()), { samples });
+    const result = judgeMannWhitney(canary, baseline, { direction, tolerance, alpha, minSamples, minDifference });
+    return judged(result, median(Float64Array.from(canary).sort()), median(Float64Array.from(baseline).sort()), {
+      samples,
+      ...(warmup ? { warmupSamples: warmup } : {}),
+    });
   },
 };

@@ -1,22 +1,37 @@
-// Sequential judge for error rates: a mixture likelihood-ratio test that may be checked after
-// every interval, as often as one likes, and still raises a false alarm with probability ≤ alpha.
+// Sequential judge for error rates: an e-process that may be checked after every interval, as
+// often as one likes, over a whole rollout, and still fails a healthy canary with probability
+// ≤ alpha — on telemetry as it comes, not only on textbook Poisson counts.
 //
-// Model. Errors arrive as Poisson counts, rate λc per canary request and λb per baseline request;
-// θ = λc/λb. Given interval i's request counts (nc, nb) and its total errors T, the canary's
-// share of the errors is Binomial(T, q(θ)) with q(θ) = nc·θ / (nc·θ + nb), whatever λb is: the
-// baseline's own rate (and its drift over time) cancels out.
+// Model. θ = canary error rate / baseline error rate. Given interval i's request counts (nc, nb)
+// and its errors C (canary) and B (baseline), T = C + B, the canary's expected share of the errors
+// is ρ(θ) = nc·θ / (nc·θ + nb) whatever the baseline's own rate is (its drift, a shared incident,
+// a traffic ramp cancel out).
 //
-// Test. H0 for `increase`: θ ≤ θ0 = 1 + tolerance. For each alternative θ > θ0 the product over
-// intervals of Binomial(T, q(θ)) / Binomial(T, q(θ0)) likelihoods has expectation ≤ 1 under every
-// θ' ≤ θ0 (the per-interval expectation is linear in q(θ') with positive slope, and equals 1 at
-// θ0), so it is a nonnegative supermartingale; so is any mixture of them over a prior on θ.
-// Ville's inequality then bounds P(the mixture ever reaches 1/alpha) ≤ alpha: the test may stop
-// at any check. `decrease` mirrors it below θ0 = 1 − tolerance; `either` averages both mixtures.
+// Evidence. For an alternative θ1 > θ0 = 1 + tolerance, interval i contributes the binomial log
+// likelihood ratio ℓ_i = r·C − T·log(1 + ρ0·(e^r − 1)), r = ln(θ1/θ0), ρ0 = ρ(θ0). ℓ_i is LINEAR in
+// the counts, so under H0 (θ ≤ θ0) its mean is ≤ 0 however the counts are distributed (Jensen).
+// Real counts are overdispersed — the rate wanders per arm (negative binomial), errors come in
+// retry clusters, high volume makes the wander dominate — so e^ℓ_i alone may have a mean far above
+// 1. Two safeguards keep the product a nonnegative supermartingale under H0 on such data:
+//  - tempering: e^{ℓ_i/φ_i}, where φ_i is how much more the errors' split varies than a binomial
+//    split (quasi-likelihood: mean ≈ 1 when φ_i is right). φ_i comes from the intervals BEFORE i
+//    (predictable), median-unbiased, never below 1, and infinite — no evidence — before any;
+//  - a cap: no interval multiplies the e-value by more than e (capping only lowers a factor's
+//    mean), so several intervals must agree and one mis-tempered interval cannot roll back alone.
+// The mixture over θ1 (half-normal prior on r) of such products is again a supermartingale, and
+// Ville's inequality bounds P(it ever reaches 1/alpha) by alpha. The guarantee is exact for
+// Poisson counts and approximate (second order) for overdispersed ones; bench/judges.ts measures
+// it on the data users have.
+// `decrease` mirrors it below θ0 = 1 − tolerance; `either` averages both mixtures.
 //
-// Stateless: the caller passes every interval since the comparison began, and the result is
-// recomputed from them, so a resumed rollout reaches the same verdict. A crossing at ANY prefix
-// fails, so looking later never hides an earlier alarm.
-import { judged, type Direction, type Judge, type JudgeResult, type Point } from './judge.js';
+// Whole rollout. The series may span every stage: ρ follows each interval's own request split,
+// so a weight change needs no restart and alpha is spent once for the rollout; `details.stages`
+// says what each stage added. Warm-up intervals (a fresh canary's cold caches) are shown and feed
+// the dispersion estimate, but add no evidence.
+//
+// Stateless: the caller passes every interval, and the result is recomputed from them, so a
+// resumed rollout reaches the same verdict. A crossing at ANY prefix fails.
+import { judged, stageOf, type Direction, type Judge, type JudgeResult, type Point } from './judge.js';
 import { formatNumber, formatP } from './mann-whitney.js';
 
 /** Error and request counts of canary and baseline over one interval (not cumulative). */
@@ -25,6 +40,10 @@ export interface RateInterval {
   canaryRequests: number;
   baselineErrors: number;
   baselineRequests: number;
+  /** Shown but not judged (a fresh canary warming up): feeds the dispersion estimate only. */
+  warmup?: boolean;
+  /** 1-based stage the interval belongs to, for the per-stage account. */
+  stage?: number;
 }
 
 export interface SequentialRateOptions {
@@ -36,15 +55,23 @@ export interface SequentialRateOptions {
   tolerance: number;
   /** Fewer requests than this on either side (summed over intervals) is inconclusive. Default 100. */
   minRequests?: number;
+  /** Smallest absolute difference of error rates worth a rollback (0.001 = 0.1 points). Default 0. */
+  minDifference?: number;
 }
 
 // Prior over the log rate ratio beyond the tolerated one, r = |ln(θ/θ0)|: half-normal with scale
 // PRIOR_SCALE on a grid of step GRID_STEP up to ln(GRID_MAX_RATIO). Validity holds for any prior;
-// the prior only decides which regressions are caught fastest. ln 2 puts most weight on ratios of
-// 1.3× to 4×, the regressions worth a rollback (see bench/judges.ts for the measured trade-off).
+// the prior only decides which regressions are caught fastest.
 const PRIOR_SCALE = Math.log(2);
-const GRID_STEP = 0.02;
+const GRID_STEP = 0.04;
 const GRID_MAX_RATIO = 64;
+// φ̂ is divided by the median of χ²_n/n (normal quantile 0): as likely above the truth as below
+// while few intervals back it. The cap below, not a wide bound here, keeps early misses harmless.
+const DISPERSION_Z = 0;
+// No interval may multiply the e-value by more than e: at alpha 0.05 (e³ ≈ 20) at least three
+// intervals must agree before a rollback. Capping a factor only lowers its mean, so validity is
+// kept, and one interval whose dispersion was under-estimated cannot roll back on its own.
+const STEP_CAP = 1;
 
 interface Arm {
   /** Log rate ratio of each grid point relative to θ0 (positive for increase, negative for decrease). */
@@ -95,31 +122,91 @@ function percent(errors: number, requests: number): string {
 }
 
 /**
+ * Running estimate of the dispersion φ: how much more the canary's share of the errors varies
+ * from interval to interval than a binomial split would. Ratio of sums of squared residuals to
+ * binomial variances (weighted by information, so sparse intervals do not dominate), around the
+ * ratio fitted so far, median-unbiased for the few intervals it may rest on.
+ */
+class Dispersion {
+  private squares = 0;
+  private variance = 0;
+  private squaredVariance = 0;
+  private intervals = 0;
+  private canary = { errors: 0, requests: 0 };
+  private baseline = { errors: 0, requests: 0 };
+
+  /** φ for the next interval: ≥ 1, from the intervals added so far (∞ before any). */
+  value(): number {
+    if (this.intervals === 0 || !(this.variance > 0)) return Infinity;
+    // SS/V is a scaled χ² with n_eff degrees of freedom: dividing by the quantile of χ²_n/n at
+    // DISPERSION_Z corrects its skew when few intervals back it.
+    const n = (this.variance * this.variance) / this.squaredVariance;
+    return Math.max(1, this.squares / this.variance / chiSquareLowerQuantileRatio(n));
+  }
+
+  add(interval: RateInterval): void {
+    const { canaryErrors: c, canaryRequests: nc, baselineErrors: b, baselineRequests: nb } = interval;
+    this.canary.errors += c;
+    this.canary.requests += nc;
+    this.baseline.errors += b;
+    this.baseline.requests += nb;
+    const errors = c + b;
+    if (errors === 0 || nc === 0 || nb === 0) return;
+    // Half an error on each side keeps the fitted ratio finite before both arms have erred.
+    const ratio = (this.canary.errors + 0.5) / this.canary.requests / ((this.baseline.errors + 0.5) / this.baseline.requests);
+    const share = (nc * ratio) / (nc * ratio + nb);
+    const variance = errors * share * (1 - share);
+    if (!(variance > 0)) return;
+    this.squares += (c - errors * share) ** 2;
+    this.variance += variance;
+    this.squaredVariance += variance * variance;
+    this.intervals += 1;
+  }
+}
+
+/** χ²_n quantile at DISPERSION_CONFIDENCE, divided by n (Wilson-Hilferty; n may be fractional). */
+function chiSquareLowerQuantileRatio(n: number): number {
+  const z = -DISPERSION_Z;
+  const c = 2 / (9 * n);
+  return Math.max(0.01, Math.pow(Math.max(0, 1 - c + z * Math.sqrt(c)), 3));
+}
+
+interface StageAccount {
+  stage: number;
+  intervals: number;
+  /** Evidence the stage multiplied the e-process by (e^Δlog). */
+  evidence: number;
+  /** Always-valid p of the rollout at the end of the stage. */
+  p: number;
+}
+
+/**
  * Always-valid sequential test of the canary's error rate against the baseline's.
  *
- * Pass every interval since the comparison began (each with its own counts, not running totals).
- * The result's `p` is the always-valid p-value min(1, 1 / max mixture likelihood ratio so far):
- * the probability that a canary no worse than tolerated EVER shows a p this small, however many
- * times the test is checked, is at most that p. The verdict is `fail` as soon as p ≤ alpha at any
- * prefix of the series (`details.crossedAt` is the index of the interval where it first did);
+ * Pass every interval since the comparison began — a whole rollout, stages included — each with
+ * its own counts, not running totals. The result's `p` is the always-valid p-value
+ * min(1, 1 / max e-value so far): the probability that a canary no worse than tolerated EVER shows
+ * a p this small, however many times the test is checked, is at most that p. The verdict is
+ * `fail` as soon as p ≤ alpha at any prefix of the series (`details.crossedAt` is the index of the
+ * interval where it first did) and the observed rates differ by at least `minDifference`;
  * otherwise `inconclusive` while either side has fewer than `minRequests` requests, else `pass`
  * (no regression shown so far — not proof that none exists).
  *
- * `estimate` is the canary/baseline error rate ratio over all intervals (absent while the baseline
- * has no errors). The guarantee is exact for Poisson error counts; binomial counts at error rates
- * of a few percent behave the same to first order (and at equal rates the test is provably
- * conservative for them: Hoeffding's comparison of sampling without and with replacement).
- * Fractional counts (Prometheus `increase()` extrapolates) are accepted as they come.
+ * `estimate` is the canary/baseline error rate ratio over the judged intervals (absent while the
+ * baseline has no errors). Fractional counts are accepted as they come.
  *
  * @throws RangeError on a negative or non-finite count, errors above requests, alpha outside
- *   (0, 1) or a negative tolerance.
+ *   (0, 1), a negative tolerance or a negative minDifference.
  */
 export function sequentialRateTest(intervals: RateInterval[], options: SequentialRateOptions): JudgeResult {
   const { alpha, direction, tolerance } = options;
   const minRequests = options.minRequests ?? 100;
+  const minDifference = options.minDifference ?? 0;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`sequentialRateTest: alpha must be in (0, 1), got ${alpha}`);
   if (!(tolerance >= 0 && Number.isFinite(tolerance)))
     throw new RangeError(`sequentialRateTest: tolerance must be a fraction ≥ 0, got ${tolerance}`);
+  if (!(minDifference >= 0 && Number.isFinite(minDifference)))
+    throw new RangeError(`sequentialRateTest: minDifference must be a rate ≥ 0, got ${minDifference}`);
   intervals.forEach(checkInterval);
 
   // A decrease beyond 100 % is impossible, so with tolerance ≥ 1 the decrease arm has no alternative.
@@ -129,62 +216,97 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
   const logArmWeight = Math.log(1 / (direction === 'either' ? 2 : 1));
   const threshold = Math.log(1 / alpha);
 
-  // logLR[a][k] = r_k · Σ canaryErrors − Σ T · log1p(ρ · (e^{r_k} − 1)), ρ = q(θ0) per interval.
+  // logLR[a][k] = Σ_i (r_k · C_i − T_i · log1p(ρ_i · (e^{r_k} − 1))) / φ_i.
   const logLR = arms.map((arm) => new Float64Array(arm.logRatios.length));
   const armLogs = arms.map(() => 0);
+  const dispersion = new Dispersion();
   let maxLog = 0; // the mixture starts at 1
   let currentLog = 0;
   let crossedAt: number | null = null;
+  let warmup = 0;
+  let phi = 1;
   const totals = { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 };
+  const stages: StageAccount[] = [];
+  let stageStartLog = 0;
   intervals.forEach((interval, index) => {
+    const stage = interval.stage ?? 1;
+    if (stages.at(-1)?.stage !== stage) {
+      stages.push({ stage, intervals: 0, evidence: 1, p: 1 });
+      stageStartLog = currentLog;
+    }
+    const account = stages.at(-1)!;
+    account.intervals += 1;
+    phi = dispersion.value();
+    dispersion.add(interval);
+    if (interval.warmup) {
+      warmup += 1;
+      account.evidence = Math.exp(currentLog - stageStartLog);
+      account.p = Math.min(1, Math.exp(-maxLog));
+      return;
+    }
     totals.canaryErrors += interval.canaryErrors;
     totals.canaryRequests += interval.canaryRequests;
     totals.baselineErrors += interval.baselineErrors;
     totals.baselineRequests += interval.baselineRequests;
     const errors = interval.canaryErrors + interval.baselineErrors;
     // An interval without errors, or with traffic on one side only, says nothing about θ.
-    if (errors === 0 || interval.canaryRequests === 0 || interval.baselineRequests === 0) return;
-    arms.forEach((arm, a) => {
-      const weighted = interval.canaryRequests * arm.nullRatio;
-      const share = weighted / (weighted + interval.baselineRequests);
-      const logs = logLR[a]!;
-      for (let k = 0; k < logs.length; k++) {
-        const r = arm.logRatios[k]!;
-        logs[k]! += r * interval.canaryErrors - errors * Math.log1p(share * Math.expm1(r));
-      }
-      armLogs[a] = logSumExp(logs, arm.logWeights);
-    });
-    currentLog = logArmWeight + logSumExp(Float64Array.from(armLogs), new Float64Array(armLogs.length));
-    if (currentLog > maxLog) maxLog = currentLog;
-    if (crossedAt === null && currentLog >= threshold) crossedAt = index;
+    if (errors > 0 && interval.canaryRequests > 0 && interval.baselineRequests > 0) {
+      arms.forEach((arm, a) => {
+        const weighted = interval.canaryRequests * arm.nullRatio;
+        const share = weighted / (weighted + interval.baselineRequests);
+        const logs = logLR[a]!;
+        for (let k = 0; k < logs.length; k++) {
+          const r = arm.logRatios[k]!;
+          logs[k]! += Math.min(STEP_CAP, (r * interval.canaryErrors - errors * Math.log1p(share * Math.expm1(r))) / phi);
+        }
+        armLogs[a] = logSumExp(logs, arm.logWeights);
+      });
+      currentLog = logArmWeight + logSumExp(Float64Array.from(armLogs), new Float64Array(armLogs.length));
+      if (currentLog > maxLog) maxLog = currentLog;
+      if (crossedAt === null && currentLog >= threshold) crossedAt = index;
+    }
+    account.evidence = Math.exp(currentLog - stageStartLog);
+    account.p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
   });
 
-  // Always-valid p = 1 / max LR; kept above 0 when the evidence is overwhelming (exp underflows).
+  // Always-valid p = 1 / max e-value; kept above 0 when the evidence is overwhelming (exp underflows).
   const p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
   const canaryRate = totals.canaryRequests > 0 ? totals.canaryErrors / totals.canaryRequests : undefined;
   const baselineRate = totals.baselineRequests > 0 ? totals.baselineErrors / totals.baselineRequests : undefined;
   const estimate = canaryRate !== undefined && baselineRate ? canaryRate / baselineRate : undefined;
+  const difference = canaryRate !== undefined && baselineRate !== undefined ? canaryRate - baselineRate : undefined;
   const details: Record<string, unknown> = {
     ...totals,
     canaryRate,
     baselineRate,
     intervals: intervals.length,
+    warmupIntervals: warmup,
+    // Infinite before any interval (no evidence yet); JSON would turn Infinity into null.
+    dispersion: Number.isFinite(phi) ? phi : null,
     logLikelihoodRatio: currentLog,
     maxLogLikelihoodRatio: maxLog,
     threshold: 1 / alpha,
     crossedAt,
     direction,
     tolerance,
+    ...(minDifference > 0 ? { minDifference } : {}),
+    stages,
   };
   const rates =
     `canary error rate ${percent(totals.canaryErrors, totals.canaryRequests)} vs baseline ` +
     `${percent(totals.baselineErrors, totals.baselineRequests)}` +
     (estimate !== undefined ? ` (×${formatNumber(estimate)})` : '');
   const result = { p, ...(estimate !== undefined ? { estimate } : {}), details };
-  if (crossedAt !== null) {
+  const how = `${direction}, tolerance ${formatNumber(100 * tolerance)}%${Number.isFinite(phi) && phi > 1.05 ? `, dispersion ×${formatNumber(phi)}` : ''}`;
+  // Practical significance: a difference smaller than minDifference is never worth a rollback.
+  const tooSmall =
+    minDifference > 0 &&
+    (difference === undefined ||
+      (direction === 'increase' ? difference : direction === 'decrease' ? -difference : Math.abs(difference)) < minDifference);
+  if (crossedAt !== null && !tooSmall) {
     return {
       verdict: 'fail',
-      summary: `${rates}, always-valid p=${formatP(p)} ≤ ${alpha} at interval ${crossedAt + 1} of ${intervals.length} (${direction}, tolerance ${formatNumber(100 * tolerance)}%)`,
+      summary: `${rates}, always-valid p=${formatP(p)} ≤ ${alpha} at interval ${crossedAt + 1} of ${intervals.length} (${how})`,
       ...result,
     };
   }
@@ -195,62 +317,81 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
       ...result,
     };
   }
+  const verdictText =
+    crossedAt !== null
+      ? `≤ ${alpha}, but the rates differ by less than ${formatNumber(100 * minDifference)} points: no regression worth a rollback`
+      : `> ${alpha}: no regression shown`;
   return {
     verdict: 'pass',
-    summary: `${rates}, always-valid p=${formatP(p)} > ${alpha}: no regression shown (${direction}, tolerance ${formatNumber(100 * tolerance)}%)`,
+    summary: `${rates}, always-valid p=${formatP(p)} ${verdictText} (${how})`,
     ...result,
   };
 }
 
 /**
  * The `sequential` judge of metric gates: canary and baseline count errors per step and
- * `requests` counts all requests; steps where all four counts are known are tested.
+ * `requests` counts all requests, every step since the rollout began (one alpha for the whole
+ * rollout). A step where either arm counted requests is an interval; a count missing there (a
+ * 5xx series that does not exist yet) is 0. Each interval knows its stage, and whether it falls in
+ * that stage's warm-up (shown, not judged).
  */
 export const sequentialJudge: Judge = {
   counts: true,
-  judge({ canary, baseline, canaryRequests = [], baselineRequests = [], direction, tolerance, alpha, minRequests }) {
-    const byTime = (points: Point[]) => new Map(points.map((p) => [p.at, p.value]));
-    const canaryErrors = byTime(canary);
-    const baselineErrors = byTime(baseline);
-    const canaryTotal = byTime(canaryRequests);
-    const baselineTotal = byTime(baselineRequests);
-    const intervals = [...canaryTotal.keys()]
-      .filter((at) => canaryErrors.has(at) && baselineErrors.has(at) && baselineTotal.has(at))
+  span: 'rollout',
+  judge(input) {
+    const { direction, tolerance, alpha, minRequests, minDifference, stages, warmupMs } = input;
+    const byTime = (points: Point[] = []) => new Map(points.map((p) => [p.at, p.value]));
+    const canaryErrors = byTime(input.canary);
+    const baselineErrors = byTime(input.baseline);
+    const canaryRequests = byTime(input.canaryRequests);
+    const baselineRequests = byTime(input.baselineRequests);
+    const intervals: RateInterval[] = [...new Set([...canaryRequests.keys(), ...baselineRequests.keys()])]
       .sort((a, b) => a - b)
       .map((at) => {
-        const cr = count(canaryTotal.get(at)!);
-        const br = count(baselineTotal.get(at)!);
-        // Two counters extrapolated apart may put errors a hair above requests.
+        const cr = count(canaryRequests.get(at) ?? 0);
+        const br = count(baselineRequests.get(at) ?? 0);
+        const where = stageOf(at, stages, warmupMs);
         return {
-          canaryErrors: Math.min(count(canaryErrors.get(at)!), cr),
+          // Two counters read a moment apart may put errors a hair above requests.
+          canaryErrors: Math.min(count(canaryErrors.get(at) ?? 0), cr),
           canaryRequests: cr,
-          baselineErrors: Math.min(count(baselineErrors.get(at)!), br),
+          baselineErrors: Math.min(count(baselineErrors.get(at) ?? 0), br),
           baselineRequests: br,
+          ...(where ? { stage: where.stage, ...(where.warmup ? { warmup: true } : {}) } : {}),
         };
       });
-    const totals = intervals.reduce(
-      (sum, i) => ({
-        canaryErrors: sum.canaryErrors + i.canaryErrors,
-        canaryRequests: sum.canaryRequests + i.canaryRequests,
-        baselineErrors: sum.baselineErrors + i.baselineErrors,
-        baselineRequests: sum.baselineRequests + i.baselineRequests,
-      }),
-      { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
-    );
-    if (totals.canaryRequests === 0 || totals.baselineRequests === 0) {
+    const all = sumCounts(intervals);
+    if (all.canaryRequests === 0 || all.baselineRequests === 0) {
       return {
-        noData: `no requests counted (canary ${totals.canaryRequests}, baseline ${totals.baselineRequests} over ${intervals.length} steps)`,
-        details: { totals },
+        noData: `no requests counted (canary ${all.canaryRequests}, baseline ${all.baselineRequests} over ${intervals.length} steps)`,
+        details: { totals: all },
       };
     }
-    const result = sequentialRateTest(intervals, { alpha, direction, tolerance, minRequests });
+    // Totals of the judged intervals: warm-up ones are shown, not judged.
+    const totals = sumCounts(intervals.filter((i) => !i.warmup));
+    const result = sequentialRateTest(intervals, { alpha, direction, tolerance, minRequests, minDifference });
     if (result.verdict === 'inconclusive' && (totals.canaryRequests < minRequests || totals.baselineRequests < minRequests)) {
       return { noData: result.summary, details: { steps: intervals.length, totals } };
     }
-    const canaryRate = totals.canaryErrors / totals.canaryRequests;
-    return judged(result, canaryRate, totals.baselineErrors / totals.baselineRequests, { steps: intervals.length, totals });
+    const rate = (errors: number, requests: number) => (requests > 0 ? errors / requests : null);
+    return judged(result, rate(totals.canaryErrors, totals.canaryRequests), rate(totals.baselineErrors, totals.baselineRequests), {
+      steps: intervals.length,
+      totals,
+    });
   },
 };
+
+function sumCounts(intervals: RateInterval[]) {
+  return intervals.reduce(
+    (sum, i) => ({
+      canaryErrors: sum.canaryErrors + i.canaryErrors,
+      canaryRequests: sum.canaryRequests + i.canaryRequests,
+      baselineErrors: sum.baselineErrors + i.baselineErrors,
+      baselineRequests: sum.baselineRequests + i.baselineRequests,
+    }),
+    { canaryErrors: 0, canaryRequests: 0, baselineErrors: 0, baselineRequests: 0 },
+  );
+}
 
 /** Counts may be fractional (Prometheus increase() extrapolates); a counter reset may make them negative. */
 function count(value: number): number {

@@ -77,7 +77,7 @@ export function providerEnv(variables: Record<string, string>): ProviderEnv & { 
 }
 
 /** The context a driver passes at stage 2 of a rollout of web-v2 over web-v1. */
-export function measureContext(at: number, extra: { stageStartedAt?: number } = {}) {
+export function measureContext(at: number, extra: { stageStartedAt?: number; stageStarts?: Array<{ stage: number; at: number }> } = {}) {
   return {
     canary: 'web-v2',
     stable: 'web-v1',

@@ -74,6 +74,9 @@ describe('metric gate: compare mode through the judge registry', () => {
     expect(Object.keys(JUDGES)).toEqual(['mann-whitney', 'sequential']);
     expect(JUDGES['mann-whitney'].counts).toBe(false);
     expect(JUDGES.sequential.counts).toBe(true);
+    // The sequential judge spends one alpha over the whole rollout; mann-whitney looks at a stage.
+    expect(JUDGES.sequential.span).toBe('rollout');
+    expect(JUDGES['mann-whitney'].span).toBe('stage');
   });
 
   it('hands samples since the stage began to mann-whitney and records the medians', async () => {
@@ -92,7 +95,8 @@ describe('metric gate: compare mode through the judge registry', () => {
       canary: 203,
       baseline: 103,
       threshold: 'mann-whitney: an increase beyond 10% at α 0.05',
-      details: { judge: 'mann-whitney', samples: { canary: 58, baseline: 58 } },
+      // The first point of the stage (30 s in) is its warm-up (one interval by default): shown, not judged.
+      details: { judge: 'mann-whitney', samples: { canary: 57, baseline: 57 }, warmupSamples: 2 },
     });
   });
 
@@ -102,14 +106,15 @@ describe('metric gate: compare mode through the judge registry', () => {
       (await gate({ compare: { canary: 'c', baseline: 'b' } }, same.source).measure(measureContext(AT, { stageStartedAt: STAGE_START })))
         .verdict,
     ).toBe('pass');
-    // Samples start one step (the 30 s interval) into the stage: of three points, one is in range.
+    // Samples start one step (the 30 s interval) into the stage: of three points, one is in range,
+    // and it falls in the stage's warm-up.
     const few = memorySource({ c: steps(() => 1, 3), b: steps(() => 1, 3) });
     const result = await gate({ compare: { canary: 'c', baseline: 'b' }, noData: 'inconclusive' }, few.source).measure(
       measureContext(AT, { stageStartedAt: STAGE_START }),
     );
     expect(result).toMatchObject({
       verdict: 'inconclusive',
-      evidence: { summary: '1 canary and 1 baseline samples; minSamples is 10 (noData: inconclusive)' },
+      evidence: { summary: '0 canary and 0 baseline samples after the warm-up; minSamples is 10 (noData: inconclusive)' },
     });
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { prometheusGate } from '../../../src/gates/prometheus.js';
 import { isReplayable } from '../../../src/gates/metric-gate.js';
+import { formatSpecError, parseSpec } from '../../../src/config/load.js';
 import { measureContext, providerEnv, useRecorder } from './http-recorder.js';
 
 const api = useRecorder();
@@ -168,6 +169,7 @@ describe('prometheus gate: compare', () => {
         tolerance: '10%',
         step: '10s',
         minSamples: 5,
+        warmup: '0s',
       },
     });
     const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
@@ -191,7 +193,7 @@ describe('prometheus gate: compare', () => {
 
   it('is noData, not pass, with fewer samples than minSamples', async () => {
     api.reply({ json: matrix(points(() => 0.1).slice(0, 3)) });
-    const { gate: g } = gate({ compare: { canary: 'a', baseline: 'b', minSamples: 5, step: '10s' } });
+    const { gate: g } = gate({ compare: { canary: 'a', baseline: 'b', minSamples: 5, step: '10s', warmup: '0s' } });
     const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(result.verdict).toBe('inconclusive');
     expect(result.evidence.summary).toBe('3 canary and 3 baseline samples; minSamples is 5 (noData: inconclusive)');
@@ -204,15 +206,27 @@ describe('prometheus gate: compare', () => {
     expect(api.requests[0]!.query.get('start')).toBe(String((AT - 300_000 + 60_000) / 1000));
   });
 
-  it('pairs error and request counts step by step for the sequential judge', async () => {
-    // Canary: 6 errors in 100 requests a step; baseline: 1 in 100.
-    const counts: Record<string, number> = {
+  // Raw counters, as Prometheus returns them for a bare counter selector: one series per label set.
+  const counterMatrix = (series: Array<Array<[number, number]>>) => ({
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: series.map((values, i) => ({ metric: { instance: `i${i}` }, values: values.map(([t, v]) => [t, String(v)]) })),
+    },
+  });
+  const steps = (from: number, n: number) => Array.from({ length: n }, (_, i) => from / 1000 + STEP_S * i);
+
+  it('reads raw counters from one step before the rollout began and differences them itself, each request once', async () => {
+    // Canary: 6 errors in 100 requests a step; baseline: 1 in 100. Counters keep growing.
+    const perStep: Record<string, number> = {
       'errors{v="web-v2"}': 6,
       'errors{v="web-v1"}': 1,
       'requests{v="web-v2"}': 100,
       'requests{v="web-v1"}': 100,
     };
-    api.reply((request) => ({ json: matrix(points(() => counts[request.query.get('query')!]!)) }));
+    api.reply((request) => ({
+      json: counterMatrix([steps(STAGE_START, 11).map((t, i) => [t, 5_000 + i * perStep[request.query.get('query')!]!])]),
+    }));
     const { gate: g } = gate({
       compare: {
         judge: 'sequential',
@@ -220,10 +234,15 @@ describe('prometheus gate: compare', () => {
         baseline: 'errors{v="{{stable}}"}',
         requests: { canary: 'requests{v="{{canary}}"}', baseline: 'requests{v="{{stable}}"}' },
         step: '10s',
+        warmup: '0s',
+        tolerance: '0%',
       },
     });
     const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(api.requests).toHaveLength(4);
+    expect(api.requests.map((r) => [r.query.get('start'), r.query.get('end'), r.query.get('step')])).toEqual(
+      Array(4).fill([String(STAGE_START / 1000), String(AT / 1000), String(STEP_S)]),
+    );
     expect(result.verdict).toBe('fail');
     expect(result.evidence.canary).toBeCloseTo(0.06, 10);
     expect(result.evidence.baseline).toBeCloseTo(0.01, 10);
@@ -235,9 +254,103 @@ describe('prometheus gate: compare', () => {
     expect(result.evidence.summary).toMatch(/always-valid p=/);
   });
 
+  it('counts through a counter reset and a series born late, and a missing error series as 0', async () => {
+    const t = steps(STAGE_START, 11);
+    const series: Record<string, Array<Array<[number, number]>>> = {
+      // Two pods; pod 2 restarts after step 4 (its counter drops to 3: 3 new requests).
+      'requests{v="web-v2"}': [
+        t.map((at, i): [number, number] => [at, 1_000 + 50 * i]),
+        t.map((at, i): [number, number] => [at, i < 5 ? 700 + 50 * i : 3 + 50 * (i - 5)]),
+      ],
+      'requests{v="web-v1"}': [t.map((at, i): [number, number] => [at, 9_000 + 100 * i])],
+      // The canary's 5xx series is born at step 7 with 2 errors, then grows by 2 a step.
+      'errors{v="web-v2"}': [t.slice(7).map((at, i): [number, number] => [at, 2 + 2 * i])],
+      // The baseline has no 5xx series at all.
+      'errors{v="web-v1"}': [],
+    };
+    api.reply((request) => ({ json: counterMatrix(series[request.query.get('query')!]!) }));
+    const { gate: g } = gate({
+      compare: {
+        judge: 'sequential',
+        canary: 'errors{v="{{canary}}"}',
+        baseline: 'errors{v="{{stable}}"}',
+        requests: { canary: 'requests{v="{{canary}}"}', baseline: 'requests{v="{{stable}}"}' },
+        step: '10s',
+        warmup: '0s',
+      },
+    });
+    const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
+    // Canary requests: 10 steps × 100, but the reset step counts 3 instead of 50 on pod 2.
+    expect(result.evidence.details).toMatchObject({
+      steps: 10,
+      totals: { canaryErrors: 8, canaryRequests: 953, baselineErrors: 0, baselineRequests: 1000 },
+    });
+  });
+
+  it('anchors at the first stage, marks each step with its stage, and judges no warm-up step', async () => {
+    const first = AT - 20 * STEP_S * 1000;
+    api.reply((request) => ({
+      json: counterMatrix([
+        steps(first, 21).map((t, i): [number, number] => [t, i * (request.query.get('query')!.startsWith('errors') ? 1 : 100)]),
+      ]),
+    }));
+    const { gate: g } = gate({
+      compare: {
+        judge: 'sequential',
+        canary: 'errors{v="{{canary}}"}',
+        baseline: 'errors{v="{{stable}}"}',
+        requests: { canary: 'requests{v="{{canary}}"}', baseline: 'requests{v="{{stable}}"}' },
+        step: '10s',
+        warmup: '20s',
+      },
+    });
+    const stageStarts = [
+      { stage: 1, at: first },
+      { stage: 2, at: STAGE_START },
+    ];
+    const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START, stageStarts }));
+    expect(api.requests[0]!.query.get('start')).toBe(String(first / 1000));
+    const details = result.evidence.details as {
+      steps: number;
+      warmupIntervals: number;
+      stages: Array<{ stage: number; intervals: number }>;
+    };
+    expect(details.steps).toBe(20);
+    expect(details.warmupIntervals).toBe(4); // two 10 s steps after each of the two stage starts
+    expect(details.stages.map((s) => [s.stage, s.intervals])).toEqual([
+      [1, 10],
+      [2, 10],
+    ]);
+    expect(result.verdict).toBe('pass');
+  });
+
+  it('takes per-step increases as they come when the query has its own window of one step', async () => {
+    api.reply({ json: matrix(points(() => 10)) });
+    const { gate: g } = gate({
+      compare: {
+        judge: 'sequential',
+        canary: 'sum(increase(errors{v="{{canary}}"}[10s]))',
+        baseline: 'sum(increase(errors{v="{{stable}}"}[10s]))',
+        requests: { canary: 'sum(increase(requests{v="{{canary}}"}[10s]))', baseline: 'sum(increase(requests{v="{{stable}}"}[10s]))' },
+        step: '10s',
+        warmup: '0s',
+      },
+    });
+    const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
+    expect(api.requests[0]!.query.get('start')).toBe(String((STAGE_START + STEP_S * 1000) / 1000));
+    expect(result.evidence.details).toMatchObject({ steps: 10, totals: { canaryErrors: 100, canaryRequests: 100 } });
+  });
+
   it('is noData while too few requests are counted, and an error when the counts are missing', async () => {
-    api.reply({ json: matrix(points(() => 1)) });
-    const sequential = { judge: 'sequential', canary: 'e1', baseline: 'e2', requests: { canary: 'r1', baseline: 'r2' }, step: '10s' };
+    api.reply({ json: counterMatrix([steps(STAGE_START, 11).map((t, i): [number, number] => [t, i])]) });
+    const sequential = {
+      judge: 'sequential',
+      canary: 'e1',
+      baseline: 'e2',
+      requests: { canary: 'r1', baseline: 'r2' },
+      step: '10s',
+      warmup: '0s',
+    };
     const low = await gate({ compare: sequential }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(low.verdict).toBe('inconclusive');
     expect(low.evidence.summary).toMatch(
@@ -248,6 +361,72 @@ describe('prometheus gate: compare', () => {
     const none = await gate({ compare: sequential, noData: 'fail' }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(none.verdict).toBe('fail');
     expect(none.evidence.summary).toBe('no requests counted (canary 0, baseline 0 over 0 steps) (noData: fail)');
+  });
+});
+
+describe('prometheus gate: range windows of compared samples', () => {
+  const spec = (compare: string, interval = '30s') => `version: 1
+traffic: { provider: embedded, url: "http://127.0.0.1:1/x" }
+stages: [{ weight: 10 }]
+gates:
+  g:
+    provider: prometheus
+    url: http://127.0.0.1:9090
+    interval: ${interval}
+    compare:
+${compare}
+`;
+  const errors = (text: string) => {
+    const parsed = parseSpec(text, 'rollout.yml');
+    return parsed.ok ? [] : parsed.errors.map(formatSpecError);
+  };
+
+  it('refuses a window longer than the step, where the spec says it (counts and latency alike)', () => {
+    expect(
+      errors(
+        spec(`      judge: sequential
+      canary: sum(increase(e{v="{{canary}}"}[1m]))
+      baseline: sum(increase(e{v="{{stable}}"}[30s]))
+      requests: { canary: 'sum(increase(r{v="{{canary}}"}[{{interval}}]))', baseline: r }`),
+      ),
+    ).toEqual([
+      'rollout.yml:11:15 gates.g.compare.canary: range window [1m] is longer than the step (30s): each error would be counted about 2 times. Use [30s], or better the raw counter with no range function: Rollgate takes the differences itself',
+    ]);
+    expect(
+      errors(
+        spec(
+          `      canary: histogram_quantile(0.99, sum by (le) (rate(b{v="{{canary}}"}[1m])))
+      baseline: histogram_quantile(0.99, sum by (le) (rate(b{v="{{stable}}"}[{{interval}}])))
+      step: 15s`,
+          '1m',
+        ),
+      ).map((e) => e.replace(/: range window.*/, '')),
+    ).toEqual(['rollout.yml:10:15 gates.g.compare.canary', 'rollout.yml:11:17 gates.g.compare.baseline']);
+    // Equal to the step, raw counters, and subqueries no longer than the step are fine.
+    expect(
+      errors(
+        spec(
+          `      canary: rate(b[1m:10s])
+      baseline: rate(b[1m])`,
+          '1m',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('warns when a window holds fewer than 3 scrapes', () => {
+    const warnings: string[] = [];
+    const parsed = prometheusGate.schema.parse({
+      provider: 'prometheus',
+      url: 'http://127.0.0.1:9090',
+      compare: { canary: 'sum(rate(b[30s]))', baseline: 'sum(rate(c[30s]))' },
+    });
+    const env = { ...providerEnv({}), log: { info() {}, debug() {}, mask() {}, warn: (m: string) => warnings.push(m) } };
+    prometheusGate.create('latency', parsed, env);
+    expect(warnings).toEqual([
+      'gate "latency": compare.canary: range window [30s] holds fewer than 3 scrapes (scrapeInterval 15s), so Prometheus extrapolates; use a longer step and window',
+      'gate "latency": compare.baseline: range window [30s] holds fewer than 3 scrapes (scrapeInterval 15s), so Prometheus extrapolates; use a longer step and window',
+    ]);
   });
 });
 

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hodgesLehmann, judgeMannWhitney, mannWhitneyU, type Alternative } from '../../../src/gates/judge/mann-whitney.js';
+import {
+  exactMannWhitneyP,
+  hodgesLehmann,
+  judgeMannWhitney,
+  mannWhitneyU,
+  type Alternative,
+} from '../../../src/gates/judge/mann-whitney.js';
 import { normalCdf, normalQuantile } from '../../../src/gates/judge/normal.js';
 
 interface Fixture {
@@ -286,5 +292,66 @@ describe('judgeMannWhitney on tiny samples', () => {
     expect(result.high).toBeUndefined();
     expect(result.summary).toContain('95% CI unbounded at this sample size');
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+});
+
+describe('exact Mann-Whitney p-values for small and tied samples', () => {
+  /** Every split of the pooled values into |x| and |y|, by brute force: the oracle. */
+  function enumerated(x: number[], y: number[], alternative: 'greater' | 'less'): number {
+    const pooled = [...x, ...y];
+    const sorted = [...pooled].sort((a, b) => a - b);
+    const rank = (v: number) => {
+      const first = sorted.indexOf(v);
+      const last = sorted.lastIndexOf(v);
+      return (first + last + 2) / 2;
+    };
+    const ranks = pooled.map(rank);
+    const observed = x.reduce((sum, v) => sum + rank(v), 0);
+    let total = 0;
+    let tail = 0;
+    for (let mask = 0; mask < 1 << pooled.length; mask++) {
+      let bits = 0;
+      let sum = 0;
+      for (let i = 0; i < pooled.length; i++)
+        if (mask & (1 << i)) {
+          bits++;
+          sum += ranks[i]!;
+        }
+      if (bits !== x.length) continue;
+      total++;
+      if (alternative === 'greater' ? sum >= observed - 1e-9 : sum <= observed + 1e-9) tail++;
+    }
+    return tail / total;
+  }
+
+  it('is 1/6 for the most extreme split of 2 against 2', () => {
+    expect(exactMannWhitneyP([1.2, 1.3], [1, 1.1], 'greater')).toBeCloseTo(1 / 6, 12);
+    expect(exactMannWhitneyP([1.2, 1.3], [1, 1.1], 'less')).toBe(1);
+  });
+
+  it('equals the enumeration of every split, ties included', () => {
+    const small = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 7 });
+    fc.assert(
+      fc.property(small, small, fc.constantFrom('greater', 'less') as fc.Arbitrary<'greater' | 'less'>, (x, y, alternative) => {
+        expect(exactMannWhitneyP(x, y, alternative)).toBeCloseTo(enumerated(x, y, alternative), 12);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('keeps the judge at alpha on tiny, heavily tied A/A samples', () => {
+    // Latency in whole milliseconds from a few distinct values: many ties, 10 samples a side.
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) % 2147483648), state / 2147483648);
+    const draw = () => Array.from({ length: 10 }, () => 100 + Math.floor(next() * 3));
+    let alarms = 0;
+    const runs = 300;
+    for (let i = 0; i < runs; i++) {
+      const result = judgeMannWhitney(draw(), draw(), { direction: 'increase', tolerance: 0, alpha: 0.05, minSamples: 10 });
+      expect(result.details).toMatchObject({ method: 'exact' });
+      if (result.verdict === 'fail') alarms++;
+    }
+    // At most alpha in expectation; 2.5 binomial standard deviations of room for the draw.
+    expect(alarms).toBeLessThanOrEqual(0.05 * runs + 2.5 * Math.sqrt(runs * 0.05 * 0.95));
   });
 });

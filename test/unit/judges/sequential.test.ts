@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sequentialRateTest, type RateInterval, type SequentialRateOptions } from '../../../src/gates/judge/sequential.js';
+import { poisson, prng, simulateRollout, type TelemetryModel } from '../../harness/telemetry.js';
 
 const increase: SequentialRateOptions = { alpha: 0.05, direction: 'increase', tolerance: 0 };
 const interval = (canaryErrors: number, canaryRequests: number, baselineErrors: number, baselineRequests: number): RateInterval => ({
@@ -9,32 +10,6 @@ const interval = (canaryErrors: number, canaryRequests: number, baselineErrors: 
   baselineErrors,
   baselineRequests,
 });
-
-/** mulberry32: a seeded PRNG, so the simulated series are the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Poisson(mean) by inversion: the count model the test's guarantee is stated for. */
-function poisson(random: () => number, mean: number): number {
-  let k = 0;
-  let probability = Math.exp(-mean);
-  let cumulative = probability;
-  const u = random();
-  while (u > cumulative && k < 1000) {
-    k++;
-    probability *= mean / k;
-    cumulative += probability;
-  }
-  return k;
-}
 
 function simulate(
   random: () => number,
@@ -59,9 +34,11 @@ describe('sequentialRateTest verdicts', () => {
     expect(result.verdict).toBe('fail');
     expect(result.p).toBeLessThanOrEqual(0.05);
     expect(result.estimate).toBeCloseTo(2.1818, 3);
-    expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 2 });
+    // The first interval only calibrates the dispersion (whose bound is wide while few intervals
+    // back it), and no interval adds more than e: it crosses 1/0.05 at the fifth.
+    expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 4, dispersion: 1 });
     expect(result.summary).toMatch(
-      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 3 of 10 \(increase, tolerance 0%\)$/,
+      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 5 of 10 \(increase, tolerance 0%\)$/,
     );
   });
 
@@ -84,7 +61,51 @@ describe('sequentialRateTest verdicts', () => {
   });
 
   it('still fails on little traffic when the evidence is overwhelming (the guarantee does not need volume)', () => {
-    expect(sequentialRateTest([interval(30, 50, 0, 50)], increase).verdict).toBe('fail');
+    const series = Array.from({ length: 5 }, () => interval(10, 20, 0, 20));
+    expect(sequentialRateTest(series, increase).verdict).toBe('fail');
+  });
+
+  it('needs several intervals to agree: one overwhelming interval does not roll back alone', () => {
+    expect(sequentialRateTest([interval(30, 50, 0, 50)], { ...increase, minRequests: 1 }).verdict).toBe('pass');
+    expect(sequentialRateTest([interval(1, 50, 1, 50), interval(30, 50, 0, 50)], { ...increase, minRequests: 1 }).verdict).toBe('pass');
+  });
+
+  it('judges no warm-up interval, but shows it', () => {
+    const hot = interval(12, 100, 4, 300); // a cold canary: 9× the baseline rate
+    const calm = interval(1, 100, 3, 300);
+    const series = [hot, hot, hot, hot, hot, ...Array.from({ length: 5 }, () => calm)];
+    expect(sequentialRateTest(series, increase).verdict).toBe('fail');
+    const warm = sequentialRateTest(
+      series.map((s, i) => ({ ...s, warmup: i < 5 })),
+      increase,
+    );
+    expect(warm.verdict).toBe('pass');
+    expect(warm.details).toMatchObject({ warmupIntervals: 5, intervals: 10, canaryErrors: 5 });
+  });
+
+  it('does not roll back for a difference below minDifference, however significant', () => {
+    const series = Array.from({ length: 30 }, () => interval(150, 100_000, 100, 100_000)); // 0.15 % vs 0.1 %
+    expect(sequentialRateTest(series, increase).verdict).toBe('fail');
+    const practical = sequentialRateTest(series, { ...increase, minDifference: 0.001 });
+    expect(practical.verdict).toBe('pass');
+    expect(practical.summary).toContain('differ by less than 0.1 points');
+    expect(sequentialRateTest(series, { ...increase, minDifference: 0.0004 }).verdict).toBe('fail');
+  });
+
+  it('accounts for alpha per stage over one series for the whole rollout', () => {
+    const stage = (n: number, s: number, canaryErrors: number) =>
+      Array.from({ length: n }, () => ({ ...interval(canaryErrors, 100 * s, 10 * (100 - s), 100_000 - 100 * s), stage: s }));
+    const result = sequentialRateTest([...stage(4, 1, 10), ...stage(4, 5, 50), ...stage(4, 25, 600)], increase);
+    const stages = result.details!.stages as Array<{ stage: number; intervals: number; evidence: number; p: number }>;
+    expect(stages.map((s) => [s.stage, s.intervals])).toEqual([
+      [1, 4],
+      [5, 4],
+      [25, 4],
+    ]);
+    expect(stages[0]!.p).toBeGreaterThan(0.05);
+    expect(stages[2]!.evidence).toBeGreaterThan(1);
+    expect(stages[2]!.p).toBe(result.p);
+    expect(result.verdict).toBe('fail');
   });
 
   it('tolerates a regression within tolerance that it would flag without', () => {
@@ -136,7 +157,14 @@ const directionArb = fc.constantFrom('increase', 'decrease', 'either') as fc.Arb
 
 describe('sequentialRateTest properties', () => {
   it('keeps p above 0 when the evidence is overwhelming (found by a wider property run)', () => {
-    const series = [interval(477, 499, 0, 1999), interval(7, 7, 0, 1682), interval(0, 0, 0, 0)];
+    const series = [
+      interval(477, 499, 0, 1999),
+      interval(7, 7, 0, 1682),
+      interval(0, 0, 0, 0),
+      interval(477, 499, 0, 1999),
+      interval(477, 499, 0, 1999),
+      interval(477, 499, 0, 1999),
+    ];
     const result = sequentialRateTest(series, increase);
     expect(result.verdict).toBe('fail');
     expect(result.p).toBeGreaterThan(0);
@@ -169,12 +197,12 @@ describe('sequentialRateTest properties', () => {
     );
   });
 
-  it('moving an error from the baseline to the canary never makes an increase look less likely', () => {
+  it('moving an error of the latest interval from the baseline to the canary never makes an increase look less likely', () => {
+    // (Only the latest: an earlier move also changes the dispersion estimated for the intervals after it.)
     fc.assert(
-      fc.property(seriesArb, fc.nat(), (series, pick) => {
-        const movable = series.map((s, i) => (s.baselineErrors > 0 && s.canaryErrors < s.canaryRequests ? i : -1)).filter((i) => i >= 0);
-        fc.pre(movable.length > 0);
-        const at = movable[pick % movable.length]!;
+      fc.property(seriesArb, (series) => {
+        const at = series.length - 1;
+        fc.pre(series[at]!.baselineErrors > 0 && series[at]!.canaryErrors < series[at]!.canaryRequests);
         const moved = series.map((s, i) =>
           i === at ? { ...s, canaryErrors: s.canaryErrors + 1, baselineErrors: s.baselineErrors - 1 } : s,
         );
@@ -203,11 +231,11 @@ describe('sequentialRateTest properties', () => {
 });
 
 describe('sequentialRateTest validity on simulated A/A data (seeded)', () => {
-  // 400 rollouts × 60 checks each, at the null's boundary (canary exactly as bad as tolerated).
-  // Ville's inequality bounds the rate of ever failing by alpha = 0.05, i.e. 20 of 400.
-  const runs = 400;
+  // Rollouts of 60 checks each, at the null's boundary (canary exactly as bad as tolerated).
+  // Ville's inequality bounds the rate of ever failing by alpha = 0.05.
   it('fails at most alpha of equal-rate canaries checked 60 times each', () => {
     const random = prng(42);
+    const runs = 200;
     let alarms = 0;
     for (let run = 0; run < runs; run++) {
       const series = simulate(random, 60, { requests: 750, rate: 0.01 }, { requests: 2250, rate: 0.01 });
@@ -218,7 +246,7 @@ describe('sequentialRateTest validity on simulated A/A data (seeded)', () => {
 
   it('fails at most alpha of canaries exactly at the tolerated ratio, for every direction', () => {
     const random = prng(7);
-    const boundaryRuns = 250;
+    const boundaryRuns = 120;
     for (const direction of ['increase', 'decrease', 'either'] as const) {
       let alarms = 0;
       for (let run = 0; run < boundaryRuns; run++) {
@@ -231,13 +259,42 @@ describe('sequentialRateTest validity on simulated A/A data (seeded)', () => {
     }
   });
 
+  // The property the issue asks for: whatever overdispersion, retry clustering, volume and share
+  // the generator draws, an A/A canary checked at every interval fails at most alpha of the time.
+  // 60 rollouts per drawn model; 8 or more alarms (expected ≤ 3 at alpha 0.05) happen with
+  // probability < 0.02 for a valid judge. The previous Poisson-only judge raised 6 to 48 alarms in
+  // 60 on most models this draws (retry clusters, per-arm wander).
+  it('never fails an A/A canary with probability above alpha, on any dispersion the generator draws', () => {
+    const modelArb = fc.record({
+      rps: fc.constantFrom(1, 20, 100, 1000),
+      share: fc.constantFrom(0.01, 0.05, 0.25, 0.5),
+      baseRate: fc.constantFrom(0.002, 0.01, 0.05),
+      sharedCv: fc.integer({ min: 0, max: 10 }).map((tenths) => tenths / 10),
+      armCv: fc.integer({ min: 0, max: 6 }).map((tenths) => tenths / 10),
+      cluster: fc.constantFrom([1], [2, 3], [1, 1, 4]),
+      seed: fc.nat(),
+    });
+    fc.assert(
+      fc.property(modelArb, ({ seed, ...drawn }) => {
+        const model: TelemetryModel = { intervals: 60, seconds: 30, ratio: 1.1, ...drawn };
+        const random = prng(seed);
+        let alarms = 0;
+        for (let run = 0; run < 60; run++) {
+          if (sequentialRateTest(simulateRollout(model, random), { ...increase, tolerance: 0.1 }).verdict === 'fail') alarms++;
+        }
+        expect(alarms).toBeLessThan(8);
+      }),
+      { numRuns: 12, seed: 10 },
+    );
+  });
+
   it('catches a 2× regression at a quarter of the traffic in nearly every run', () => {
     const random = prng(3);
     let caught = 0;
-    for (let run = 0; run < 200; run++) {
+    for (let run = 0; run < 100; run++) {
       const series = simulate(random, 60, { requests: 750, rate: 0.01 }, { requests: 2250, rate: 0.005 });
       if (sequentialRateTest(series, increase).verdict === 'fail') caught++;
     }
-    expect(caught).toBeGreaterThanOrEqual(190);
+    expect(caught).toBeGreaterThanOrEqual(95);
   });
 });
