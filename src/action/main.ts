@@ -198,7 +198,7 @@ function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand)
       core.error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, {
         title: 'Rollgate rolled back',
       });
-      process.exitCode = core.ExitCode.Failure;
+      process.exitCode = 1; // not core.ExitCode: @github/local-action's stand-in of @actions/core lacks it
       return;
     case 'failed':
       core.error(
@@ -207,7 +207,7 @@ function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand)
           title: 'Rollgate failed',
         },
       );
-      process.exitCode = core.ExitCode.Failure;
+      process.exitCode = 1; // not core.ExitCode: @github/local-action's stand-in of @actions/core lacks it
   }
 }
 

@@ -16,6 +16,8 @@ export interface EventPullRequest {
   html_url: string;
   merged?: boolean;
   merged_at?: string | null;
+  /** On a merged pull request (`closed` event): the commit the merge made, which the job checks out. */
+  merge_commit_sha?: string | null;
   base: { ref: string; sha?: string };
   head: { sha: string; ref: string };
 }
@@ -23,7 +25,7 @@ export interface EventPullRequest {
 export interface RunContext {
   repo: RepoRef;
   eventName: string;
-  /** The commit being rolled out: the PR head on pull_request events, else GITHUB_SHA. */
+  /** The commit being rolled out: on pull_request events the PR head, or the merge commit once merged; else GITHUB_SHA. */
   sha: string;
   actor: string;
   runId: number;
@@ -45,7 +47,7 @@ export function runContextFrom(
   return {
     repo: { owner, repo },
     eventName: context.eventName,
-    sha: pullRequest?.head?.sha ?? context.sha,
+    sha: releasedCommit(pullRequest, context.sha),
     actor: context.actor,
     runId: context.runId,
     runAttempt: context.runAttempt,
@@ -54,6 +56,13 @@ export function runContextFrom(
     ...(payload.repository?.default_branch ? { defaultBranch: payload.repository.default_branch } : {}),
     ...(pullRequest ? { pullRequest } : {}),
   };
+}
+
+/** A merged pull request (`closed` event) released its merge commit; an open one, its head. */
+function releasedCommit(pullRequest: EventPullRequest | undefined, sha: string): string {
+  if (!pullRequest) return sha;
+  if ((pullRequest.merged || pullRequest.merged_at) && pullRequest.merge_commit_sha) return pullRequest.merge_commit_sha;
+  return pullRequest.head?.sha ?? sha;
 }
 
 /** The environment's deployment history page on GitHub. */

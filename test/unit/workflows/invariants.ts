@@ -219,6 +219,26 @@ export function checkWorkflow(root: string, file: string, text: string): Finding
   return findings;
 }
 
+/** The checks a workflow that only shows how to call the pack must pass (README and docs snippets):
+ * each call of a Rollgate workflow (inputs, secrets, the permissions its jobs ask, its outputs) and
+ * no untrusted expression pasted into a script. */
+export function checkCalls(root: string, file: string, text: string): Finding[] {
+  const findings: Finding[] = [];
+  const report: Report = (where, message) => findings.push({ file, where, message });
+  const workflow = nodeOf(parse(text));
+  const group = concurrencyGroup(workflow.concurrency)?.group;
+  for (const [id, jobValue] of Object.entries(nodeOf(workflow.jobs))) {
+    const job = nodeOf(jobValue);
+    if (typeof job.uses === 'string') checkWorkflowCall(root, job, `jobs.${id}`, group, report);
+    const steps = Array.isArray(job.steps) ? job.steps.map(nodeOf) : [];
+    steps.forEach((step, index) => {
+      if (typeof step.run === 'string') checkScript(step.run, `jobs.${id}.steps[${index}].run`, report);
+    });
+  }
+  checkCalledWorkflowOutputs(root, workflow, text, report);
+  return findings;
+}
+
 /** jobs.<id>.outputs.<name> / needs.<id>.outputs.<name> of a job calling a Rollgate workflow must be
  * an output that workflow declares (actionlint types a remote call's outputs as "any object"). */
 function checkCalledWorkflowOutputs(root: string, workflow: Node, text: string, report: Report) {
