@@ -1,8 +1,21 @@
 // `command: advance` (stage-per-job workflows): run one stage, then stop. The driver stops only to
 // wait for a person, so the stage after the one to run is made to wait for approval; the next
 // `advance` (or `promote`) job approves it. The recorded plan stays the one the rollout began with.
-import type { Plan } from '../engine/plan.js';
+import { stageNumber, type Plan } from '../engine/plan.js';
 import type { RolloutRecord, StateStore } from '../ports.js';
+
+/**
+ * A stage-per-job workflow has one approve job per approval point, written out (a workflow cannot
+ * loop): a plan that waits more often is refused before anything moves, naming its stages.
+ */
+export function checkApprovalPoints(plan: Plan, max: number): void {
+  const waits = plan.stages.flatMap((stage, index) => (stage.approval ? [stageNumber(index)] : []));
+  if (waits.length <= max) return;
+  throw new Error(
+    `the spec asks for ${waits.length} approvals (before stages ${waits.join(', ')}), and this workflow waits for at most ${max}; ` +
+      'nothing was changed. Merge approval points, or drive the rest with the controls workflow (command: promote).',
+  );
+}
 
 export function stopAfterStage(plan: Plan, stage: number): Plan {
   const next = plan.stages[stage + 1];

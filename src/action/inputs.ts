@@ -1,8 +1,9 @@
 // The action's inputs (action.yml) and outputs, read and written through @actions/core.
 import * as core from '@actions/core';
 import type { Outcome } from '../engine/types.js';
+import { parseCredentialLines } from '../util/credentials.js';
 
-export const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'lint-migrations'] as const;
+export const COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'revert', 'lint-migrations'] as const;
 export type ActionCommand = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -13,6 +14,12 @@ export interface ActionInputs {
   /** lint-migrations: the refs to compare (default: the pull request's base and head). */
   base?: string;
   head?: string;
+  /** The `credentials` input's NAME=value lines, every value already masked. */
+  credentials: Record<string, string>;
+  /** The most approval points the calling workflow serves; a spec with more is refused before anything moves. */
+  maxApprovals?: number;
+  /** revert: the released commit whose merged pull request is reverted. */
+  commit?: string;
 }
 
 export function readInputs(): ActionInputs {
@@ -25,7 +32,14 @@ export function readInputs(): ActionInputs {
   const environment = core.getInput('environment');
   const base = core.getInput('base');
   const head = core.getInput('head');
+  const maxApprovals = core.getInput('max-approvals');
+  if (maxApprovals && !/^\d{1,3}$/.test(maxApprovals)) throw new Error(`input max-approvals: "${maxApprovals}" is not a whole number`);
+  const commit = core.getInput('commit');
+  if (commit && !/^[0-9a-f]{40}$/i.test(commit)) throw new Error('input commit: expected a full commit SHA (40 hex digits)');
   return {
+    credentials: readCredentials(),
+    ...(maxApprovals ? { maxApprovals: Number(maxApprovals) } : {}),
+    ...(commit ? { commit } : {}),
     config: core.getInput('config') || '.github/rollout.yml',
     command: command as ActionCommand,
     token,
@@ -35,6 +49,17 @@ export function readInputs(): ActionInputs {
   };
 }
 
+/** The `credentials` input, read once per step (main and post each run in their own process). */
+export function readCredentials(): Record<string, string> {
+  return parseCredentialLines(core.getInput('credentials'), (secret) => core.setSecret(secret), 'input credentials');
+}
+
+/** What the router, gates, hooks and alerts see: the job's environment with the credentials over it.
+ * Nothing is exported to the job: later steps never see the credentials. */
+export function providerEnvironment(credentials: Record<string, string>): Record<string, string | undefined> {
+  return { ...process.env, ...credentials };
+}
+
 export interface ActionOutputs {
   outcome?: Outcome;
   /** 1-based. */
@@ -42,6 +67,7 @@ export interface ActionOutputs {
   weight?: number;
   deploymentId?: number;
   report?: string;
+  revertUrl?: string;
 }
 
 export function setOutputs(outputs: ActionOutputs): void {
@@ -50,4 +76,5 @@ export function setOutputs(outputs: ActionOutputs): void {
   if (outputs.weight !== undefined) core.setOutput('weight', outputs.weight);
   if (outputs.deploymentId !== undefined) core.setOutput('deployment-id', outputs.deploymentId);
   if (outputs.report) core.setOutput('report', outputs.report);
+  if (outputs.revertUrl) core.setOutput('revert-url', outputs.revertUrl);
 }

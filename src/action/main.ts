@@ -23,8 +23,9 @@ import { findPullRequest } from '../github/pull-request.js';
 import { GitHubReporter } from '../github/reporter.js';
 import { AlertReporter } from '../report/alerts/index.js';
 import { failureLine, readStatus } from '../github/status-text.js';
-import { OneStageStore, stopAfterStage } from './advance.js';
-import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
+import { checkApprovalPoints, OneStageStore, stopAfterStage } from './advance.js';
+import { revertStep } from './revert.js';
+import { providerEnvironment, readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import { actionsLogger as log, LogGroupReporter } from './log.js';
 import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
 import { lintMigrationsStep } from './migrations.js';
@@ -37,9 +38,13 @@ export async function run(): Promise<void> {
     if (inputs.command === 'lint-migrations') {
       return await lintMigrationsStep(inputs, createGitHubClient({ token: inputs.token, log }), runContextFrom(context));
     }
+    if (inputs.command === 'revert') {
+      return await revertStep(inputs, createGitHubClient({ token: inputs.token, log }), runContextFrom(context));
+    }
     const spec = await loadActionSpec(inputs.config, inputs.environment);
     if (!spec) return;
     const plan = compilePlan(spec);
+    if (inputs.maxApprovals !== undefined) checkApprovalPoints(plan, inputs.maxApprovals);
     const runContext = runContextFrom(context);
     const github = createGitHubClient({ token: inputs.token, log });
     if (inputs.command === 'status') await showStatus(github, spec, plan, runContext);
@@ -90,11 +95,12 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   if (inputs.command === 'promote' && !active) throw new Error(`no rollout in progress in ${plan.environment} to promote`);
   const { drivePlan, driveStore } = forCommand(inputs.command, plan, store, active);
 
-  const { router, gates, hooks } = buildProviders(spec, { env: process.env, log, cwd: workspace() });
+  const env = providerEnvironment(inputs.credentials);
+  const { router, gates, hooks } = buildProviders(spec, { env, log, cwd: workspace() });
   const groups = new LogGroupReporter();
   const alerts = spec.notify.alerts.length
     ? new AlertReporter(spec.notify.alerts, {
-        env: process.env,
+        env,
         log,
         links: () => ({
           run: runContext.runUrl,
@@ -106,7 +112,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   const githubReporter = new GitHubReporter({
     ...(deployments ? { deployments } : {}),
     ...(comment ? { comment } : {}),
-    ...(spec.rollback.revert === 'pull-request' && pullRequest ? { revert: { github, pullRequest } } : {}),
+    ...(spec.rollback.revert === 'pull-request' && pullRequest ? { revert: { github, repo: runContext.repo, pullRequest } } : {}),
     links: { run: runContext.runUrl, ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}) },
     runUrl: runContext.runUrl,
     log,

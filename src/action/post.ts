@@ -19,6 +19,7 @@ import { GitHubReporter } from '../github/reporter.js';
 import { statusText } from '../github/status-text.js';
 import { actionsLogger as log } from './log.js';
 import { publishReport, workspace } from './setup.js';
+import { providerEnvironment, readCredentials } from './inputs.js';
 
 /** Attempts to set the safe weight before giving up and saying so. */
 const RESTORE_ATTEMPTS = 3;
@@ -34,7 +35,7 @@ export async function run(): Promise<void> {
 
     const { plan } = record;
     const traffic = JSON.parse(await readFile(join(dirname(recordPath), 'traffic.json'), 'utf8')) as TrafficSpec;
-    const router = createRouter(traffic, { env: process.env, log, cwd: workspace() });
+    const router = createRouter(traffic, { env: providerEnvironment(readCredentials()), log, cwd: workspace() });
     const state = await restore(router, plan, record.state);
 
     const token = core.getInput('github-token');

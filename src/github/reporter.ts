@@ -9,6 +9,7 @@ import type { GitHubClient } from './client.js';
 import { MAX_COMMENT, MAX_RECORD, type StickyComment } from './comment.js';
 import type { DeploymentStore } from './deployments.js';
 import { MissingPermissionError } from './permissions.js';
+import type { RepoRef } from './context.js';
 import type { PullRequestRef } from './pull-request.js';
 import { openRevertPullRequest } from './revert.js';
 import { failureLine, statusText } from './status-text.js';
@@ -19,7 +20,7 @@ export interface GitHubReporterOptions {
   /** Absent when there is no pull request or the spec turns the comment off. */
   comment?: StickyComment;
   /** Set when the spec asks for a revert PR after a regression. */
-  revert?: { github: GitHubClient; pullRequest: PullRequestRef };
+  revert?: { github: GitHubClient; repo: RepoRef; pullRequest: PullRequestRef };
   links: ReportLinks;
   runUrl: string;
   log: Logger;
@@ -70,19 +71,19 @@ export class GitHubReporter implements Reporter {
   }
 
   private async openRevert(plan: Plan, state: RolloutState, problems: string[]): Promise<void> {
-    const { github, pullRequest } = this.options.revert!;
+    const { github, repo, pullRequest } = this.options.revert!;
     if (!pullRequest.merged) {
       this.options.log.info(`#${pullRequest.number} is not merged: no revert pull request to open`);
       return;
     }
     try {
-      const revert = await openRevertPullRequest(github, pullRequest, {
+      const revert = await openRevertPullRequest(github, repo, pullRequest, {
         environment: plan.environment,
         reason: failureLine(state),
         runUrl: this.options.runUrl,
       });
       this.revertUrl = revert.url;
-      this.options.log.info(`revert pull request opened: ${revert.url}`);
+      this.options.log.info(`revert pull request ${revert.existing ? 'already open' : 'opened'}: ${revert.url}`);
     } catch (error) {
       problems.push(`revert pull request: ${(error as Error).message}`);
     }

@@ -1,6 +1,9 @@
-// `rollback.revert: pull-request`: after a regression rolled back, open a pull request that reverts
-// the merged one, through GraphQL's revertPullRequest (REST has no such endpoint).
+// The one revert implementation (`rollback.revert: pull-request` after a regression, and the
+// rollback workflow's revert job through `command: revert`): open a pull request that reverts the
+// merged one, through GraphQL's revertPullRequest (REST has no such endpoint), unless a revert of it
+// is already open (a second run, or the rollout and the rollback workflow both asking).
 import type { GitHubClient } from './client.js';
+import type { RepoRef } from './context.js';
 import { MissingPermissionError } from './permissions.js';
 import type { PullRequestRef } from './pull-request.js';
 
@@ -22,13 +25,18 @@ interface RevertAnswer {
 export interface RevertedPullRequest {
   number: number;
   url: string;
+  /** True when the revert was already open and nothing new was opened. */
+  existing: boolean;
 }
 
 export async function openRevertPullRequest(
   github: GitHubClient,
+  repo: RepoRef,
   pullRequest: PullRequestRef,
   why: { environment: string; reason: string; runUrl: string },
 ): Promise<RevertedPullRequest> {
+  const open = await findOpenRevert(github, repo, pullRequest.number);
+  if (open) return { ...open, existing: true };
   let answer: RevertAnswer;
   try {
     answer = await github.graphql<RevertAnswer>(REVERT_MUTATION, {
@@ -45,5 +53,13 @@ export async function openRevertPullRequest(
   }
   const created = answer.revertPullRequest?.revertPullRequest;
   if (!created) throw new Error(`GitHub opened no revert pull request for #${pullRequest.number}`);
-  return created;
+  return { ...created, existing: false };
+}
+
+/** An open revert of #number: GitHub names a revert's branch `revert-<number>-…`, and Rollgate's title
+ * starts `Revert #<number>:`. The newest 100 open pull requests are enough: a revert is recent. */
+async function findOpenRevert(github: GitHubClient, repo: RepoRef, number: number): Promise<{ number: number; url: string } | undefined> {
+  const { data } = await github.rest.pulls.list({ ...repo, state: 'open', sort: 'created', direction: 'desc', per_page: 100 });
+  const found = data.find((pr) => pr.head.ref.startsWith(`revert-${number}-`) || pr.title.startsWith(`Revert #${number}:`));
+  return found && { number: found.number, url: found.html_url };
 }

@@ -14,6 +14,27 @@ export function readEnvVar(env: ProviderEnv, name: string, where: string): strin
   return value;
 }
 
+/**
+ * `NAME=value` lines (the action's `credentials` input, usually one secret holding several): every
+ * value is masked as it is read, before anything can log it. A line that is not NAME=value is refused
+ * by its number only (and masked): it may hold a secret.
+ */
+export function parseCredentialLines(text: string, mask: (secret: string) => void, where: string): Record<string, string> {
+  const credentials: Record<string, string> = {};
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (line.trim() === '') return;
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match) {
+      mask(line);
+      throw new Error(`${where}: line ${index + 1} is not NAME=value (the line is not shown: it may hold a secret)`);
+    }
+    const [, name, value] = match as unknown as [string, string, string];
+    if (value) mask(value);
+    credentials[name] = value;
+  });
+  return credentials;
+}
+
 /** Like readEnvVar, for secrets: the value is masked in every later log line. */
 export function readSecret(env: ProviderEnv, name: string, where: string): string {
   const value = readEnvVar(env, name, where);

@@ -332,6 +332,15 @@ export class FakeGitHub {
           return { status: 201, body: this.createStatus(repo, deployment, token, body) };
         }
       }
+      if (rest === 'pulls' && method === 'GET') {
+        this.need(token, 'pull-requests', 'read', 'https://docs.github.com/rest/pulls/pulls#list-pull-requests');
+        const state = url.searchParams.get('state') ?? 'open';
+        const pulls = repo.pulls.filter((p) => state === 'all' || (p.state ?? 'open') === state).sort((a, b) => b.number - a.number);
+        return this.page(
+          url,
+          pulls.map((p) => this.pullJson(repo, p)),
+        );
+      }
       if ((r = /^commits\/([^/]+)\/pulls$/.exec(rest)) && method === 'GET') {
         this.need(
           token,

@@ -17,6 +17,7 @@ const require = createRequire(import.meta.url);
 export const ROLLGATE_OPERATIONS: Record<string, string[]> = {
   '/repos/{owner}/{repo}/deployments': ['get', 'post'],
   '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses': ['get', 'post'],
+  '/repos/{owner}/{repo}/pulls': ['get'],
   '/repos/{owner}/{repo}/commits/{commit_sha}/pulls': ['get'],
   '/repos/{owner}/{repo}/issues/{issue_number}/comments': ['get', 'post'],
   '/repos/{owner}/{repo}/issues/comments/{comment_id}': ['patch'],

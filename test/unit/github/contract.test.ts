@@ -14,7 +14,11 @@ import { DeploymentStore, DEPLOYMENT_TASK, RolloutInProgressError } from '../../
 import { MissingPermissionError } from '../../../src/github/permissions.js';
 import { findPullRequest } from '../../../src/github/pull-request.js';
 import { GitHubReporter } from '../../../src/github/reporter.js';
-import { REVERT_MUTATION } from '../../../src/github/revert.js';
+import { openRevertPullRequest, REVERT_MUTATION } from '../../../src/github/revert.js';
+import { revertStep } from '../../../src/action/revert.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OCTOCAT } from '../../harness/github/fake.js';
 import { startGitHubHarness, type GitHubHarness } from '../../harness/github/index.js';
 import { planFrom, quietLog, RecordingRouter } from '../../harness/sim.js';
@@ -114,7 +118,7 @@ async function rollout(
   const reporter = new GitHubReporter({
     deployments,
     ...(comment ? { comment } : {}),
-    ...(options.revert && pullRequest ? { revert: { github, pullRequest } } : {}),
+    ...(options.revert && pullRequest ? { revert: { github, repo: context.repo, pullRequest } } : {}),
     links: { run: context.runUrl },
     runUrl: context.runUrl,
     log: quietLog,
@@ -392,5 +396,80 @@ describe('GraphQL', () => {
     const schema = buildClientSchema(githubSchema.json as unknown as IntrospectionQuery);
     expect(validate(schema, parse(REVERT_MUTATION)).map((e) => e.message)).toEqual([]);
     expect(validate(schema, parse(REVERT_MUTATION.replace('url', 'link'))).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the revert pull request (one implementation, idempotent)', () => {
+  const merged = (repo: { name: string; context: RunContext }, number: number) => {
+    gh.fake.addPullRequest(repo.name, {
+      number,
+      headSha: sha(800 + number),
+      headRef: `feature-${number}`,
+      baseRef: 'main',
+      mergeCommitSha: repo.context.sha,
+      title: `Feature ${number}`,
+    });
+  };
+  const why = { environment: 'production', reason: 'gate error-rate failed', runUrl: 'https://github.com/run/1' };
+
+  it('opens one revert, and a second call links it instead of opening another', async () => {
+    const repo = newRepo();
+    merged(repo, 40);
+    const pullRequest = (await findPullRequest(client(), repo.context))!;
+    const first = await openRevertPullRequest(client(), repo.context.repo, pullRequest, why);
+    const second = await openRevertPullRequest(client(), repo.context.repo, pullRequest, why);
+    expect(first).toMatchObject({ existing: false, url: expect.stringMatching(/\/pull\/41$/) });
+    expect(second).toEqual({ number: first.number, url: first.url, existing: true });
+    expect(gh.fake.repo(repo.name).pulls.filter((p) => p.revertOf === 40)).toHaveLength(1);
+  });
+
+  it("counts a revert someone opened on GitHub (branch revert-<number>-…), not another pull request's", async () => {
+    const repo = newRepo();
+    merged(repo, 50);
+    gh.fake.addPullRequest(repo.name, { number: 51, headSha: sha(851), headRef: 'revert-5-other', baseRef: 'main' });
+    gh.fake.addPullRequest(repo.name, { number: 52, headSha: sha(852), headRef: 'revert-50-feature-50', baseRef: 'main' });
+    const pullRequest = (await findPullRequest(client(), repo.context))!;
+    expect(await openRevertPullRequest(client(), repo.context.repo, pullRequest, why)).toMatchObject({ number: 52, existing: true });
+    expect(gh.fake.repo(repo.name).pulls.filter((p) => p.revertOf === 50)).toHaveLength(0);
+  });
+
+  it('command: revert reverts the merged pull request of the named commit, once; a commit no pull request merged is no error', async () => {
+    const repo = newRepo();
+    merged(repo, 60);
+    const dir = mkdtempSync(join(tmpdir(), 'rollgate-revert-'));
+    const output = join(dir, 'output');
+    writeFileSync(output, '');
+    writeFileSync(join(dir, 'summary'), ''); // the runner creates both files before the step
+    const saved = { GITHUB_OUTPUT: process.env.GITHUB_OUTPUT, GITHUB_STEP_SUMMARY: process.env.GITHUB_STEP_SUMMARY };
+    Object.assign(process.env, { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(dir, 'summary') });
+    try {
+      // A workflow_dispatch run on another commit: the named commit decides.
+      const run = { ...repo.context, sha: sha(999), eventName: 'workflow_dispatch' };
+      const inputs = {
+        config: '',
+        command: 'revert' as const,
+        token: TOKEN,
+        credentials: {},
+        environment: 'production',
+        commit: repo.context.sha,
+      };
+      await revertStep(inputs, client(), run);
+      await revertStep(inputs, client(), run);
+      expect(gh.fake.repo(repo.name).pulls.filter((p) => p.revertOf === 60)).toHaveLength(1);
+      expect(readFileSync(output, 'utf8')).toContain(`https://github.com/${repo.name}/pull/61`);
+      expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain('Revert of #60 already open');
+      writeFileSync(output, '');
+      await revertStep({ ...inputs, commit: sha(998) }, client(), run);
+      expect(readFileSync(output, 'utf8')).toBe('');
+      expect(readFileSync(join(dir, 'summary'), 'utf8')).toContain(
+        `No merged pull request brought ${sha(998).slice(0, 12)}: nothing to revert.`,
+      );
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -24,9 +24,18 @@ describe('the inputs each workflow passes to the action exist in action.yml', ()
   );
 
   it('finds the action in every job that moves traffic', () => {
-    expect(steps.length).toBeGreaterThanOrEqual(12);
+    expect(steps.length).toBeGreaterThanOrEqual(8);
     const commands = steps.map((s) => s.with.command);
-    for (const command of ['run', 'advance', 'promote', 'abort', 'status', '${{ inputs.command }}']) expect(commands).toContain(command);
+    for (const command of [
+      "${{ inputs.strategy == 'blue-green' && 'advance' || 'run' }}",
+      'promote',
+      'abort',
+      'status',
+      'revert',
+      'lint-migrations',
+      '${{ inputs.command }}',
+    ])
+      expect(commands).toContain(command);
   });
 
   it.each(['config', 'command', 'environment', 'github-token'])('action.yml declares %s', (name) => {
@@ -45,48 +54,103 @@ describe('the inputs each workflow passes to the action exist in action.yml', ()
 
 describe('the shape of the pack', () => {
   const needs = (workflow: Node, job: string) => [workflow.jobs[job].needs ?? []].flat();
+  const release = load('.github/workflows/rollgate-release.yml');
+  const rollgateStep = (job: Node) =>
+    job.steps.find((s: Node) => typeof s.uses === 'string' && s.uses.startsWith(`${ROLLGATE_REPOSITORY}@`));
 
   it.each([
-    ['rollgate-canary.yml', 'canary', 'run', 'promote'],
-    ['rollgate-blue-green.yml', 'green', 'advance', 'switch'],
-    ['rollgate-rolling.yml', 'roll', 'run', 'resume'],
-  ])('%s: validate → %s (%s) → approve → %s, rollback after any of them', (name, first, command, last) => {
+    ['rollgate-canary.yml', 'canary'],
+    ['rollgate-blue-green.yml', 'blue-green'],
+    ['rollgate-rolling.yml', 'rolling'],
+  ])('%s wraps rollgate-release.yml as %s, passing every input, secret and output through', (name, strategy) => {
     const workflow = load(`.github/workflows/${name}`);
-    const inputs = workflow.on.workflow_call.inputs;
-    expect(Object.keys(inputs).sort()).toEqual(['approval-environment', 'config', 'environment', 'ref', 'revert', 'runs-on']);
-    expect(inputs.environment).toMatchObject({ type: 'string', required: true });
-    expect(inputs.revert).toMatchObject({ type: 'boolean', default: false });
-    expect(Object.keys(workflow.on.workflow_call.secrets).sort()).toEqual(['ROLLGATE_ENV', 'ROLLGATE_TOKEN']);
+    const call = workflow.on.workflow_call;
+    const inputs = Object.keys(call.inputs).sort();
+    expect(inputs).toEqual(['approval-environment', 'config', 'environment', 'ref', 'revert', 'runs-on']);
+    expect(call.inputs.environment).toMatchObject({ type: 'string', required: true });
+    expect(call.inputs.revert).toMatchObject({ type: 'boolean', default: false });
+    expect(Object.keys(call.secrets).sort()).toEqual(['ROLLGATE_ENV', 'ROLLGATE_TOKEN']);
+    expect(Object.keys(workflow.jobs)).toEqual(['release']);
+    const job = workflow.jobs.release;
+    expect(job.uses).toBe(`${ROLLGATE_REPOSITORY}/.github/workflows/rollgate-release.yml@v1`);
+    expect(job.with).toEqual({ strategy, ...Object.fromEntries(inputs.map((n) => [n, `\${{ inputs.${n} }}`])) });
+    expect(job.secrets).toEqual({ ROLLGATE_TOKEN: '${{ secrets.ROLLGATE_TOKEN }}', ROLLGATE_ENV: '${{ secrets.ROLLGATE_ENV }}' });
+    const releaseOutputs = Object.keys(release.on.workflow_call.outputs);
+    expect(Object.keys(call.outputs)).toEqual(releaseOutputs);
+    for (const output of releaseOutputs) expect(call.outputs[output].value).toBe(`\${{ jobs.release.outputs.${output} }}`);
+    // The pipeline holds the environment's group; the same group here would make the call wait for itself.
+    expect(workflow.concurrency).toBeUndefined();
+  });
 
-    expect(needs(workflow, first)).toEqual(['validate']);
-    expect(needs(workflow, 'approve')).toEqual([first]);
-    expect(workflow.jobs.approve.if).toContain(`needs.${first}.outputs.outcome == 'paused'`);
-    expect(workflow.jobs.approve.environment).toEqual({
-      name: '${{ inputs.approval-environment || inputs.environment }}',
-      deployment: false,
+  it('rollgate-release.yml: validate → start → (approve-k → resume-k) for k = 1…4, rollback after any of them', () => {
+    const rounds = Object.keys(release.jobs).filter((id) => /^approve-\d+$/.test(id)).length;
+    expect(rounds).toBe(4);
+    expect(needs(release, 'start')).toEqual(['validate']);
+    expect(rollgateStep(release.jobs.start).with.command).toBe("${{ inputs.strategy == 'blue-green' && 'advance' || 'run' }}");
+    // The spec is refused up front when it waits more often than there are rounds (blue-green keeps one for the switch).
+    expect(rollgateStep(release.jobs.validate).with).toMatchObject({
+      command: 'status',
+      'max-approvals': `\${{ inputs.strategy == 'blue-green' && '${rounds - 1}' || '${rounds}' }}`,
     });
-    expect(needs(workflow, last)).toEqual(['validate', 'approve']);
-    const commandOf = (job: string) => workflow.jobs[job].steps.find((s: Node) => s.id === 'rollgate').with.command;
-    expect([commandOf(first), commandOf(last)]).toEqual([command, 'promote']);
+    const segments = ['start'];
+    for (let k = 1; k <= rounds; k++) {
+      const previous = segments.at(-1)!;
+      const approve = release.jobs[`approve-${k}`];
+      expect(needs(release, `approve-${k}`)).toEqual([previous]);
+      expect(approve.if).toBe(`\${{ needs.${previous}.outputs.outcome == 'paused' }}`);
+      expect(approve.environment).toEqual({ name: '${{ inputs.approval-environment || inputs.environment }}', deployment: false });
+      expect(approve.permissions).toEqual({});
+      expect(needs(release, `resume-${k}`)).toEqual(['validate', `approve-${k}`]);
+      expect(rollgateStep(release.jobs[`resume-${k}`]).with.command).toBe('promote');
+      segments.push(`resume-${k}`);
+    }
     // Every later job checks out the commit validate resolved, not a branch that may have moved.
-    for (const job of [first, last]) expect(workflow.jobs[job].steps[0].with.ref).toBe('${{ needs.validate.outputs.commit }}');
+    for (const job of segments) expect(release.jobs[job].steps[0].with.ref).toBe('${{ needs.validate.outputs.commit }}');
+    // The outcome of the last segment that ran wins.
+    const outcome = release.on.workflow_call.outputs.outcome.value;
+    expect(outcome).toBe(`\${{ ${['rollback', ...[...segments].reverse()].map((j) => `jobs.${j}.outputs.outcome`).join(' || ')} }}`);
 
-    const rollback = workflow.jobs.rollback;
-    expect(needs(workflow, 'rollback')).toEqual(['validate', first, 'approve', last]);
+    const rollback = release.jobs.rollback;
+    expect(needs(release, 'rollback').sort()).toEqual(
+      Object.keys(release.jobs)
+        .filter((j) => j !== 'rollback')
+        .sort(),
+    );
     expect(rollback.if).toMatch(
       /^\$\{\{ always\(\) && .*contains\(needs\.\*\.result, 'failure'\).*contains\(needs\.\*\.result, 'cancelled'\)/,
     );
+    for (const job of segments) expect(rollback.with.abort).toContain(`needs.${job}.outputs.outcome != 'rolled-back'`);
     expect(rollback.uses).toBe(`${ROLLGATE_REPOSITORY}/.github/workflows/rollgate-rollback.yml@v1`);
     expect(rollback.with.revert).toBe('${{ inputs.revert }}');
-    expect(workflow.concurrency).toEqual({ group: 'rollgate-${{ inputs.environment }}', 'cancel-in-progress': false });
+    expect(release.concurrency).toEqual({ group: 'rollgate-${{ inputs.environment }}', 'cancel-in-progress': false });
   });
 
-  it('rollback: only the revert job can write contents, and only when revert is true', () => {
+  it('credentials go to the action as its input in every job that builds providers; no script handles them', () => {
+    const providerSteps = files
+      .filter(({ file }) => file.startsWith('.github/workflows/'))
+      .flatMap(({ file, text }) =>
+        Object.entries((parse(text) as Node).jobs ?? {}).flatMap(([id, job]) =>
+          ((job as Node).steps ?? [])
+            .filter((s: Node) => typeof s.uses === 'string' && s.uses.startsWith(`${ROLLGATE_REPOSITORY}@`))
+            .filter((s: Node) => !['status', 'revert', 'lint-migrations'].includes(s.with?.command))
+            .map((s: Node) => ({ where: `${file} jobs.${id}`, credentials: s.with?.credentials })),
+        ),
+      );
+    expect(providerSteps.length).toBeGreaterThanOrEqual(4);
+    for (const step of providerSteps) expect(step, step.where).toMatchObject({ credentials: '${{ secrets.ROLLGATE_ENV }}' });
+    for (const { file, text } of files) {
+      expect(text, file).not.toMatch(/GITHUB_ENV|add-mask/);
+    }
+  });
+
+  it('rollback: the revert is the action (command: revert), and only its job can write contents, only when revert is true', () => {
     const workflow = load('.github/workflows/rollgate-rollback.yml');
     expect(workflow.jobs.abort.permissions.contents).toBe('read');
     expect(workflow.jobs.revert.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
     expect(workflow.jobs.revert.if).toContain('inputs.revert');
-    expect(workflow.jobs.abort.steps.find((s: Node) => s.id === 'rollgate').with.command).toBe('abort');
+    expect(rollgateStep(workflow.jobs.abort).with.command).toBe('abort');
+    expect(rollgateStep(workflow.jobs.revert).with).toMatchObject({ command: 'revert', commit: '${{ inputs.commit || github.sha }}' });
+    expect(workflow.jobs.revert.steps.filter((s: Node) => s.run)).toEqual([]);
   });
 
   it('controls: advance and promote wait for the approval job, abort and status do not', () => {

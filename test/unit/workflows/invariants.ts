@@ -17,9 +17,9 @@ export interface Finding {
 type Node = Record<string, unknown>;
 type Level = 'none' | 'read' | 'write';
 
-const ACTION_COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'lint-migrations'];
+const ACTION_COMMANDS = ['run', 'advance', 'promote', 'abort', 'status', 'revert', 'lint-migrations'];
 /** Commands that read and report but never move traffic. */
-const READ_ONLY_COMMANDS = ['status', 'lint-migrations'];
+const READ_ONLY_COMMANDS = ['status', 'revert', 'lint-migrations'];
 const INPUT_TYPES = ['string', 'boolean', 'number'];
 const DISPATCH_INPUT_TYPES = ['string', 'boolean', 'number', 'choice', 'environment'];
 const LEVELS: Level[] = ['none', 'read', 'write'];
@@ -403,8 +403,20 @@ function checkWorkflowCall(root: string, job: Node, where: string, callerGroup: 
       report(`${where}.permissions`, `${ref.path} asks ${scope}: ${level}, which this job does not grant`);
     }
   }
-  const calleeGroup = concurrencyGroup(callee.concurrency)?.group;
-  if (calleeGroup && calleeGroup === callerGroup) {
-    report(where, `${ref.path} uses this workflow's concurrency group "${calleeGroup}": the call would deadlock`);
+  // The callee's group, or the group of a workflow it calls in turn (the strategy workflows wrap the pipeline).
+  if (callerGroup && calledGroups(root, callee).includes(callerGroup)) {
+    report(where, `${ref.path} uses this workflow's concurrency group "${callerGroup}": the call would deadlock`);
   }
+}
+
+/** The concurrency groups a workflow and the Rollgate workflows it calls hold (not the rollback's own). */
+function calledGroups(root: string, workflow: Node, depth = 0): string[] {
+  const own = concurrencyGroup(workflow.concurrency)?.group;
+  const nested = Object.values(nodeOf(workflow.jobs)).flatMap((job) => {
+    const uses = nodeOf(job).uses;
+    const ref = typeof uses === 'string' ? parseUses(uses) : undefined;
+    const called = ref?.kind === 'remote' && isRollgate(ref) && depth < 4 ? readWorkflow(root, ref.path) : undefined;
+    return called ? calledGroups(root, called, depth + 1) : [];
+  });
+  return [...(own ? [own] : []), ...nested];
 }
