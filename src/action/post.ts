@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { isFinished } from '../engine/engine.js';
 import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
 import type { RolloutState } from '../engine/types.js';
-import type { RolloutRecord, TrafficRouter } from '../ports.js';
+import type { TrafficRouter } from '../ports.js';
+import { FileStateStore } from '../driver/state-file.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { createRouter, type TrafficSpec } from '../traffic/registry.js';
 import { createGitHubClient } from '../github/client.js';
@@ -29,7 +30,7 @@ export async function run(): Promise<void> {
     const verdict = core.getState('verdict');
     if (verdict) return core.info(`the main step ended with a verdict (${verdict}): nothing to restore`);
     const recordPath = core.getState('record');
-    const record = recordPath ? await readRecord(recordPath) : undefined;
+    const record = recordPath ? await new FileStateStore(recordPath).load() : undefined;
     if (!record) return core.info('traffic never moved: nothing to restore');
     if (isFinished(record.state)) return core.info(`the rollout had ended (${record.state.status}): nothing to restore`);
 
@@ -76,15 +77,6 @@ export async function run(): Promise<void> {
     process.exitCode = core.ExitCode.Failure;
   } catch (error) {
     core.setFailed((error as Error).message);
-  }
-}
-
-async function readRecord(path: string): Promise<RolloutRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as RolloutRecord;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 
