@@ -12,6 +12,9 @@
 //                at alpha 0.05 (the repeated fixed-horizon test of Netflix KDD 2022)
 //   fixed        Kayenta-style: Mann-Whitney on the per-interval error rates at 98 % (alpha 0.02),
 //                same tolerance, asked once at the end of each stage's bake (fixed horizon)
+//   threshold    Argo-style: the canary's error rate over the last interval against a fixed bound
+//                (2 %: twice the base rate), every interval, rolled back at the 3rd failed
+//                measurement (failureLimit 2); no baseline, no minimum sample
 import { judgeMannWhitney } from '../src/gates/judge/mann-whitney.js';
 import { normalSf } from '../src/gates/judge/normal.js';
 import type { RateInterval } from '../src/gates/judge/sequential.js';
@@ -19,6 +22,8 @@ import { prng } from '../test/harness/telemetry.js';
 import { ALPHA, drawRollout, SCENARIOS, sequentialRollback, TOLERANCE, type Scenario } from '../test/harness/judge-scenarios.js';
 
 const FIXED_ALPHA = 0.02;
+const ARGO_THRESHOLD = 0.02;
+const ARGO_FAILURE_LIMIT = 2;
 
 function argument(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -26,7 +31,7 @@ function argument(name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive integer`);
   return value;
 }
-const RUNS = argument('runs', 1000);
+const RUNS = argument('runs', 200);
 const SEED = argument('seed', 1);
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1]!.split(',')) : undefined;
@@ -35,6 +40,7 @@ interface Outcome {
   sequential: number | null;
   naive: number | null;
   fixed: number | null;
+  threshold: number | null;
 }
 
 function zFails(c: { errors: number; requests: number }, b: { errors: number; requests: number }): boolean {
@@ -50,6 +56,8 @@ function zFails(c: { errors: number; requests: number }, b: { errors: number; re
 function judge(intervals: RateInterval[], stageStarts: number[]): Outcome {
   let naive: number | null = null;
   let fixed: number | null = null;
+  let threshold: number | null = null;
+  let thresholdFailures = 0;
   const c = { errors: 0, requests: 0 };
   const b = { errors: 0, requests: 0 };
   const stageEnds = new Set([...stageStarts.slice(1).map((s) => s - 1), intervals.length - 1]);
@@ -61,6 +69,9 @@ function judge(intervals: RateInterval[], stageStarts: number[]): Outcome {
     b.errors += i.baselineErrors;
     b.requests += i.baselineRequests;
     if (naive === null && zFails(c, b)) naive = k + 1;
+    // An interval without canary requests is no data (Argo's inconclusive), not a failure.
+    if (i.canaryRequests > 0 && !(i.canaryErrors / i.canaryRequests < ARGO_THRESHOLD)) thresholdFailures++;
+    if (threshold === null && thresholdFailures > ARGO_FAILURE_LIMIT) threshold = k + 1;
     if (stageStarts.includes(k)) {
       canaryRates = [];
       baselineRates = [];
@@ -77,7 +88,7 @@ function judge(intervals: RateInterval[], stageStarts: number[]): Outcome {
       if (mw.verdict === 'fail') fixed = k + 1;
     }
   });
-  return { sequential: sequentialRollback(intervals, stageStarts), naive, fixed };
+  return { sequential: sequentialRollback(intervals, stageStarts), naive, fixed, threshold };
 }
 
 function run(scenario: Scenario, share: number, ratio: number, seed: number): Outcome[] {
@@ -114,19 +125,23 @@ const chosen = SCENARIOS.filter((s) => !ONLY || ONLY.has(s.name));
 let seed = SEED * 1_000_003;
 console.log(`# Judges on production-like telemetry (runs=${RUNS} per row, seed=${SEED})\n`);
 console.log(
-  `Checks every interval; alpha ${ALPHA}, tolerance ${100 * TOLERANCE} %, direction increase. sequential: the gate's judge; naive: z-test at every check; fixed: Kayenta-style Mann-Whitney at 98 % once per stage, at the end of its bake.\n`,
+  `Checks every interval; alpha ${ALPHA}, tolerance ${100 * TOLERANCE} %, direction increase. sequential: the gate's judge; naive: z-test at every check; fixed: Kayenta-style Mann-Whitney at 98 % once per stage, at the end of its bake; threshold: Argo-style, canary error rate < ${100 * ARGO_THRESHOLD} % per interval, failureLimit ${ARGO_FAILURE_LIMIT}.\n`,
 );
 console.log('## A/A: false rollback rate (canary as good as baseline), with its 95 % interval\n');
-console.log('| scenario | share | sequential | naive, every check | fixed horizon |');
-console.log('|---|---|---|---|---|');
+console.log(
+  'The edge column puts the canary exactly at the tolerated ratio (×1.1; the incident-unequal canary is already 10 % worse during the incident): the hardest healthy canary.\n',
+);
+console.log('| scenario | share | sequential | sequential at the edge | naive, every check | fixed horizon | threshold (Argo-style) |');
+console.log('|---|---|---|---|---|---|---|');
 const aaWorst: number[] = [];
 for (const scenario of chosen) {
   const share = 0.25;
   const outcomes = run(scenario, share, 1, ++seed);
+  const edge = run(scenario, share, scenario.boundaryRatio ?? 1 + TOLERANCE, ++seed).map((o) => o.sequential);
   const seq = outcomes.map((o) => o.sequential);
-  aaWorst.push(wilson(fired(seq).length, seq.length)[1]);
+  aaWorst.push(wilson(fired(seq).length, seq.length)[1], wilson(fired(edge).length, edge.length)[1]);
   console.log(
-    `| ${scenario.name}: ${scenario.what} | ${scenario.model.share ? 'by stage' : '25%'} | ${rateWithInterval(seq)} | ${rate(outcomes.map((o) => o.naive))} | ${rate(outcomes.map((o) => o.fixed))} |`,
+    `| ${scenario.name}: ${scenario.what} | ${scenario.model.share ? 'by stage' : '25%'} | ${rateWithInterval(seq)} | ${rateWithInterval(edge)} | ${rate(outcomes.map((o) => o.naive))} | ${rate(outcomes.map((o) => o.fixed))} | ${rate(outcomes.map((o) => o.threshold))} |`,
   );
 }
 if (process.argv.includes('--aa-only')) process.exit(0);
@@ -134,9 +149,11 @@ console.log('\n## Regressions: detection rate, and median checks until the rollb
 console.log(
   "The naive test's detection includes its false alarms (see A/A). The fixed-horizon test can only fail at the end of a stage.\n",
 );
-console.log('| scenario | share | regression | sequential | checks | naive | checks | fixed horizon | checks |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| scenario | share | regression | sequential | checks | naive | checks | fixed horizon | checks | threshold | checks |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 const shortfalls: string[] = [];
+let rows = 0;
+let faster = 0;
 for (const scenario of chosen) {
   const shares = scenario.shares ?? [0.01, 0.05, 0.25];
   for (const share of shares.length ? shares : [undefined]) {
@@ -145,10 +162,13 @@ for (const scenario of chosen) {
       const seq = outcomes.map((o) => o.sequential);
       const naive = outcomes.map((o) => o.naive);
       const fixed = outcomes.map((o) => o.fixed);
+      const argo = outcomes.map((o) => o.threshold);
       const label = share === undefined ? 'by stage' : `${100 * share}%`;
       if (fired(seq).length < fired(fixed).length) shortfalls.push(`${scenario.name} ${label} ${ratio}×`);
+      rows += 1;
+      if (fired(seq).length && (!fired(fixed).length || Number(medianCheck(seq)) < Number(medianCheck(fixed)))) faster += 1;
       console.log(
-        `| ${scenario.name} | ${label} | ${ratio}× | ${rate(seq)} | ${medianCheck(seq)} | ${rate(naive)} | ${medianCheck(naive)} | ${rate(fixed)} | ${medianCheck(fixed)} |`,
+        `| ${scenario.name} | ${label} | ${ratio}× | ${rate(seq)} | ${medianCheck(seq)} | ${rate(naive)} | ${medianCheck(naive)} | ${rate(fixed)} | ${medianCheck(fixed)} | ${rate(argo)} | ${medianCheck(argo)} |`,
       );
     }
   }
@@ -158,4 +178,5 @@ console.log(`- worst upper end of the A/A 95 % interval, sequential (goal ≤ ${
 console.log(
   `- regression rows where sequential detects less often than the fixed-horizon test: ${shortfalls.length ? shortfalls.join('; ') : 'none'}`,
 );
+console.log(`- regression rows where sequential rolls back after fewer median checks than the fixed-horizon test: ${faster} of ${rows}`);
 console.log(`\nFinished in ${((performance.now() - started) / 1000).toFixed(1)} s.`);

@@ -2,6 +2,7 @@
 // needs nothing installed. Weighted smooth round robin keeps the split exact even at 1 %.
 import { createServer, request, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SERIES_METRICS } from '../gates/embedded.js';
 
 export interface Upstream {
   name: string;
@@ -31,6 +32,13 @@ export interface EmbeddedRouter {
 
 const ADMIN = '/_rollgate';
 
+type SeriesMetric = (typeof SERIES_METRICS)[number];
+const MAX_STEPS = 11_000;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 export async function startRouter(stable: Upstream, canary: Upstream, now: () => number = Date.now): Promise<EmbeddedRouter> {
   let weight = 0;
   // Smooth weighted round robin (as NGINX does): exact proportions without randomness.
@@ -59,6 +67,31 @@ export async function startRouter(stable: Upstream, canary: Upstream, now: () =>
     };
   };
 
+  /**
+   * One version's figure in each step (t − stepMs, t], t = start, start + stepMs, … ≤ end: counts
+   * (0 in a step without requests), or a latency quantile (no point in a step without requests).
+   */
+  const series = (side: 'stable' | 'canary', metric: SeriesMetric, start: number, end: number, stepMs: number): Array<[number, number]> => {
+    const points: Array<[number, number]> = [];
+    const rows = recent[side].filter((r) => r.at > start - stepMs && r.at <= end);
+    for (let t = start; t <= end; t += stepMs) {
+      const inStep = rows.filter((r) => r.at > t - stepMs && r.at <= t);
+      if (metric === 'requests') points.push([t, inStep.length]);
+      else if (metric === 'errors') points.push([t, inStep.filter((r) => r.status >= 500).length]);
+      else if (inStep.length) {
+        const q = metric === 'p50Ms' ? 0.5 : metric === 'p90Ms' ? 0.9 : 0.99;
+        points.push([
+          t,
+          quantile(
+            inStep.map((r) => r.ms).sort((a, b) => a - b),
+            q,
+          ),
+        ]);
+      }
+    }
+    return points;
+  };
+
   const admin = (req: IncomingMessage, res: ServerResponse, path: URL) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -81,6 +114,19 @@ export async function startRouter(stable: Upstream, canary: Upstream, now: () =>
     if (match && req.method === 'GET') {
       const windowMs = Number(path.searchParams.get('windowMs') ?? 5_000);
       return send(200, stats(match[1] as 'stable' | 'canary', windowMs));
+    }
+    if (path.pathname === `${ADMIN}/series` && req.method === 'GET') {
+      const q = path.searchParams;
+      const version = q.get('version');
+      const side = version === stable.name ? 'stable' : version === canary.name ? 'canary' : undefined;
+      if (!side) return send(400, { error: `version must be ${stable.name} or ${canary.name}` });
+      const metric = q.get('metric') as SeriesMetric;
+      if (!SERIES_METRICS.includes(metric)) return send(400, { error: `metric must be one of ${SERIES_METRICS.join(', ')}` });
+      const [start, end, step] = (['start', 'end', 'step'] as const).map((key) => Number(q.get(key)));
+      if (![start, end, step].every(Number.isFinite) || !(step! > 0) || end! < start!)
+        return send(400, { error: 'start, end and step must be milliseconds, start ≤ end, step > 0' });
+      if ((end! - start!) / step! > MAX_STEPS) return send(400, { error: `more than ${MAX_STEPS} steps` });
+      return send(200, { points: series(side, metric, start!, end!, step!) });
     }
     send(404, { error: 'not found' });
   };

@@ -36,9 +36,9 @@ export interface ScenarioResult extends DriveResult {
 
 export function demoSpec(adminUrl: string, stable: string, canary: string, bake: string): string {
   const bakeMs = parseDuration(bake) ?? 10_000;
-  const interval = `${Math.max(250, Math.round(bakeMs / 4))}ms`;
-  const window = Math.max(1_000, Math.round(bakeMs / 2));
-  const stats = `${adminUrl}/stats/canary?windowMs=${window}`;
+  const interval = `${Math.max(250, Math.round(bakeMs / 6))}ms`;
+  // Latency samples: one median per step, enough steps that a stage holds minSamples after its warm-up.
+  const step = `${Math.max(100, Math.round(bakeMs / 16))}ms`;
   return `# The demo's rollout spec, written by \`rollgate demo\`.
 version: 1
 strategy: canary
@@ -60,23 +60,31 @@ stages:
   - weight: 100
     bake: ${bake}
 gates:
-  error-rate:
-    provider: http
-    url: ${stats}
-    requests: 1
-    value: errorRate        # share of HTTP 5xx from the canary over the last ${window}ms
-    threshold: "< 0.01"
+  # Canary against baseline, never against a fixed number: what the machine does to both is no regression.
+  errors:
+    provider: embedded      # what the embedded router saw of each version, step by step
+    url: ${adminUrl}
+    compare:
+      judge: sequential     # always-valid: checked every ${interval} over the whole rollout, alpha spent once
+      canary: "errors:{{canary}}"
+      baseline: "errors:{{baseline}}"
+      requests: { canary: "requests:{{canary}}", baseline: "requests:{{baseline}}" }
+      tolerance: 10%
+      minRequests: 50       # fewer canary requests is no data, not a pass
     interval: ${interval}
-    failureLimit: 1
-    inconclusiveLimit: 20   # at 1 % the canary may see no request in a window
+    inconclusiveLimit: 20   # at 1 % the canary sees a handful of requests
   latency:
-    provider: http
-    url: ${stats}
-    requests: 1
-    value: p50Ms            # median: a slow version moves it, one busy moment on this machine does not
-    threshold: "< 100"
+    provider: embedded
+    url: ${adminUrl}
+    compare:
+      judge: mann-whitney   # per-step medians of canary vs baseline
+      canary: "p50Ms:{{canary}}"
+      baseline: "p50Ms:{{baseline}}"
+      step: ${step}
+      minSamples: 5
+      tolerance: 50%
+      minDifference: 50     # ms: slower by less is not worth a rollback
     interval: ${interval}
-    failureLimit: 1
     inconclusiveLimit: 20
 `;
 }

@@ -8,8 +8,9 @@ import { prometheusGate } from './prometheus.js';
 import { datadogGate } from './datadog.js';
 import { newrelicGate } from './newrelic.js';
 import { cloudwatchGate } from './cloudwatch.js';
+import { embeddedGate } from './embedded.js';
 
-const providers = [prometheusGate, datadogGate, newrelicGate, cloudwatchGate, httpGate, commandGate] as const;
+const providers = [prometheusGate, datadogGate, newrelicGate, cloudwatchGate, httpGate, commandGate, embeddedGate] as const;
 
 export const gateSchema = z.discriminatedUnion(
   'provider',

@@ -9,9 +9,12 @@ import { renderMarkdownReport } from '../../report/markdown.js';
 import { renderHtmlReport, type HtmlSection } from '../../report/html.js';
 import { systemClock } from '../../driver/clock.js';
 import { formatDuration } from '../../config/duration.js';
+import { stageNumber } from '../../engine/plan.js';
+import type { RecordedMeasurement } from '../../engine/types.js';
+import { formatNumber, formatP } from '../../gates/judge/mann-whitney.js';
 
 const FAULTS: Record<string, { fault: Fault; label: string }> = {
-  errors: { fault: { errorRate: 0.05 }, label: '5% HTTP 500' },
+  errors: { fault: { errorRate: 0.1 }, label: '10% HTTP 500' },
   latency: { fault: { extraLatencyMs: 200 }, label: '+200 ms latency' },
 };
 
@@ -21,7 +24,7 @@ export const demoCommand: CliCommand = {
 
 Starts two versions of a small HTTP service on 127.0.0.1, the embedded weighted router in front of
 them and a load generator, then runs a canary 1% → 5% → 25% → 50% → 100%. The second run ships a
-version with a fault (default 5% HTTP 500) and shows the automatic rollback with its evidence.
+version with a fault (default 10% HTTP 500) and shows the automatic rollback with its evidence.
 Nothing leaves this machine; nothing needs installing.
 
 Exit codes: with --scenario both, 0 when the healthy run promoted and the faulty run rolled back;
@@ -62,9 +65,11 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
       out.write(
         `  load: ${load.sent} requests in ${formatDuration(result.durationMs)} — ${load.failed} HTTP 5xx, ${load.errors} connection errors (answered by: ${split})\n`,
       );
-      if (result.state.failure) {
-        const e = result.state.failure.evidence;
-        out.write(`  evidence: ${e?.summary ?? result.state.failure.reason}${e?.query ? `\n            from ${e.query}` : ''}\n`);
+      out.write('  what the judges saw (the latest judged check of each gate):\n');
+      for (const gate of Object.keys(result.plan.gates)) {
+        const seen = result.state.measurements.filter((m) => m.gate === gate);
+        const latest = seen.findLast((m) => m.verdict === 'pass' || m.verdict === 'fail') ?? seen.at(-1);
+        for (const line of latest ? judgement(latest) : [`${gate}: never measured`]) out.write(`    ${line}\n`);
       }
       reports.push(`## ${title}\n\n${renderMarkdownReport(result.plan, result.state)}`);
       sections.push({ title, plan: result.plan, state: result.state });
@@ -101,3 +106,31 @@ with one scenario, the rollout's own code (0 promoted, 1 rolled back); 4 on erro
           : EXIT.error;
   },
 };
+
+/** A gate's check in words: the verdict, what was compared, and the figures the judge went by. */
+function judgement(m: RecordedMeasurement): string[] {
+  const e = m.evidence;
+  const d = e.details ?? {};
+  const lines = [`${m.gate}: ${m.verdict} at stage ${stageNumber(m.stage)} — ${e.summary}`];
+  const queries = Object.fromEntries((e.query ?? '').split('\n').map((line) => line.split(': ') as [string, string]));
+  if (d.judge === 'sequential') {
+    lines.push(
+      `  compared ${queries.canary} of ${queries.canaryRequests} (canary) with ${queries.baseline} of ${queries.baselineRequests} (baseline), every step since the rollout began`,
+      `  judged: canary ${d.canaryErrors} errors in ${d.canaryRequests} requests, baseline ${d.baselineErrors} in ${d.baselineRequests}` +
+        ` (${d.warmupIntervals} warm-up steps shown, not judged)`,
+    );
+    const stages = (d.stages ?? []) as Array<{ stage: number; p: number }>;
+    if (stages.length)
+      lines.push(`  always-valid p at the end of each stage: ${stages.map((s) => `${s.stage}: ${formatP(s.p)}`).join(', ')}`);
+  } else if (d.judge === 'mann-whitney') {
+    const samples = (d.samples ?? {}) as { canary?: number; baseline?: number };
+    lines.push(
+      `  compared ${queries.canary} (canary) with ${queries.baseline} (baseline), one value per step since the stage began`,
+      `  judged: ${samples.canary} canary and ${samples.baseline} baseline values` +
+        (d.warmupSamples ? ` (${d.warmupSamples} from the warm-up shown, not judged)` : '') +
+        (typeof d.margin === 'number' ? `, a regression only beyond +${formatNumber(d.margin)}` : '') +
+        (d.method ? `, ${d.method} p-value` : ''),
+    );
+  }
+  return lines;
+}
