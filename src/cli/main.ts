@@ -1,8 +1,7 @@
 // `rollgate <command> [options]`: dispatches to one file per command.
 import { EXIT, UsageError, type CliIO } from './command.js';
 import { commands } from './commands/index.js';
-
-const VERSION = '0.1.0';
+import { VERSION } from '../version.js';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,6 +1,7 @@
 // The built action (dist/main, dist/post) run as the GitHub runner runs it, against the fake GitHub
 // behind Prism: every REST request and response is checked against GitHub's official description.
 // Scenarios run concurrently, each in its own repository of the fake.
+import pkg from '../../../package.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { startGitHubHarness, type GitHubHarness } from '../../harness/github/index.js';
@@ -80,6 +81,8 @@ describe.concurrent('the action, as the runner runs it', () => {
     const runUrl = `https://github.com/${s.repo}/actions/runs/${push.env.GITHUB_RUN_ID}`;
     const { main, post } = await runStep(push, CONFIG);
     expect(main.code, main.stdout + main.stderr).toBe(0);
+    // The first line says which Rollgate runs, before anything else loads.
+    expect(main.stdout.split('\n')[0]).toBe(`Rollgate ${pkg.version}: rollout`);
     const deployment = s.state().deployments.find((d) => d.sha === s.sha)!;
     expect(main.outputs).toEqual({
       outcome: 'promoted',

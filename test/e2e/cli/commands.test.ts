@@ -1,3 +1,4 @@
+import pkg from '../../../package.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,7 @@ describe('rollgate CLI', () => {
     expect(run.stdout).toContain('why: gate "check" failed 1 time (failureLimit 0): 0.5 breaks < 0.01');
     expect((await runCli(['run', '--config', 'missing.yml'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['launch'], { cwd: dir })).code).toBe(2);
+    expect((await runCli(['--version'], { cwd: dir })).stdout).toBe(`${pkg.version}\n`);
   });
 
   it('passes values to the traffic command as environment variables, never in the string', async () => {
