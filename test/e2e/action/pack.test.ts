@@ -53,57 +53,124 @@ gates:
 `;
 }
 
-/** Plays the pipeline for one push; `ROLLGATE_ENV` carries FAIL_FROM, which the gate reads. */
-async function play(approvals: number[], strategy = 'canary') {
-  const repo = `acme/pack-${++repos}`;
-  const sha = (repos * 104729).toString(16).padStart(40, 'd');
-  const checkout = new Checkout();
-  writeFileSync(`${checkout.dir}/.github/rollout.yml`, spec(approvals));
-  const inputs = { strategy, environment: 'production', config: '.github/rollout.yml', ref: '', 'approval-environment': '', revert: false };
-  const secrets = { ROLLGATE_ENV: 'FAIL_FROM=101\nPROM_TOKEN=pack-secret-value', ROLLGATE_TOKEN: '' };
-  const runId = 990_000 + repos;
+const workflowAt = (path: string) => parse(readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), 'utf8')) as Node;
+
+interface Run {
+  checkout: Checkout;
+  repo: string;
+  sha: string;
+  runId: number;
+  /** The reviewer's answer at each approval job, by id (default: approve). */
+  review: Record<string, 'approve' | 'reject'>;
+  /** Every job that ran, in order, as `workflow/job:result`. */
+  ran: string[];
+}
+
+/** Plays one reusable workflow (and the Rollgate workflows it calls) as GitHub would, job by job. */
+async function playWorkflow(run: Run, workflow: Node, name: string, inputs: Node, secrets: Node) {
   const results: Record<string, JobResult> = {};
-  for (const [id, body] of Object.entries(release.jobs as Record<string, Node>)) {
+  for (const [id, body] of Object.entries(workflow.jobs as Record<string, Node>)) {
     const needs = [body.needs ?? []].flat() as string[];
-    const context = { inputs, secrets, github: { token: TOKEN, sha }, needs: Object.fromEntries(needs.map((n) => [n, results[n]])) };
-    // Without a status function GitHub runs a job only when every job it needs succeeded.
-    const condition = typeof body.if === 'string' ? body.if.replace('always()', 'true') : undefined;
+    const context = {
+      inputs,
+      secrets,
+      github: { token: TOKEN, sha: run.sha },
+      needs: Object.fromEntries(needs.map((n) => [n, results[n]])),
+    };
     const allSucceeded = needs.every((n) => results[n]!.result === 'success');
-    const runs = condition?.includes('true &&')
-      ? evaluate(condition, context) === 'true'
-      : allSucceeded && (!condition || evaluate(condition, context) === 'true');
+    let runs = allSucceeded;
+    if (typeof body.if === 'string') {
+      // A status function replaces the implicit success(); the run is never cancelled here.
+      const statusFunction = /\b(always|cancelled|success|failure)\(\)/.test(body.if);
+      const condition = body.if
+        .replace(/always\(\)/g, 'true')
+        .replace(/cancelled\(\)/g, 'false')
+        .replace(/success\(\)/g, String(allSucceeded))
+        .replace(/failure\(\)/g, String(needs.some((n) => results[n]!.result === 'failure')));
+      runs = (statusFunction || allSucceeded) && evaluate(condition, context) === 'true';
+    }
     if (!runs) {
       results[id] = { result: 'skipped', outputs: {}, log: '' };
       continue;
     }
-    if (body.uses) throw new Error(`${id} (${body.uses}) was to run: this scenario expects no rollback`);
-    // The reviewer approves; the job's only step writes the summary line.
-    if (id.startsWith('approve-')) {
-      results[id] = { result: 'success', outputs: {}, log: '' };
+    if (typeof body.uses === 'string') {
+      // A call of a Rollgate workflow: its inputs and secrets evaluated here, its outputs back.
+      const path = /^rollgate\/rollgate\/(.+)@v1$/.exec(body.uses)![1]!;
+      const called = workflowAt(path);
+      const callInputs = Object.fromEntries(
+        Object.entries(called.on.workflow_call.inputs as Node).map(([input, spec]) => {
+          const given = (body.with ?? {})[input];
+          const value = given === undefined ? (spec.default ?? '') : evaluate(given, context);
+          return [input, spec.type === 'boolean' ? value === true || value === 'true' : value];
+        }),
+      );
+      const callSecrets = Object.fromEntries(Object.entries((body.secrets ?? {}) as Node).map(([k, v]) => [k, evaluate(v, context)]));
+      const inner = await playWorkflow(run, called, path.replace(/^.*\//, ''), callInputs, callSecrets);
+      results[id] = { result: inner.failed ? 'failure' : 'success', outputs: inner.outputs, log: '' };
+      run.ran.push(`${name}/${id}:${results[id]!.result}`);
+      continue;
+    }
+    if (id.startsWith('approve')) {
+      results[id] = { result: run.review[id] === 'reject' ? 'failure' : 'success', outputs: {}, log: '' };
+      run.ran.push(`${name}/${id}:${results[id]!.result}`);
       continue;
     }
     const step = (body.steps as Node[]).find((s) => typeof s.uses === 'string' && s.uses.startsWith('rollgate/rollgate@'))!;
     const withInputs = Object.fromEntries(
       Object.entries(step.with as Node)
-        .map(([name, value]) => [name, evaluate(value, context)] as const)
+        .map(([input, value]) => [input, evaluate(value, context)] as const)
         .filter(([, value]) => value !== ''),
     );
-    const ran = await runStep(job(checkout, { repo, sha, apiUrl: gh.url, token: TOKEN, event: pushEvent(repo, sha), runId }), withInputs);
-    const steps = { checkout: { outputs: { commit: sha } }, [step.id ?? 'rollgate']: { outputs: ran.main.outputs } };
+    const environment = job(run.checkout, {
+      repo: run.repo,
+      sha: run.sha,
+      apiUrl: gh.url,
+      token: TOKEN,
+      event: pushEvent(run.repo, run.sha),
+      runId: run.runId,
+    });
+    const ran = await runStep(environment, withInputs);
+    const steps = { checkout: { outputs: { commit: run.sha } }, [step.id ?? 'rollgate']: { outputs: ran.main.outputs } };
     results[id] = {
       result: ran.main.code === 0 && ran.post.code === 0 ? 'success' : 'failure',
-      outputs: Object.fromEntries(Object.entries((body.outputs ?? {}) as Node).map(([name, value]) => [name, evaluate(value, { steps })])),
+      outputs: Object.fromEntries(
+        Object.entries((body.outputs ?? {}) as Node).map(([output, value]) => [output, evaluate(value, { steps })]),
+      ),
       log: ran.main.stdout + ran.main.stderr,
     };
+    run.ran.push(`${name}/${id}:${results[id]!.result}`);
   }
   const jobs = Object.fromEntries(Object.entries(results).map(([id, r]) => [id, { outputs: r.outputs }]));
   const outputs = Object.fromEntries(
-    Object.entries(release.on.workflow_call.outputs as Node).map(([name, output]) => [name, evaluate(output.value, { jobs })]),
+    Object.entries((workflow.on.workflow_call.outputs ?? {}) as Node).map(([output, spec]) => [output, evaluate(spec.value, { jobs })]),
   );
-  const ran = Object.entries(results)
-    .filter(([, r]) => r.result !== 'skipped')
-    .map(([id, r]) => `${id}:${r.result}`);
-  return { checkout, results, outputs, ran, repo };
+  return { results, outputs, failed: Object.values(results).some((r) => r.result === 'failure') };
+}
+
+/** Plays the pipeline for one push; `ROLLGATE_ENV` carries FAIL_FROM, which the gate reads. */
+async function play(approvals: number[], strategy = 'canary', review: Run['review'] = {}) {
+  const repo = `acme/pack-${++repos}`;
+  const run: Run = {
+    checkout: new Checkout(),
+    repo,
+    sha: (repos * 104729).toString(16).padStart(40, 'd'),
+    runId: 990_000 + repos,
+    review,
+    ran: [],
+  };
+  writeFileSync(`${run.checkout.dir}/.github/rollout.yml`, spec(approvals));
+  const inputs = {
+    strategy,
+    environment: 'production',
+    config: '.github/rollout.yml',
+    ref: '',
+    'approval-environment': '',
+    revert: false,
+    'runs-on': 'ubuntu-latest',
+  };
+  const secrets = { ROLLGATE_ENV: 'FAIL_FROM=101\nPROM_TOKEN=pack-secret-value', ROLLGATE_TOKEN: '' };
+  const { results, outputs } = await playWorkflow(run, release, 'release', inputs, secrets);
+  return { checkout: run.checkout, results, outputs, ran: run.ran.map((r) => r.replace(/^release\//, '')), repo };
 }
 
 describe('the release pipeline, job by job', () => {
@@ -142,4 +209,27 @@ describe('the release pipeline, job by job', () => {
     expect(ran).toEqual(['validate:failure']);
     expect(results.validate!.log).toContain('this workflow waits for at most 3');
   }, 120_000);
+
+  it('blue-green: the first job runs one stage (advance), the switch waits for its approval, then finishes', async () => {
+    const { checkout, outputs, ran, results } = await play([], 'blue-green');
+    expect(ran).toEqual(['validate:success', 'start:success', 'approve-1:success', 'resume-1:success']);
+    expect(results.start!.outputs).toMatchObject({ outcome: 'paused', stage: '2', weight: '10' });
+    expect(checkout.weights()).toEqual([10, 25, 50, 75, 90, 100]);
+    expect(outputs.outcome).toBe('promoted');
+  }, 240_000);
+
+  it('a rejection at the second approval point: the rollback workflow returns traffic to stable', async () => {
+    const { checkout, outputs, ran } = await play([2, 6], 'canary', { 'approve-2': 'reject' });
+    expect(ran).toEqual([
+      'validate:success',
+      'start:success',
+      'approve-1:success',
+      'resume-1:success',
+      'approve-2:failure',
+      'rollgate-rollback.yml/abort:success',
+      'rollback:success',
+    ]);
+    expect(checkout.weights()).toEqual([10, 25, 50, 75, 90, 0]);
+    expect(outputs.outcome).toBe('rolled-back');
+  }, 240_000);
 });
