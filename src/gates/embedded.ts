@@ -4,7 +4,15 @@
 // `errors:{{canary}}`, `requests:{{baseline}}`, `p90Ms:{{canary}}`.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { createMetricGate, metricGateFields, refineMetricGate, requestFailure, type MetricSource, type Point } from './metric-gate.js';
+import {
+  compareQueries,
+  createMetricGate,
+  metricGateFields,
+  refineMetricGate,
+  requestFailure,
+  type MetricSource,
+  type Point,
+} from './metric-gate.js';
 
 /** Per step: counts of requests and of HTTP 5xx answers, or a latency quantile in milliseconds. */
 export const SERIES_METRICS = ['requests', 'errors', 'p50Ms', 'p90Ms', 'p99Ms'] as const;
@@ -22,20 +30,7 @@ export const embeddedGate = defineGateProvider({
       refineMetricGate(gate, ctx);
       if (gate.query)
         ctx.addIssue({ code: 'custom', path: ['query'], message: 'the embedded gate compares canary with baseline: use compare' });
-      const c = gate.compare;
-      const queries: Array<[string, string[]]> = c
-        ? [
-            [c.canary, ['compare', 'canary']],
-            [c.baseline, ['compare', 'baseline']],
-            ...(c.requests
-              ? ([
-                  [c.requests.canary, ['compare', 'requests', 'canary']],
-                  [c.requests.baseline, ['compare', 'requests', 'baseline']],
-                ] as Array<[string, string[]]>)
-              : []),
-          ]
-        : [];
-      for (const [query, path] of queries)
+      for (const [query, path] of compareQueries(gate))
         if (!QUERY.test(query))
           ctx.addIssue({
             code: 'custom',

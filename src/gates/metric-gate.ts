@@ -361,3 +361,19 @@ export function requestFailure(error: unknown, origin: string, timeoutMs: number
   if (e.name === 'AbortError') return `request to ${origin} was cancelled`;
   return `cannot reach ${origin}: ${e.cause?.code ?? e.code ?? e.cause?.message ?? e.message}`;
 }
+
+/** The queries of a gate's `compare` with their places in the spec, for providers that check their syntax. */
+export function compareQueries(gate: MetricGateSpec): Array<[string, string[]]> {
+  const c = gate.compare;
+  if (!c) return [];
+  return [
+    [c.canary, ['compare', 'canary']],
+    [c.baseline, ['compare', 'baseline']],
+    ...(c.requests
+      ? ([
+          [c.requests.canary, ['compare', 'requests', 'canary']],
+          [c.requests.baseline, ['compare', 'requests', 'baseline']],
+        ] as Array<[string, string[]]>)
+      : []),
+  ];
+}

@@ -6,6 +6,7 @@ import { duration, envVars } from '../config/common.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { envVarName, readEnvVar, readSecret } from '../util/credentials.js';
 import {
+  compareQueries,
   createMetricGate,
   metricGateFields,
   refineMetricGate,
@@ -186,21 +187,6 @@ export function rangeWindows(query: string): string[] {
 }
 
 type PrometheusGateSpec = MetricGateSpec & { scrapeInterval: string };
-
-function compareQueries(gate: MetricGateSpec): Array<[string, string[]]> {
-  const c = gate.compare;
-  if (!c) return [];
-  return [
-    [c.canary, ['compare', 'canary']],
-    [c.baseline, ['compare', 'baseline']],
-    ...(c.requests
-      ? ([
-          [c.requests.canary, ['compare', 'requests', 'canary']],
-          [c.requests.baseline, ['compare', 'requests', 'baseline']],
-        ] as Array<[string, string[]]>)
-      : []),
-  ];
-}
 
 /** True when the gate's judge counts errors per step (its compared queries are counts). */
 const countsErrors = (gate: MetricGateSpec) => (gate.compare ? JUDGES[gate.compare.judge].counts : false);
