@@ -1,6 +1,7 @@
 // What the main and the post step share: the spec as the inputs name it, the deployment target,
 // and where the report goes (a file for the `report` output, and the job summary).
 import * as core from '@actions/core';
+import { environmentNameProblem } from '../config/common.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Plan } from '../engine/plan.js';
@@ -30,6 +31,12 @@ export async function loadActionSpec(config: string, environment: string | undef
   }
   const spec = result.spec;
   if (!environment) return spec;
+  // The input names files and queries as the spec's environment does: the same rule.
+  const problem = environmentNameProblem(environment);
+  if (problem) {
+    core.setFailed(`input environment: ${problem}; nothing was changed`);
+    return undefined;
+  }
   return { ...spec, environment: typeof spec.environment === 'string' ? environment : { ...spec.environment, name: environment } };
 }
 

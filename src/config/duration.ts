@@ -2,6 +2,9 @@
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
 export const DURATION_PATTERN = '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$';
+/** The longest duration a spec may give (bakes, windows, timeouts): long timers stay exact and finite. */
+export const MAX_DURATION = '7d';
+export const MAX_DURATION_MS = 7 * 86_400_000;
 
 /** Milliseconds in a duration string, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {

@@ -1,5 +1,6 @@
 // Loads a rollout spec and reports every problem at once as `file:line:col path: message`.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -38,14 +39,29 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The largest spec read (a rollout spec is a few kB). */
+export const MAX_SPEC_BYTES = 1_000_000;
+/** YAML aliases allowed in a spec: enough for sharing a gate, too few for an alias bomb. */
+export const MAX_YAML_ALIASES = 100;
+
 /** Reads and validates a spec file. `displayName` is what errors call the file (default: its base name). */
 export async function loadSpecFile(path: string, displayName = basename(path)): Promise<LoadResult> {
+  const fail = (message: string): LoadResult => ({ ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message }] });
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Non-blocking open, then a check that it is a regular file: a FIFO or a device would hang the read.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) return fail(`not a regular file (${info.isDirectory() ? 'a directory' : 'a FIFO, socket or device'})`);
+      if (info.size > MAX_SPEC_BYTES) return fail(`the file is ${info.size} bytes; a rollout spec is at most ${MAX_SPEC_BYTES}`);
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    return { ok: false, errors: [{ file: displayName, line: 1, column: 1, path: '', message: reason }] };
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'not a regular file (a directory)' : (error as Error).message);
   }
   return parseSpec(text, displayName);
 }
@@ -87,7 +103,16 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
   }
   if (errors.length) return { ok: false, errors: dedupe(errors) };
 
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    // The yaml package throws on too many alias expansions (an "alias bomb").
+    const message = /alias/i.test((error as Error).message)
+      ? `YAML: too many alias expansions (at most ${MAX_YAML_ALIASES}); write the repeated parts out`
+      : `YAML: ${firstLine((error as Error).message)}`;
+    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message }] };
+  }
   if (data === null || data === undefined) {
     return {
       ok: false,
@@ -138,7 +163,10 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
         { path, message: `must be at least ${String(issue.minimum)}${issue.inclusive === false ? ' (exclusive)' : ''} (got ${show(got)})` },
       ];
     case 'invalid_type':
-      if (got === undefined) return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})` }];
+      if (got === undefined) {
+        const misspelt = misspeltKey(valueAt(data, path.slice(0, -1)), String(path[path.length - 1]), []);
+        return [{ path, pointAtKey: true, message: `is required (expected ${issue.expected})${misspelt ? `; found ${misspelt}` : ''}` }];
+      }
       if (issue.expected === 'int') return [{ path, message: `must be a whole number (got ${show(got)})` }];
       // A schema's own wording (e.g. "expected a duration such as ...") beats zod's generic one.
       if (!issue.message.startsWith('Invalid input')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
@@ -153,13 +181,14 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
         const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
         const key = String(path[path.length - 1]);
         const hint = typeof got === 'string' ? didYouMean(got, options) : undefined;
+        const misspelt = got === undefined ? misspeltKey(valueAt(data, path.slice(0, -1)), key, options) : undefined;
         return [
           {
             path,
             pointAtKey: got === undefined,
             message:
               got === undefined
-                ? `is required (one of ${options.join(', ')})`
+                ? `is required (one of ${options.join(', ')})${misspelt ? `; found ${misspelt}` : ''}`
                 : `unknown ${key} ${show(got)}; expected one of ${options.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
           },
         ];
@@ -174,8 +203,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
       return best?.length ? best : [{ path, message: 'does not match any allowed form' }];
     }
     case 'invalid_format':
-      if (issue.format === 'regex' && !issue.message.startsWith('Invalid'))
-        return [{ path, message: `${issue.message} (got ${show(got)})` }];
+      if (!issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${show(got)})` }];
       return [{ path, message: `${issue.format === 'url' ? 'expected a URL' : `expected ${issue.format}`} (got ${show(got)})` }];
     case 'invalid_key': {
       // A record key (a gate name) that its key schema rejects: say why, at the key.
@@ -185,6 +213,20 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
     default:
       return [{ path, message: `${issue.message}${got !== undefined && issue.code !== 'custom' ? ` (got ${show(got)})` : ''}` }];
   }
+}
+
+/**
+ * A key of `object` that is probably the missing `key` misspelt: close to it, or (for a discriminator
+ * such as provider) a synonym holding one of its values, like `kind: http`. Says "kind: http (did you mean provider?)".
+ */
+function misspeltKey(object: unknown, key: string, values: string[]): string | undefined {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return undefined;
+  for (const [other, value] of Object.entries(object)) {
+    if (other === key) continue;
+    const holdsValue = typeof value === 'string' && values.includes(value);
+    if (holdsValue || didYouMean(other, [key])) return `${other}${holdsValue ? `: ${value}` : ''} (did you mean "${key}"?)`;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------- positions

@@ -1,7 +1,7 @@
 // The rollout spec: the user-facing contract. Field names follow ../shared/DESIGN.md; extend, never rename.
 // Each object is strict, so a misspelt key is an error (with a "did you mean" hint from load.ts).
 import { z } from 'zod';
-import { duration } from './common.js';
+import { duration, environmentNameSchema, httpUrl } from './common.js';
 import { gateSchema } from '../gates/registry.js';
 import { trafficSchema } from '../traffic/registry.js';
 import { FLAG_TEMPLATE_VARIABLES } from '../gates/template.js';
@@ -10,18 +10,21 @@ import { alertSchema } from '../report/alerts/index.js';
 import { blueGreenSchema, rollingSchema } from './strategies.js';
 
 export const stageSchema = z.strictObject({
-  name: z.string().min(1).optional(),
+  name: z.string().min(1).max(100).optional(),
   weight: z.int().min(0).max(100).describe('Percent of traffic sent to the canary during this stage.'),
   bake: duration.optional().describe('How long the stage runs, measuring its gates, before the next one.'),
   gates: z.array(z.string()).optional().describe('Names of the gates this stage checks (default: all).'),
   approval: z.boolean().default(false).describe('A reviewer approves before this stage starts.'),
 });
 
+/** The most stages a canary may have: each is a router change, a bake and a row in every report. */
+export const MAX_STAGES = 100;
+
 const environment = z.union([
-  z.string().min(1),
+  environmentNameSchema,
   z.strictObject({
-    name: z.string().min(1),
-    url: z.url().optional(),
+    name: environmentNameSchema,
+    url: httpUrl.optional(),
     production: z
       .boolean()
       .optional()
@@ -36,7 +39,7 @@ export const specSchema = z
     strategy: z.enum(['canary', 'blue-green', 'rolling']).default('canary'),
     environment: environment.default('production'),
     traffic: trafficSchema,
-    stages: z.array(stageSchema).min(1).optional().describe('The canary stages (strategy canary).'),
+    stages: z.array(stageSchema).min(1).max(MAX_STAGES).optional().describe('The canary stages (strategy canary).'),
     blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
     rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
     gates: z

@@ -64,7 +64,8 @@ export const commandGate = defineGateProvider({
         }
         const numbers = result.stdout.match(/-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?/gi);
         const last = numbers?.[numbers.length - 1];
-        if (last === undefined) {
+        // 1e999 parses to Infinity: no usable number, so no data (never a pass).
+        if (last === undefined || !Number.isFinite(Number(last))) {
           const verdict = spec.noData;
           return { verdict, evidence: { query, value: null, threshold: limit.text, summary: `printed no number (noData: ${verdict})` } };
         }

@@ -3,7 +3,7 @@
 // the last `lookback`. Range queries take the query's own rollup (set it with `.rollup(sum, 60)`).
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration } from '../config/common.js';
+import { duration, httpUrl } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 import { envVarName, readSecret } from '../util/credentials.js';
 import {
@@ -27,7 +27,7 @@ export const datadogGate = defineGateProvider({
         .describe(
           'Your Datadog site: datadoghq.com, us3.datadoghq.com, us5.datadoghq.com, datadoghq.eu, ap1.datadoghq.com, ddog-gov.com...',
         ),
-      apiUrl: z.url().optional().describe('API base URL (default: https://api.<site>), e.g. for a proxy.'),
+      apiUrl: httpUrl.optional().describe('API base URL (default: https://api.<site>), e.g. for a proxy.'),
       apiKeyEnv: envVarName.default('DD_API_KEY').describe('Environment variable holding the API key.'),
       appKeyEnv: envVarName.default('DD_APP_KEY').describe('Environment variable holding the application key (needs timeseries_query).'),
       lookback: duration.default('5m').describe('A threshold gate takes the latest point of the query over this much time.'),

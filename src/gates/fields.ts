@@ -1,6 +1,6 @@
 // Spec fields every gate provider shares: its policy, thresholds and canary-vs-baseline comparisons.
 import { z } from 'zod';
-import { duration } from '../config/common.js';
+import { durationAtLeast } from '../config/common.js';
 import { JUDGE_NAMES } from './judge/registry.js';
 import { parseThreshold } from './judge/threshold.js';
 
@@ -14,7 +14,7 @@ export const threshold = z
 
 /** Fields every gate has, whatever its provider. */
 export const gatePolicy = {
-  interval: duration.default('30s').describe('Time between two measurements during a bake.'),
+  interval: durationAtLeast('1s').default('30s').describe('Time between two measurements during a bake (at least 1s).'),
   count: z.int().min(1).optional().describe('Measurements per stage; the bake lasts at least count × interval.'),
   failureLimit: z.int().min(0).default(0).describe('Failed measurements tolerated over the rollout; one more rolls back.'),
   inconclusiveLimit: z

@@ -3,7 +3,7 @@
 // `value:`, a number read from the JSON body (e.g. a stats endpoint's errorRate) is.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration, envVars } from '../config/common.js';
+import { duration, envVars, httpUrl } from '../config/common.js';
 import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
@@ -15,7 +15,7 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const httpGate = defineGateProvider({
   schema: z.strictObject({
     provider: z.literal('http'),
-    url: z.url().describe('URL to probe; may use {{canary}}, {{weight}}... templates.'),
+    url: httpUrl.describe('URL to probe; may use {{canary}}, {{weight}}... templates.'),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     headers: envVars.optional().describe('Request headers.'),
     requests: z.int().min(1).max(1000).default(5).describe('Probes per measurement.'),

@@ -186,6 +186,20 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
         evidence: { query, value: null, threshold: held.text, summary: `no data (noData: ${spec.noData})`, ...(link ? { link } : {}) },
       };
     }
+    // ±Inf (Prometheus spells it out) and 1e999 are no measurement either, and never a pass, whatever noData says.
+    if (!Number.isFinite(value)) {
+      const verdict = spec.noData === 'pass' ? 'inconclusive' : spec.noData;
+      return {
+        verdict,
+        evidence: {
+          query,
+          value: null,
+          threshold: held.text,
+          summary: `${value} is not a finite number: no data (${verdict})`,
+          ...(link ? { link } : {}),
+        },
+      };
+    }
     const { verdict, summary } = thresholdVerdict(value, held);
     return { verdict, evidence: { query, value, threshold: held.text, summary, ...(link ? { link } : {}) } };
   };

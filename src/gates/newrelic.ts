@@ -3,7 +3,7 @@
 // comparisons), so queries leave them out.
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration } from '../config/common.js';
+import { duration, httpUrl } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 import { envVarName, readSecret } from '../util/credentials.js';
 import {
@@ -29,7 +29,7 @@ export const newrelicGate = defineGateProvider({
       provider: z.literal('newrelic'),
       accountId: z.int().positive().describe('The New Relic account the NRQL runs in.'),
       region: z.enum(['us', 'eu']).default('us').describe('Data center of the account.'),
-      endpoint: z.url().optional().describe("NerdGraph URL (default: the region's, e.g. https://api.newrelic.com/graphql)."),
+      endpoint: httpUrl.optional().describe("NerdGraph URL (default: the region's, e.g. https://api.newrelic.com/graphql)."),
       apiKeyEnv: envVarName.default('NEW_RELIC_API_KEY').describe('Environment variable holding a user API key (NRAK-…).'),
       field: z.string().min(1).optional().describe('Result field holding the number, when a row has several (e.g. "percentile.duration").'),
       lookback: duration.default('5m').describe('A threshold gate aggregates over this much time before the check.'),

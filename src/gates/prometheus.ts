@@ -2,7 +2,7 @@
 // works with any backend that speaks it (Thanos, Mimir, VictoriaMetrics, Grafana Cloud...).
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
-import { duration, envVars } from '../config/common.js';
+import { duration, envVars, httpUrl } from '../config/common.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { envVarName, readEnvVar, readSecret } from '../util/credentials.js';
 import {
@@ -34,8 +34,8 @@ export const prometheusGate = defineGateProvider({
   schema: z
     .strictObject({
       provider: z.literal('prometheus'),
-      url: z.url().describe('Base URL of the Prometheus HTTP API (the part before /api/v1).'),
-      graphUrl: z.url().optional().describe('Base URL of the Prometheus UI for evidence links (default: url).'),
+      url: httpUrl.describe('Base URL of the Prometheus HTTP API (the part before /api/v1).'),
+      graphUrl: httpUrl.optional().describe('Base URL of the Prometheus UI for evidence links (default: url).'),
       auth: auth.optional().describe('Credentials, read from the environment variables named here.'),
       headers: envVars.optional().describe('Extra HTTP headers for every query, e.g. X-Scope-OrgID (no secrets: use auth).'),
       timeout: duration.default('10s').describe('Time limit of one query.'),

@@ -2,7 +2,7 @@
 // an optional `verify` command prints the weight in force so the change can be read back.
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
-import { duration, envVars } from '../config/common.js';
+import { duration, envVars, versionName } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 import { commandEnv } from '../util/command-env.js';
 import { lastLine, runShell } from '../util/exec.js';
@@ -18,8 +18,8 @@ export const commandTraffic = defineTrafficProvider({
           'ROLLGATE_ENVIRONMENT, ROLLGATE_ROLLBACK, ROLLGATE_STABLE and ROLLGATE_CANARY as environment variables.',
       ),
     verify: z.string().min(1).optional().describe('Prints the canary weight in force; read back after each change.'),
-    stable: z.string().default('stable').describe('Name of the stable version, for templates and reports.'),
-    canary: z.string().default('canary').describe('Name of the canary version, for templates and reports.'),
+    stable: versionName.default('stable').describe('Name of the stable version, for templates and reports.'),
+    canary: versionName.default('canary').describe('Name of the canary version, for templates and reports.'),
     env: envVars.optional().describe('Extra environment variables for the commands.'),
     timeout: duration.default('60s'),
   }),

@@ -1,13 +1,14 @@
 // Traffic `embedded`: the demo's weighted router (src/demo/router.ts), driven over its admin API.
 import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
+import { httpUrl, versionName } from '../config/common.js';
 
 export const embeddedTraffic = defineTrafficProvider({
   schema: z.strictObject({
     provider: z.literal('embedded'),
-    url: z.url().describe('Admin URL of the embedded router, e.g. http://127.0.0.1:8080/_rollgate'),
-    stable: z.string().default('stable'),
-    canary: z.string().default('canary'),
+    url: httpUrl.describe('Admin URL of the embedded router, e.g. http://127.0.0.1:8080/_rollgate'),
+    stable: versionName.default('stable'),
+    canary: versionName.default('canary'),
   }),
   create(spec) {
     const endpoint = `${spec.url.replace(/\/$/, '')}/weight`;

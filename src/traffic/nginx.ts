@@ -11,13 +11,46 @@ import { z } from 'zod';
 import { defineTrafficProvider } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
-import { duration } from '../config/common.js';
+import { duration, versionName } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 import { writeAtomically } from '../util/atomic-file.js';
 
-const address = z
-  .string()
-  .regex(/^(unix:\/[\w./-]+|[A-Za-z0-9.-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?)$/, { error: 'expected host:port, [v6]:port or unix:/path' });
+// What an upstream `server` line takes, by NGINX's grammar: a host name or IPv4 address with an
+// optional port, [IPv6] with an optional port, or unix:/path. Nothing else reaches the rendered file.
+const LABEL = String.raw`[A-Za-z0-9_](?:[\w-]{0,61}[A-Za-z0-9_])?`;
+const HOST = String.raw`${LABEL}(?:\.${LABEL})*`;
+const PORT = String.raw`(?::(?:6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3}))?`;
+export const NGINX_ADDRESS = new RegExp(String.raw`^(?:unix:/[\w./-]{1,200}|${HOST}${PORT}|\[[0-9A-Fa-f:.]{2,45}\]${PORT})$`);
+const address = z.string().regex(NGINX_ADDRESS, { error: 'expected host:port (port 1-65535), [v6]:port or unix:/path' });
+export const nginxAddress = address;
+
+// Server parameters rollgate leaves to the user; weight, down and backup decide the split, so rollgate
+// alone writes them (open-source NGINX parameters; max_conns and slow_start are NGINX Plus too).
+const TIME = String.raw`\d{1,9}(?:ms|s|m|h|d)?`;
+const PARAMETERS: Record<string, RegExp> = {
+  max_fails: /^max_fails=\d{1,9}$/,
+  fail_timeout: new RegExp(`^fail_timeout=${TIME}$`),
+  max_conns: /^max_conns=\d{1,9}$/,
+  slow_start: new RegExp(`^slow_start=${TIME}$`),
+  resolve: /^resolve$/,
+};
+const OWN_PARAMETERS = ['weight', 'down', 'backup'];
+
+/** What is wrong with a `parameters` string, or undefined when every word is allowed. */
+export function nginxParametersProblem(text: string): string | undefined {
+  for (const word of text
+    .trim()
+    .split(/[ \t]+/)
+    .filter(Boolean)) {
+    const key = word.split('=')[0]!;
+    if (OWN_PARAMETERS.includes(key)) return `"${key}" is set by rollgate from the stage weight; leave it out`;
+    const rule = PARAMETERS[key];
+    if (!rule) return `"${word.slice(0, 40)}" is not an allowed server parameter (allowed: ${Object.keys(PARAMETERS).join(', ')})`;
+    if (!rule.test(word)) return `"${word.slice(0, 40)}" is not a valid ${key} (e.g. max_fails=3, fail_timeout=10s)`;
+  }
+  return undefined;
+}
+
 const argv = z.array(z.string().min(1)).min(1);
 
 const nginxSchema = z.strictObject({
@@ -31,8 +64,8 @@ const nginxSchema = z.strictObject({
     .regex(/^[\w.-]+$/)
     .default('backend')
     .describe('Name of the upstream block, for messages and the rendered header.'),
-  stable: z.string().min(1).describe('Name of the stable version, for templates and reports.'),
-  canary: z.string().min(1).describe('Name of the canary version, for templates and reports.'),
+  stable: versionName.describe('Name of the stable version, for templates and reports.'),
+  canary: versionName.describe('Name of the canary version, for templates and reports.'),
   servers: z
     .strictObject({
       stable: z.array(address).min(1).describe('Addresses of the servers that run the stable version.'),
@@ -41,9 +74,14 @@ const nginxSchema = z.strictObject({
     .describe('The upstream servers of each version.'),
   parameters: z
     .string()
-    .regex(/^[\w=.:\s-]*$/, { error: 'server parameters are words like "max_fails=3 fail_timeout=10s"' })
+    .superRefine((text, ctx) => {
+      const problem = nginxParametersProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
-    .describe('Extra parameters for every server line, e.g. "max_fails=3 fail_timeout=10s".'),
+    .describe(
+      `Extra parameters for every server line, e.g. "max_fails=3 fail_timeout=10s" (allowed: ${Object.keys(PARAMETERS).join(', ')}).`,
+    ),
   conf: z.string().min(1).default('/etc/nginx/nginx.conf').describe('Main configuration file, for `nginx -t -c` and `nginx -s reload -c`.'),
   nginx: z.string().min(1).default('nginx').describe('The nginx binary.'),
   test: argv.optional().describe('Command (argv, no shell) that checks the configuration instead of `nginx -t -q -c <conf>`.'),

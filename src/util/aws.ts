@@ -4,6 +4,7 @@
 // profile, instance or task role), and retries with backoff for throttling and transient errors.
 // The SDK itself is never imported here: each provider loads its client lazily.
 import { z } from 'zod';
+import { httpUrl } from '../config/common.js';
 import type { ProviderEnv } from '../ports.js';
 
 /** The spec fields every AWS provider shares. */
@@ -13,7 +14,7 @@ export const awsFields = {
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region such as eu-west-1' })
     .optional()
     .describe('AWS region (default: AWS_REGION or AWS_DEFAULT_REGION).'),
-  endpoint: z.url().optional().describe('Endpoint URL of the service, e.g. a VPC endpoint.'),
+  endpoint: httpUrl.optional().describe('Endpoint URL of the service, e.g. a VPC endpoint.'),
 };
 
 /** SDK attempts per call: throttling and 5xx answers are retried with exponential backoff and jitter. */

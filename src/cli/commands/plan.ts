@@ -3,16 +3,16 @@ import { EXIT, type CliCommand } from '../command.js';
 import { compilePlan } from '../../config/compile.js';
 import { formatDuration } from '../../config/duration.js';
 import { stageNumber, timeline } from '../../engine/plan.js';
-import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
+import { loadSpecArg, SPEC_OPTION, specFileArg } from '../spec-arg.js';
 
 export const planCommand: CliCommand = {
-  help: `Usage: rollgate plan [--config FILE] [--json]
+  help: `Usage: rollgate plan [FILE | --config FILE] [--json]
 
 Prints the timeline the spec describes if every gate passes: when each stage starts, its weight,
 how long it bakes, which gates it checks and where a reviewer approves.`,
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { ...SPEC_OPTION, json: { type: 'boolean' } } });
-    const spec = await loadSpecArg(values.config, io);
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...SPEC_OPTION, json: { type: 'boolean' } } });
+    const spec = await loadSpecArg(specFileArg(values.config, positionals), io);
     if (!spec) return EXIT.badInput;
     const plan = compilePlan(spec);
     const { rows, totalMs } = timeline(plan);

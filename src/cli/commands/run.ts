@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { EXIT, type CliCommand, type CliIO } from '../command.js';
-import { loadSpecArg, SPEC_OPTION } from '../spec-arg.js';
+import { environmentArg, loadSpecArg, rollgateFile, SPEC_OPTION, specFileArg } from '../spec-arg.js';
 import { compilePlan } from '../../config/compile.js';
 import { drive, type ApprovalAnswer, type DriveOptions } from '../../driver/driver.js';
 import { buildProviders } from '../../driver/providers.js';
@@ -24,7 +24,7 @@ const OUTCOME_EXIT: Record<Outcome, number> = {
 };
 
 export const runCommand: CliCommand = {
-  help: `Usage: rollgate run [--config FILE] [--state FILE] [--environment NAME] [--report FILE]
+  help: `Usage: rollgate run [FILE | --config FILE] [--state FILE] [--environment NAME] [--report FILE]
                     [--approve | --promote | --abort] [--reason TEXT] [--yes]
 
 Drives the rollout stage by stage: shifts traffic, bakes, measures gates, and returns traffic
@@ -42,8 +42,9 @@ In a terminal an approval stage asks; otherwise the run stops and exits 3 (pause
 Ctrl-C rolls back to the stable version before exiting.
 Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 error.`,
   async run(args, io) {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
+      allowPositionals: true,
       options: {
         ...SPEC_OPTION,
         state: { type: 'string' },
@@ -58,12 +59,14 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
         by: { type: 'string' },
       },
     });
-    const spec = await loadSpecArg(values.config, io);
+    const specFile = specFileArg(values.config, positionals);
+    if (values.environment !== undefined) environmentArg(values.environment);
+    const spec = await loadSpecArg(specFile, io);
     if (!spec) return EXIT.badInput;
-    if (values.environment) spec.environment = values.environment;
+    if (values.environment !== undefined) spec.environment = values.environment;
     const environment = environmentName(spec);
-    const statePath = resolve(io.cwd, values.state ?? `.rollgate/${environment}.json`);
-    const reportPath = resolve(io.cwd, values.report ?? `.rollgate/${environment}-report.md`);
+    const statePath = values.state ? resolve(io.cwd, values.state) : rollgateFile(io.cwd, environment, '.json');
+    const reportPath = values.report ? resolve(io.cwd, values.report) : rollgateFile(io.cwd, environment, '-report.md');
 
     const log = new ConsoleLogger(io.stderr, Boolean(io.env.ROLLGATE_DEBUG));
     const clock = systemClock;

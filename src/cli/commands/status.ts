@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { EXIT, UsageError, type CliCommand } from '../command.js';
+import { rollgateFile } from '../spec-arg.js';
 import { FileStateStore } from '../../driver/state-file.js';
 import { formatValue, statusLine } from '../../report/markdown.js';
 import { describeCandidate, removalCandidates } from '../../report/flag-hygiene.js';
@@ -28,7 +29,7 @@ candidates to remove from the code.`,
     const flagAge = values['flag-age'] === undefined ? undefined : parseDuration(values['flag-age']);
     if (values['flag-age'] !== undefined && flagAge === undefined)
       throw new UsageError(`--flag-age: expected a duration such as "30d" (got ${JSON.stringify(values['flag-age'])})`);
-    const path = resolve(io.cwd, values.state ?? `.rollgate/${values.environment}.json`);
+    const path = values.state ? resolve(io.cwd, values.state) : rollgateFile(io.cwd, values.environment, '.json');
     const record = await new FileStateStore(path).load();
     if (!record) {
       io.stderr.write(`no rollout recorded at ${path}\n`);

@@ -18,22 +18,25 @@ export function parseThreshold(text: string): Threshold | { error: string } {
   const compare = COMPARE.exec(text);
   if (compare) {
     const [, op, digits, percent] = compare;
-    return { kind: 'compare', op: op as '<', value: toNumber(digits!, percent!), text: text.trim() };
+    const value = toNumber(digits!, percent!);
+    if (!Number.isFinite(value)) return { error: `${digits} is too large a number` };
+    return { kind: 'compare', op: op as '<', value, text: text.trim() };
   }
   const between = BETWEEN.exec(text);
   if (between) {
     const [, a, pa, b, pb] = between;
     const low = toNumber(a!, pa!);
     const high = toNumber(b!, pb!);
+    if (!Number.isFinite(low) || !Number.isFinite(high)) return { error: 'the bounds must be finite numbers' };
     if (low > high) return { error: `"between ${low} and ${high}" has its low end above its high end` };
     return { kind: 'between', low, high, text: text.trim() };
   }
   return { error: 'expected a threshold such as "< 0.01", ">= 0.99" or "between 0 and 0.02"' };
 }
 
-/** True when the value satisfies the threshold. NaN never does. */
+/** True when the value satisfies the threshold. NaN and ±Infinity never do (to a gate they are no data). */
 export function meetsThreshold(value: number, threshold: Threshold): boolean {
-  if (Number.isNaN(value)) return false;
+  if (!Number.isFinite(value)) return false;
   if (threshold.kind === 'between') return value >= threshold.low && value <= threshold.high;
   switch (threshold.op) {
     case '<':

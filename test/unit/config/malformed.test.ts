@@ -281,7 +281,7 @@ const cases: Case[] = [
     line: 21,
     column: 10,
     path: 'gates.h.url',
-    message: /expected a URL/,
+    message: /expected an http:\/\/ or https:\/\/ URL/,
   },
   {
     name: 'bad compare judge',

@@ -110,11 +110,17 @@ describe('prometheus gate: instant queries', () => {
     expect(nan.evidence.summary).toBe('no data (noData: fail)');
   });
 
-  it('reads +Inf as infinity, which breaks an upper bound', async () => {
-    api.reply({ json: vector('+Inf') });
-    const result = await gate({ query: 'x', threshold: '< 1' }).gate.measure(measureContext(AT));
-    expect(result.verdict).toBe('fail');
-    expect(result.evidence.value).toBe(Infinity);
+  it.each([
+    ['+Inf', '< 1', 'inconclusive', 'inconclusive'],
+    ['-Inf', '< 1', 'pass', 'inconclusive'],
+    ['1e999', '> 0.99', 'pass', 'inconclusive'],
+    ['-Inf', '< 1', 'fail', 'fail'],
+  ] as const)('takes %s as no data, never a pass (threshold %s, noData %s → %s)', async (sample, threshold, noData, verdict) => {
+    api.reply({ json: vector(sample) });
+    const result = await gate({ query: 'x', threshold, noData }).gate.measure(measureContext(AT));
+    expect(result.verdict).toBe(verdict);
+    expect(result.evidence.value).toBeNull();
+    expect(result.evidence.summary).toMatch(/is not a finite number: no data/);
   });
 
   it('is an error, not a guess, when the query returns several series', async () => {
