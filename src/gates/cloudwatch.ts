@@ -99,7 +99,7 @@ export function cloudwatchSource(
           Metric: {
             Namespace: m.namespace,
             MetricName: m.metric,
-            Dimensions: Object.entries(m.dimensions).map(([Name, value]) => ({ Name, Value: renderTemplate(value, context) })),
+            Dimensions: Object.entries(m.dimensions).map(([Name, value]) => ({ Name, Value: renderTemplate(value, context, 'text') })),
           },
           Period: period,
           Stat: m.stat,
@@ -166,6 +166,7 @@ export function cloudwatchSource(
 
   return {
     label: 'CloudWatch',
+    language: 'cloudwatch',
     async instant(query, at, signal, context) {
       return latestValue(await points(query, at - lookbackMs, at, periodSeconds, signal, context));
     },
@@ -178,7 +179,7 @@ export function cloudwatchSource(
         for (const [id, m] of Object.entries(metrics)) {
           if (ids.has(id) || !new RegExp(`\\b${id}\\b`).test(expression)) continue;
           ids.add(id);
-          const dimensions = Object.entries(m.dimensions).flatMap(([k, v]) => [k, renderTemplate(v, context)]);
+          const dimensions = Object.entries(m.dimensions).flatMap(([k, v]) => [k, renderTemplate(v, context, 'text')]);
           lines.push([m.namespace, m.metric, ...dimensions, { id, stat: m.stat, visible: false }]);
         }
         lines.push([{ expression, label: expressions.length > 1 ? `q${i + 1}` : RESULT_ID, id: `q${i + 1}` }]);

@@ -116,6 +116,7 @@ export function datadogSource(options: DatadogOptions): MetricSource {
 
   return {
     label: 'Datadog',
+    language: 'datadog',
     async instant(query, at, signal) {
       return latestValue(await points(query, at - options.lookbackMs, at, signal));
     },

@@ -58,7 +58,7 @@ export const httpGate = defineGateProvider({
       name,
       provider: 'http',
       async measure(context) {
-        const url = renderTemplate(spec.url, context);
+        const url = renderTemplate(spec.url, context, 'url');
         const latencies: number[] = [];
         const problems = new Map<string, number>();
         const values: number[] = [];

@@ -11,6 +11,7 @@ import { parseThreshold, thresholdVerdict, type Threshold } from './judge/thresh
 import type { Point, StageStart } from './judge/judge.js';
 import { JUDGES } from './judge/registry.js';
 import { renderTemplate, TEMPLATE_VARIABLES, unknownVariables } from './template.js';
+import type { QueryLanguage } from './query-escape.js';
 
 export type { Point } from './judge/judge.js';
 
@@ -18,6 +19,8 @@ export type { Point } from './judge/judge.js';
 export interface MetricSource {
   /** Names the source in messages, e.g. "Prometheus". */
   readonly label: string;
+  /** The query language, so template values are escaped for it. */
+  readonly language: QueryLanguage;
   // Queries come rendered; `context` is there for sources with templates outside the query text.
   /** The query's value at `at`, or null when it has no data. Throws when the source cannot answer. */
   instant(query: string, at: number, signal: AbortSignal, context: TemplateContext): Promise<number | null>;
@@ -204,14 +207,13 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     return { verdict, evidence: { query, value, threshold: held.text, summary, ...(link ? { link } : {}) } };
   };
 
+  const render = (template: string, context: TemplateContext) => renderTemplate(template, context, source.language);
   const compareQueries = (context: TemplateContext) => {
     const c = comparison!;
     return {
-      canary: renderTemplate(c.canary, context),
-      baseline: renderTemplate(c.baseline, context),
-      ...(c.requests
-        ? { canaryRequests: renderTemplate(c.requests.canary, context), baselineRequests: renderTemplate(c.requests.baseline, context) }
-        : {}),
+      canary: render(c.canary, context),
+      baseline: render(c.baseline, context),
+      ...(c.requests ? { canaryRequests: render(c.requests.canary, context), baselineRequests: render(c.requests.baseline, context) } : {}),
     };
   };
 
@@ -303,8 +305,9 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       const timeout = AbortSignal.timeout(TIME_LIMIT_MS);
       const signal = context.signal ? AbortSignal.any([context.signal, timeout]) : timeout;
       if (!comparison) {
-        const query = renderTemplate(spec.query!, context);
+        let query = spec.query!;
         try {
+          query = render(spec.query!, context);
           const value = await source.instant(query, context.at, signal, context);
           return thresholdResult(
             query,
@@ -315,7 +318,12 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
           return failure(query, error);
         }
       }
-      const queries = compareQueries(context);
+      let queries: ReturnType<typeof compareQueries>;
+      try {
+        queries = compareQueries(context);
+      } catch (error) {
+        return failure(comparison.canary, error);
+      }
       const stages =
         context.stageStarts ?? (context.stageStartedAt !== undefined ? [{ stage: context.stage, at: context.stageStartedAt }] : []);
       // A rollout-span judge: since the rollout began. A stage-span one: since the stage began,
@@ -340,7 +348,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       const checks: number[] = [];
       for (let at = from + checkStepMs; at <= to; at += checkStepMs) checks.push(at);
       if (!comparison) {
-        const query = renderTemplate(spec.query!, context);
+        const query = render(spec.query!, context);
         const points = await source.range(query, from + checkStepMs, to, checkStepMs, signal, context);
         // A check sees the latest point of the step before it (sources with their own rollup are not aligned).
         return checks.map((at) => {

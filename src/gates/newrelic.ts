@@ -141,6 +141,7 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
 
   return {
     label: 'New Relic',
+    language: 'nrql',
     async instant(query, at, signal) {
       const rows = await run(`${query} SINCE ${Math.round(at - options.lookbackMs)} UNTIL ${Math.round(at)}`, signal);
       if (rows.length > 1) throw new Error(`the query returns ${rows.length} rows; aggregate it to one (no FACET)`);

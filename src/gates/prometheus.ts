@@ -116,6 +116,7 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
 
   return {
     label: 'Prometheus',
+    language: 'promql',
     async instant(query, at, signal) {
       const data = await call('api/v1/query', { query, time: seconds(at) }, signal);
       if (data.resultType === 'scalar') return sampleValue(data.result[1]);

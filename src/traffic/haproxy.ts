@@ -12,7 +12,24 @@ import { duration } from '../config/common.js';
 import { parseDuration } from '../config/duration.js';
 
 // HAProxy's names: letters, digits and . _ - : (and nothing the runtime API would read as syntax).
-const haproxyName = z.string().regex(/^[A-Za-z0-9._:-]+$/, { error: 'HAProxy names are letters, digits, ".", "_", "-" and ":"' });
+const HAPROXY_NAME = /^[A-Za-z0-9._:-]{1,128}$/;
+const haproxyName = z.string().regex(HAPROXY_NAME, { error: 'HAProxy names are letters, digits, ".", "_", "-" and ":"' });
+
+/**
+ * A runtime API command about one server. Names are checked again here, where they meet the API:
+ * a rolling target, say, reaches this from outside the provider's own schema.
+ */
+export function serverCommand(backend: string, server: string, change: { weight: number } | { state: ServerAdminState }): string {
+  for (const name of [backend, server])
+    if (!HAPROXY_NAME.test(name)) throw new Error(`${JSON.stringify(name.slice(0, 60))} is not an HAProxy name (letters, digits, . _ - :)`);
+  if ('weight' in change) {
+    if (!Number.isInteger(change.weight) || change.weight < 0 || change.weight > 256)
+      throw new Error(`weight ${change.weight} is not 0..256`);
+    return `set weight ${backend}/${server} ${change.weight}`;
+  }
+  if (!['ready', 'drain', 'maint'].includes(change.state)) throw new Error(`state ${String(change.state)} is not ready, drain or maint`);
+  return `set server ${backend}/${server} state ${change.state}`;
+}
 
 const haproxySchema = z.strictObject({
   provider: z.literal('haproxy'),
@@ -196,7 +213,7 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
       }
       const split = splitWeights(weight, 1, 1);
       const [stableNow, canaryNow] = [server(state, spec.stable).weight, server(state, spec.canary).weight];
-      const change = (name: string, from: number, to: number) => (from === to ? [] : [`set weight ${spec.backend}/${name} ${to}`]);
+      const change = (name: string, from: number, to: number) => (from === to ? [] : [serverCommand(spec.backend, name, { weight: to })]);
       const stable = change(spec.stable, stableNow, split.stable);
       const canary = change(spec.canary, canaryNow, split.canary);
       // The side that loses share changes first, so the way back (to 0 %) never overshoots. A weight
@@ -233,8 +250,9 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
       }));
     },
     async setServerState(name, state) {
+      const command = serverCommand(spec.backend, name, { state });
       server(await servers(), name);
-      await api.execute([`set server ${spec.backend}/${name} state ${state}`]);
+      await api.execute([command]);
       const now = adminState(server(await servers(), name).admin);
       if (now !== state) throw new Error(`${where}: server ${name} is in state ${now} after "set server … state ${state}"`);
     },
