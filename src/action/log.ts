@@ -5,12 +5,20 @@ import { stageNumber, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Logger, Reporter } from '../ports.js';
 import { statusLine } from '../report/markdown.js';
+import { logText } from '../report/untrusted.js';
+import { registerSecret } from '../util/secrets.js';
 
+// Every line goes through logText: data (a metric source's error, a command's output) cannot start a
+// workflow command, and registered secrets are redacted even where GitHub's masking misses them.
 export const actionsLogger: Logger = {
-  info: (message) => core.info(message),
-  warn: (message) => core.warning(message),
-  debug: (message) => core.debug(message),
-  mask: (secret) => core.setSecret(secret),
+  info: (message) => core.info(logText(message)),
+  warn: (message) => core.warning(logText(message)),
+  debug: (message) => core.debug(logText(message)),
+  mask: (secret) => {
+    // GitHub masks a multi-line value only line by line: register each line too.
+    core.setSecret(secret);
+    for (const part of registerSecret(secret)) if (part !== secret) core.setSecret(part);
+  },
 };
 
 const ICON = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as const;
@@ -25,7 +33,7 @@ export class LogGroupReporter implements Reporter {
       const key = `${m.gate}@${m.at}`;
       if (this.shown.has(key)) continue;
       this.shown.add(key);
-      core.info(`${ICON[m.verdict]} ${m.gate}: ${m.evidence.summary}`);
+      core.info(logText(`${ICON[m.verdict]} ${m.gate}: ${m.evidence.summary}`));
     }
     if (kind === 'measured') return;
     if (kind === 'stage-started' || kind === 'resumed') {
@@ -37,7 +45,7 @@ export class LogGroupReporter implements Reporter {
       this.open = true;
     }
     if (kind !== 'stage-started' && kind !== 'resumed') this.close();
-    core.info(kind === 'started' ? state.timeline.at(-1)!.message : stripMarkdown(statusLine(plan, state)));
+    core.info(logText(kind === 'started' ? state.timeline.at(-1)!.message : stripMarkdown(statusLine(plan, state, (text) => text))));
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 // The action's main step: reads the inputs and the spec (nothing moves before both are valid),
 // builds the ports (router and gates from the spec; GitHub Deployment, sticky comment, job log),
 // and runs the driver. `status` only reads the deployment.
+import { logText, markdownLink, markdownText } from '../report/untrusted.js';
+import { redact } from '../util/secrets.js';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -50,7 +52,7 @@ export async function run(): Promise<void> {
     if (inputs.command === 'status') await showStatus(github, spec, plan, runContext);
     else await rollout(inputs, github, spec, plan, runContext);
   } catch (error) {
-    core.setFailed((error as Error).message);
+    core.setFailed(redact((error as Error).message));
   }
 }
 
@@ -194,21 +196,23 @@ function conclude({ outcome, state, plan }: DriveResult, command: ActionCommand)
       return;
     case 'paused':
       core.notice(
-        `${plan.environment} waits at ${where} (${state.weight}%): ${state.pause?.reason ?? 'paused'}. Continue with \`command: promote\` (or \`advance\` for one stage), or roll back with \`command: abort\`.`,
+        `${plan.environment} waits at ${where} (${state.weight}%): ${redact(state.pause?.reason ?? 'paused')}. Continue with \`command: promote\` (or \`advance\` for one stage), or roll back with \`command: abort\`.`,
         {
           title: 'Rollgate paused',
         },
       );
       return;
     case 'rolled-back':
-      core.error(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`, {
+      core.error(redact(`${plan.environment} rolled back at ${where}: ${failureLine(state)}. ${plan.stable} serves 100%.`), {
         title: 'Rollgate rolled back',
       });
       process.exitCode = 1; // not core.ExitCode: @github/local-action's stand-in of @actions/core lacks it
       return;
     case 'failed':
       core.error(
-        `${plan.environment} failed at ${where}: ${state.failure?.reason ?? 'see the log'}. Check the router: traffic may not be back on ${plan.stable}.`,
+        redact(
+          `${plan.environment} failed at ${where}: ${state.failure?.reason ?? 'see the log'}. Check the router: traffic may not be back on ${plan.stable}.`,
+        ),
         {
           title: 'Rollgate failed',
         },
@@ -237,10 +241,10 @@ async function showStatus(github: GitHubClient, spec: Spec, plan: Plan, runConte
   }
   const status = newest.status ? readStatus(newest.status.state, newest.status.description) : {};
   const line = `${plan.environment}: deployment ${newest.id} of ${newest.sha.slice(0, 7)} · ${newest.status ? `${newest.status.state} · ${newest.status.description}` : 'created, no status yet'}`;
-  core.info(line);
-  const run = newest.status?.logUrl ?? newest.payload?.run;
+  core.info(logText(line));
+  const run = markdownLink(newest.status?.logUrl ?? newest.payload?.run);
   if (spec.notify.summary && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(`### Rollgate · ${plan.environment}\n\n${line}${run ? ` · [run](${run})` : ''}\n`).write();
+    await core.summary.addRaw(`### Rollgate · ${plan.environment}\n\n${markdownText(line)}${run ? ` · [run](${run})` : ''}\n`).write();
   }
   setOutputs({ ...status, deploymentId: newest.id });
 }

@@ -1,6 +1,7 @@
 // The post step (runs even when the job was cancelled): if the main step ended without a verdict
 // (cancelled, killed, crashed) after traffic moved, return traffic to the last safe state (the
 // stable version at 100 % for a canary), record `error` on the deployment and update the comment.
+import { redact } from '../util/secrets.js';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { readFile } from 'node:fs/promises';
@@ -73,10 +74,10 @@ export async function run(): Promise<void> {
       renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }),
       core.getState('summary') === 'true',
     );
-    core.error(`${plan.environment}: ${state.failure!.reason}`, { title: 'Rollgate interrupted' });
+    core.error(redact(`${plan.environment}: ${state.failure!.reason}`), { title: 'Rollgate interrupted' });
     process.exitCode = core.ExitCode.Failure;
   } catch (error) {
-    core.setFailed((error as Error).message);
+    core.setFailed(redact((error as Error).message));
   }
 }
 

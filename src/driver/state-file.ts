@@ -10,6 +10,7 @@ import { delta, replay, type JournalLine } from './journal.js';
 /** Appended bytes allowed per snapshot byte before the journal is compacted (amortised O(change)). */
 const COMPACT_RATIO = 4;
 const COMPACT_FLOOR = 64 * 1024;
+import { redactJson } from '../util/secrets.js';
 
 export class FileStateStore implements StateStore {
   /** What this process last wrote: the base of the next change. */
@@ -34,7 +35,8 @@ export class FileStateStore implements StateStore {
     const last = this.last;
     const change = last && last.record.plan === record.plan ? delta(last.record.state, record.state) : undefined;
     if (last && change) {
-      const line = `${JSON.stringify({ delta: change } satisfies JournalLine)}\n`;
+      // Secrets never reach the disk, whatever text (an error, a response) carried them.
+      const line = `${redactJson({ delta: change } satisfies JournalLine)}\n`;
       if (last.appendedBytes + Buffer.byteLength(line) <= Math.max(COMPACT_FLOOR, COMPACT_RATIO * last.snapshotBytes)) {
         // Only when the file is still the one this process wrote (not replaced by another run).
         const now = await identity(this.path);
@@ -46,7 +48,7 @@ export class FileStateStore implements StateStore {
       }
     }
     await mkdir(dirname(this.path), { recursive: true });
-    const text = `${JSON.stringify({ snapshot: record } satisfies JournalLine)}\n`;
+    const text = `${redactJson({ snapshot: record } satisfies JournalLine)}\n`;
     const temp = `${this.path}.${process.pid}.tmp`;
     await writeFile(temp, text);
     await rename(temp, this.path);

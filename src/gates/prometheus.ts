@@ -5,6 +5,7 @@ import { defineGateProvider } from './provider.js';
 import { duration, envVars, httpUrl } from '../config/common.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
 import { envVarName, readEnvVar, readSecret } from '../util/credentials.js';
+import { maskSecret } from '../util/secrets.js';
 import {
   compareQueries,
   createMetricGate,
@@ -57,7 +58,7 @@ export const prometheusGate = defineGateProvider({
       const user = readEnvVar(env, spec.auth.usernameEnv, where);
       const password = readSecret(env, spec.auth.passwordEnv, where);
       const encoded = Buffer.from(`${user}:${password}`).toString('base64');
-      env.log.mask(encoded);
+      maskSecret(env.log, encoded);
       headers.authorization = `Basic ${encoded}`;
     }
     return createMetricGate(

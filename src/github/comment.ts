@@ -6,6 +6,7 @@ import type { RolloutState } from '../engine/types.js';
 import type { Logger } from '../ports.js';
 import type { GitHubClient } from './client.js';
 import type { RepoRef } from './context.js';
+import { redact, redactJson } from '../util/secrets.js';
 
 /** GitHub refuses comments over 65,536 characters; stay well under. */
 export const MAX_COMMENT = 60_000;
@@ -29,7 +30,7 @@ const RECORD = /<!-- rollgate:record v1 deployment=(\d+) ([A-Za-z0-9+/=]+) -->/;
 export function encodeRecord(record: EmbeddedRecord, limit = MAX_RECORD): string | undefined {
   const state = structuredClone(record.state);
   for (;;) {
-    const data = gzipSync(JSON.stringify(state)).toString('base64');
+    const data = gzipSync(redactJson(state)).toString('base64');
     const text = `<!-- rollgate:record v1 deployment=${record.deployment} ${data} -->`;
     if (text.length <= limit) return text;
     if (!state.measurements.length && state.timeline.length <= 1) return undefined;
@@ -58,7 +59,8 @@ export function decodeRecord(body: string): EmbeddedRecord | undefined {
 export function commentBody(environment: string, report: string, record?: EmbeddedRecord): string {
   const tail = [marker(environment), record ? encodeRecord(record) : undefined].filter(Boolean).join('\n');
   const room = MAX_COMMENT - tail.length - 2;
-  const text = report.length <= room ? report : `${report.slice(0, room - 30)}\n\n_(report truncated)_`;
+  const safe = redact(report);
+  const text = safe.length <= room ? safe : `${safe.slice(0, room - 30)}\n\n_(report truncated)_`;
   return `${text}\n${tail}`;
 }
 

@@ -3,6 +3,7 @@
 import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
 import type { Outcome, RolloutState } from '../engine/types.js';
 import { formatValue } from '../report/markdown.js';
+import { redact } from '../util/secrets.js';
 
 export const MAX_DESCRIPTION = 140;
 
@@ -23,7 +24,10 @@ export interface RecordedPosition {
   reason?: string;
 }
 
-const clip = (text: string) => (text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`);
+const clip = (raw: string) => {
+  const text = redact(raw).replace(/\s+/g, ' ');
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+};
 
 /** "3/3 gates passing": each gate's latest measurement. */
 export function gateTally(state: RolloutState): string | undefined {

@@ -5,30 +5,29 @@ import { stageLabel, stageSchedule, type Plan } from '../engine/plan.js';
 import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { Clock, Logger, Reporter } from '../ports.js';
 import { formatValue, statusLine } from './markdown.js';
+import { logText } from './untrusted.js';
+import { registerSecret } from '../util/secrets.js';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 const ICON = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as const;
 
+/** Terminal lines: secrets redacted, control characters (terminal escapes) made visible. */
 export class ConsoleLogger implements Logger {
-  private secrets: string[] = [];
   constructor(
     private readonly err: Out,
     private readonly verbose = false,
   ) {}
-  private redact(text: string) {
-    return this.secrets.reduce((out, secret) => out.split(secret).join('***'), text);
-  }
   info(message: string) {
-    this.err.write(`${this.redact(message)}\n`);
+    this.err.write(`${logText(message)}\n`);
   }
   warn(message: string) {
-    this.err.write(`warning: ${this.redact(message)}\n`);
+    this.err.write(`warning: ${logText(message)}\n`);
   }
   debug(message: string) {
-    if (this.verbose) this.err.write(`debug: ${this.redact(message)}\n`);
+    if (this.verbose) this.err.write(`debug: ${logText(message)}\n`);
   }
   mask(secret: string) {
-    if (secret.length >= 4) this.secrets.push(secret);
+    registerSecret(secret);
   }
 }
 
@@ -45,7 +44,9 @@ export class ConsoleReporter implements Reporter {
 
   async report(kind: ReportKind, state: RolloutState, plan: Plan): Promise<void> {
     this.clearLive();
-    const line = this.line(kind, state, plan);
+    const raw = this.line(kind, state, plan);
+    // Reasons and summaries come from metric sources and commands: no terminal escapes, no secrets.
+    const line = raw === undefined ? undefined : logText(raw);
     if (line)
       this.out.write(
         `${line
@@ -83,7 +84,7 @@ export class ConsoleReporter implements Reporter {
       case 'awaiting-approval':
       case 'paused':
       case 'resumed':
-        return `${at} ${statusLine(plan, state).replace(/\*\*/g, '')}${kind === 'rolled-back' && state.failure ? `\n${at}   why: ${state.failure.reason}` : ''}`;
+        return `${at} ${statusLine(plan, state, (text) => text).replace(/\*\*/g, '')}${kind === 'rolled-back' && state.failure ? `\n${at}   why: ${state.failure.reason}` : ''}`;
     }
   }
 
@@ -119,7 +120,7 @@ export class ConsoleReporter implements Reporter {
     const left =
       state.stageStartedAt !== undefined ? Math.max(0, state.stageStartedAt + stageSchedule(plan, stage).minimumMs - this.clock.now()) : 0;
     const text = `${this.prefix}▶ ${stageLabel(plan, state.stage)} · ${state.weight}% · bake ${formatDuration(left)} left · ${this.latest(state)}`;
-    this.out.write(text.slice(0, Math.max(20, (this.out.columns || 120) - 1)));
+    this.out.write(logText(text).slice(0, Math.max(20, (this.out.columns || 120) - 1)));
     this.drawn = true;
   }
 

@@ -6,6 +6,8 @@ import type { RecordedMeasurement, RolloutState } from '../engine/types.js';
 import type { Evidence, Verdict } from '../ports.js';
 import { flagHygieneSection } from './flag-hygiene.js';
 import { mermaidChart, rolloutCharts } from './chart.js';
+import { redact } from '../util/secrets.js';
+import { markdownCode, markdownLink, markdownText } from './untrusted.js';
 
 export interface ReportLinks {
   run?: string;
@@ -23,7 +25,8 @@ export interface MarkdownOptions {
 
 const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '❔', error: '⚠️' };
 
-export function statusLine(plan: Plan, state: RolloutState): string {
+/** The one-line status; `text` neutralises the untrusted reasons in it (Markdown by default). */
+export function statusLine(plan: Plan, state: RolloutState, text: (untrusted: string) => string = markdownText): string {
   const stage = plan.stages[state.stage]!;
   const where = stageLabel(plan, state.stage);
   switch (state.status) {
@@ -34,11 +37,11 @@ export function statusLine(plan: Plan, state: RolloutState): string {
     case 'rolling-back':
       return `⏪ **Rolling back** from ${where}`;
     case 'failed':
-      return `🛑 **Failed** at ${where} — ${state.failure?.reason ?? 'see the log'}`;
+      return `🛑 **Failed** at ${where} — ${text(state.failure?.reason ?? 'see the log')}`;
     case 'awaiting-approval':
       return `⏸️ **Waiting for approval** before ${where} (${stage.weight}%)`;
     case 'paused':
-      return `⏸️ **Paused** at ${where} (${state.weight}%) — ${state.pause?.reason ?? ''}`;
+      return `⏸️ **Paused** at ${where} (${state.weight}%) — ${text(state.pause?.reason ?? '')}`;
     default:
       return `🚀 **In progress** — ${where} · ${state.weight}% to ${plan.canary}`;
   }
@@ -64,14 +67,15 @@ export function renderMarkdownReport(plan: Plan, state: RolloutState, options: M
   const max = options.maxLength ?? 60_000;
   // The timeline is the part that grows; it gives way first.
   const timeline = renderTimeline(state, Math.max(0, max - head.length - 200));
-  const body = `${head}${timeline}\n`;
+  // Secrets redacted last, over everything (names, links and sections included).
+  const body = redact(`${head}${timeline}\n`);
   return body.length <= max ? body : `${body.slice(0, max - 40)}\n\n_(report truncated)_\n`;
 }
 
 export function renderFailure(failure: NonNullable<RolloutState['failure']>): string {
   const lines = [
     `> [!CAUTION]`,
-    `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${escapeCell(failure.reason)}`,
+    `> **${failure.gate ? `Gate \`${failure.gate}\` failed` : 'Rollout stopped'}** — ${markdownText(failure.reason)}`,
   ];
   if (failure.evidence) lines.push(...renderEvidence(failure.evidence).map((line) => `> ${line}`));
   return lines.join('\n');
@@ -80,13 +84,16 @@ export function renderFailure(failure: NonNullable<RolloutState['failure']>): st
 function renderEvidence(evidence: Evidence): string[] {
   const lines: string[] = [];
   if (evidence.value !== undefined)
-    lines.push(`- measured: \`${formatValue(evidence.value)}\`${evidence.threshold ? ` (expected \`${evidence.threshold}\`)` : ''}`);
-  else if (evidence.threshold) lines.push(`- expected: \`${evidence.threshold}\``);
+    lines.push(
+      `- measured: \`${formatValue(evidence.value)}\`${evidence.threshold ? ` (expected ${markdownCode(evidence.threshold)})` : ''}`,
+    );
+  else if (evidence.threshold) lines.push(`- expected: ${markdownCode(evidence.threshold)}`);
   if (evidence.canary !== undefined || evidence.baseline !== undefined) {
     lines.push(`- canary \`${formatValue(evidence.canary)}\` vs baseline \`${formatValue(evidence.baseline)}\``);
   }
-  if (evidence.query) lines.push(`- query: \`${evidence.query.replace(/\s+/g, ' ').replace(/`/g, "'")}\``);
-  if (evidence.link) lines.push(`- source: ${evidence.link}`);
+  if (evidence.query) lines.push(`- query: ${markdownCode(evidence.query, 1_000)}`);
+  const link = markdownLink(evidence.link);
+  if (link) lines.push(`- source: ${link}`);
   return lines;
 }
 
@@ -119,7 +126,7 @@ function gateCell(name: string, measurements: RecordedMeasurement[]): string {
   if (!last) return `\`${name}\` —`;
   const bad = measurements.filter((m) => m.verdict !== 'pass').length;
   const value = last.evidence.value !== undefined ? ` ${formatValue(last.evidence.value)}` : '';
-  const limit = last.evidence.threshold ? ` (${escapeCell(last.evidence.threshold)})` : '';
+  const limit = last.evidence.threshold ? ` (${markdownText(last.evidence.threshold, 80)})` : '';
   return `${VERDICT_ICON[last.verdict]} \`${name}\`${value}${limit} · ${measurements.length - bad}/${measurements.length} ok`;
 }
 
@@ -152,7 +159,7 @@ export function renderChart(plan: Plan, state: RolloutState): string | undefined
 
 function renderTimeline(state: RolloutState, budget: number): string {
   if (!state.timeline.length || budget < 200) return '';
-  const lines = state.timeline.map((e) => `- \`${new Date(e.at).toISOString().slice(11, 19)}\` ${escapeCell(e.message)}`);
+  const lines = state.timeline.map((e) => `- \`${new Date(e.at).toISOString().slice(11, 19)}\` ${markdownText(e.message)}`);
   let kept = lines;
   while (kept.join('\n').length > budget - 120 && kept.length > 1) kept = kept.slice(Math.ceil(kept.length / 4));
   const dropped = lines.length - kept.length;
@@ -173,4 +180,3 @@ export function formatValue(value: number | null | undefined): string {
 }
 
 const round = (value: number) => (Math.abs(value) >= 100 ? Math.round(value * 10) / 10 : Number(value.toPrecision(4)));
-const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

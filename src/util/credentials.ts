@@ -2,6 +2,7 @@
 // does (set from a repository secret or an action input), and the value is masked before any log line.
 import { z } from 'zod';
 import type { ProviderEnv } from '../ports.js';
+import { maskSecret } from '../util/secrets.js';
 
 export const envVarName = z
   .string()
@@ -38,6 +39,6 @@ export function parseCredentialLines(text: string, mask: (secret: string) => voi
 /** Like readEnvVar, for secrets: the value is masked in every later log line. */
 export function readSecret(env: ProviderEnv, name: string, where: string): string {
   const value = readEnvVar(env, name, where);
-  env.log.mask(value);
+  maskSecret(env.log, value);
   return value;
 }
