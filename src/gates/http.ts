@@ -1,15 +1,23 @@
 // Gate `http`: probes a URL `requests` times; a probe succeeds when the status, the latency and the
 // JSON fields are as expected. The share of successful probes is held against `threshold`, or, with
 // `value:`, a number read from the JSON body (e.g. a stats endpoint's errorRate) is.
+import { readBodyCapped } from '../util/body.js';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration, envVars, httpUrl } from '../config/common.js';
 import { gatePolicy, threshold } from './fields.js';
-import { parseDuration } from '../config/duration.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { meetsThreshold, parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
 import { renderTemplate } from './template.js';
 
 const status = z.int().min(100).max(599);
+/** A probed service's body is read up to this size (a health or stats answer is a few kB). */
+export const MAX_PROBE_BODY_BYTES = 1024 * 1024;
+/**
+ * All probes of one measurement end within the gate's interval (or one probe's timeout, if longer),
+ * and never after this, however many probes and however slow the service: the bake goes on.
+ */
+export const MEASUREMENT_DEADLINE_MS = 60_000;
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 export const httpGate = defineGateProvider({
@@ -54,6 +62,7 @@ export const httpGate = defineGateProvider({
     const statuses = Array.isArray(spec.expect.status) ? spec.expect.status : [spec.expect.status];
     const maxLatencyMs = spec.expect.maxLatency ? parseDuration(spec.expect.maxLatency) : undefined;
     const timeoutMs = parseDuration(spec.timeout) ?? 5_000;
+    const deadlineMs = Math.min(MEASUREMENT_DEADLINE_MS, Math.max(parseDuration(spec.interval) ?? 30_000, timeoutMs));
     return {
       name,
       provider: 'http',
@@ -63,7 +72,14 @@ export const httpGate = defineGateProvider({
         const problems = new Map<string, number>();
         const values: number[] = [];
         let ok = 0;
+        const deadline = AbortSignal.timeout(deadlineMs);
+        const signal = context.signal ? AbortSignal.any([context.signal, deadline]) : deadline;
         for (let i = 0; i < spec.requests; i++) {
+          if (deadline.aborted) {
+            // The probes not made count as failed: a service too slow to answer in time is not healthy.
+            problems.set(`measurement deadline (${formatDuration(deadlineMs)}) reached`, spec.requests - i);
+            break;
+          }
           const result = await probe(
             url,
             spec.method,
@@ -73,7 +89,7 @@ export const httpGate = defineGateProvider({
             maxLatencyMs,
             spec.expect.json,
             latencies,
-            context.signal,
+            signal,
           );
           if (typeof result === 'string') problems.set(result, (problems.get(result) ?? 0) + 1);
           else {
@@ -124,7 +140,7 @@ async function probe(
       ...(headers ? { headers } : {}),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
-    const body = method === 'HEAD' ? '' : await response.text();
+    const body = method === 'HEAD' ? '' : await readBodyCapped(response, MAX_PROBE_BODY_BYTES);
     const latency = performance.now() - started;
     latencies.push(latency);
     if (!statuses.includes(response.status)) return `status ${response.status}`;

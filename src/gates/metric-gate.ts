@@ -2,6 +2,7 @@
 // metric gate, and the gate built on a source's instant and range queries. Threshold mode holds one
 // number against a threshold; compare mode takes canary and baseline samples since the stage began
 // (or over `window`) and hands them to the judge `compare.judge` names.
+import { BodyTooLargeError } from '../util/body.js';
 import { z } from 'zod';
 import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
 import { duration } from '../config/common.js';
@@ -379,6 +380,7 @@ export function latestValue(points: Point[]): number | null {
 /** A failed HTTP request in words: "cannot reach http://…: ECONNREFUSED", not "fetch failed". */
 export function requestFailure(error: unknown, origin: string, timeoutMs: number, timedOut: boolean): string {
   const e = error as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (error instanceof BodyTooLargeError) return `${origin}: ${e.message}`;
   if (timedOut || e.name === 'TimeoutError') return `no answer from ${origin} within ${formatDuration(timeoutMs)}`;
   if (e.name === 'AbortError') return `request to ${origin} was cancelled`;
   return `cannot reach ${origin}: ${e.cause?.code ?? e.code ?? e.cause?.message ?? e.message}`;

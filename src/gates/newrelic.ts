@@ -1,6 +1,7 @@
 // Gate `newrelic`: NRQL through NerdGraph (POST to the GraphQL endpoint with a user API key).
 // Rollgate adds the time clauses itself (SINCE … UNTIL … in epoch milliseconds, and TIMESERIES for
 // comparisons), so queries leave them out.
+import { readBodyCapped } from '../util/body.js';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration, httpUrl } from '../config/common.js';
@@ -105,7 +106,7 @@ export function newrelicSource(options: NewRelicOptions): MetricSource {
         body: JSON.stringify({ query: NRQL_DOCUMENT, variables: { accountId: options.accountId, nrql } }),
         signal: AbortSignal.any([signal, timeout]),
       });
-      text = await response.text();
+      text = await readBodyCapped(response);
     } catch (error) {
       throw new Error(requestFailure(error, new URL(options.endpoint).origin, options.timeoutMs, timeout.aborted));
     }

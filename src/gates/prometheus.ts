@@ -1,5 +1,6 @@
 // Gate `prometheus`: PromQL through the Prometheus HTTP API v1 (instant and range queries), so it
 // works with any backend that speaks it (Thanos, Mimir, VictoriaMetrics, Grafana Cloud...).
+import { readBodyCapped } from '../util/body.js';
 import { z } from 'zod';
 import { defineGateProvider } from './provider.js';
 import { duration, envVars, httpUrl } from '../config/common.js';
@@ -93,7 +94,7 @@ export function prometheusSource(apiUrl: string, uiUrl: string, headers: Record<
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
       response = await fetch(url, { headers, signal: AbortSignal.any([signal, timeout]) });
-      text = await response.text();
+      text = await readBodyCapped(response);
     } catch (error) {
       throw new Error(requestFailure(error, url.origin, timeoutMs, timeout.aborted));
     }
