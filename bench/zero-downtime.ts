@@ -90,7 +90,7 @@ async function measure(start: (stable: Backend, canary: Backend) => Promise<Rout
     const rollbacks: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       const rollback = await runRollout(
-        `version: 1\n${router.traffic}stages:\n  - weight: 25\n    bake: 1s\ngates:\n  fails:\n    provider: command\n    command: exit 1\n    interval: 300ms\n`,
+        `version: 1\n${router.traffic}stages:\n  - weight: 25\n    bake: 1s\ngates:\n  fails:\n    provider: command\n    command: exit 1\n    interval: 1s\n`,
         load,
       );
       if (rollback.result.outcome !== 'rolled-back' || rollback.rollbackMs === undefined) {

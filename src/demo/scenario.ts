@@ -36,7 +36,7 @@ export interface ScenarioResult extends DriveResult {
 
 export function demoSpec(adminUrl: string, stable: string, canary: string, bake: string): string {
   const bakeMs = parseDuration(bake) ?? 10_000;
-  const interval = `${Math.max(250, Math.round(bakeMs / 6))}ms`;
+  const interval = `${Math.max(1_000, Math.round(bakeMs / 6))}ms`; // gates measure at most once a second
   // Latency samples: one median per step, enough steps that a stage holds minSamples after its warm-up.
   const step = `${Math.max(100, Math.round(bakeMs / 16))}ms`;
   return `# The demo's rollout spec, written by \`rollgate demo\`.

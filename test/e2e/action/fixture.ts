@@ -39,7 +39,7 @@ gates:
     provider: command
     command: sh gate.sh
     threshold: "< 0.01"
-    interval: 500ms
+    interval: 1s
     env:
       FAIL_FROM: "${options.failFrom ?? 101}"
 rollback:

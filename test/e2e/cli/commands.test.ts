@@ -29,7 +29,7 @@ gates:
     provider: command
     command: 'echo 0.002'
     threshold: "< 0.01"
-    interval: 500ms
+    interval: 1s
 `;
 
 describe('rollgate CLI', () => {

@@ -74,7 +74,7 @@ gates:
     url: http://127.0.0.1:${c.greenPort}/healthz
     requests: 5
     count: 3
-    interval: 500ms
+    interval: 1s
   errors:
 ${window.errors}
 `;
@@ -83,7 +83,7 @@ ${window.errors}
 // the rollback window, ~1.5 s after the switch, switches back.
 const FAILING_ERRORS_GATE = `    provider: command
     command: test "$ROLLGATE_WEIGHT" -lt 100
-    interval: 500ms
+    interval: 1s
     failureLimit: 2`;
 
 const answersOf = (counts: LoadCounts, version: string) => counts.byVersion[version] ?? 0;
@@ -168,7 +168,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     const errors = `    provider: http
     url: ${haproxy.url}/
     requests: 5
-    interval: 500ms`;
+    interval: 1s`;
     const run = await runRollout(spec(traffic(haproxy), c, { rollbackWindow: '2s', scaleDownDelay: '2s', errors }), load, {
       tailMs: 1_000,
     });

@@ -76,7 +76,7 @@ describe('haproxy router on a real HAProxy', () => {
   error-rate:
     provider: command
     command: test "$ROLLGATE_WEIGHT" -lt 25
-    interval: 500ms`;
+    interval: 1s`;
     // The TCP admin socket this time.
     const run = await runRollout(spec(haproxy.tcpSocket, stages, gates), load, { tailMs: 1_500 });
     const total = await load.stop();

@@ -75,7 +75,7 @@ gates:
   error-rate:
     provider: command
     command: test "$ROLLGATE_WEIGHT" -lt 25
-    interval: 500ms
+    interval: 1s
 `;
     const run = await runRollout(spec, load, { tailMs: 1_500 });
     const total = await load.stop();
@@ -109,7 +109,7 @@ gates:
     provider: command
     command: 'if [ "$ROLLGATE_WEIGHT" = 5 ]; then echo "bogus_directive on;" > "$EXTRA_CONF"; fi'
     env: { EXTRA_CONF: ${nginx.extraFile} }
-    interval: 500ms
+    interval: 1s
 `;
     const run = await runRollout(spec, load, { tailMs: 2_000 });
     const total = await load.stop();

@@ -174,7 +174,7 @@ describe('strategy rolling on a real HAProxy', () => {
     const gate = `    provider: http
     url: ${fleet.haproxy.url}/
     requests: 5
-    interval: 500ms`;
+    interval: 1s`;
     const { run, slowAnswers, inFlightInDrain, total, versions, trouble } = await rollUnderLoad(fleet, gate);
 
     expect(run.result.outcome).toBe('promoted');
@@ -203,7 +203,7 @@ describe('strategy rolling on a real HAProxy', () => {
     const fleet = await startFleet();
     const gate = `    provider: command
     command: test "$ROLLGATE_WEIGHT" -lt 50
-    interval: 500ms`;
+    interval: 1s`;
     const { run, slowAnswers, total, versions, trouble } = await rollUnderLoad(fleet, gate);
 
     expect(run.result.outcome).toBe('rolled-back');
