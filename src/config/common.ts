@@ -12,6 +12,12 @@ export const duration = z
   })
   .describe(`A duration: a number followed by ms, s, m, h or d; parts may be combined ("1h30m"). At most ${MAX_DURATION}.`);
 
+/** A duration never used as a timer (an age, such as a flag's removeAfter): no upper bound. */
+export const ageDuration = z
+  .string({ error: 'expected a duration such as "30d"' })
+  .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as "30d"' })
+  .describe('A duration: a number followed by ms, s, m, h or d; parts may be combined ("1h30m").');
+
 /** A duration of at least `min` (e.g. a measurement interval: "1s"). */
 export const durationAtLeast = (min: string) =>
   duration.refine((text) => (parseDuration(text) ?? Infinity) >= parseDuration(min)!, { error: `must be at least ${min}` });

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
-import { duration } from '../../config/common.js';
+import { ageDuration, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
@@ -39,7 +39,7 @@ const launchdarklySchema = z.strictObject({
   tokenEnv: envVarName
     .default('LAUNCHDARKLY_API_TOKEN')
     .describe('Environment variable holding an API access token with a role that may update the flag in that environment.'),
-  removeAfter: duration
+  removeAfter: ageDuration
     .default('30d')
     .describe('A flag at 100 % for longer than this is listed (rollgate status, the report) as a candidate to remove from the code.'),
   timeout: duration.default('10s').describe('Time limit of one API call.'),

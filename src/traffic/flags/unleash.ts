@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
-import { duration } from '../../config/common.js';
+import { ageDuration, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
@@ -45,7 +45,7 @@ const unleashSchema = z.strictObject({
     .describe('What a rollback does: set the percentage to 0, or switch the feature off in the environment.'),
   variation: label.default('enabled').describe('Name of the rolled-out side in reports and in {{variation}}.'),
   stable: label.default('disabled').describe('Name of the other side in reports and in {{stable}}.'),
-  removeAfter: duration
+  removeAfter: ageDuration
     .default('30d')
     .describe('A flag at 100 % for longer than this is listed (rollgate status, the report) as a candidate to remove from the code.'),
   timeout: duration.default('10s').describe('Time limit of one Admin API call.'),
