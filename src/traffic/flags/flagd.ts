@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { TrafficRouter } from '../../ports.js';
-import { ageDuration, duration } from '../../config/common.js';
+import { ageDuration } from '../../config/common.js';
 import { writeAtomically } from '../../util/atomic-file.js';
 
 // flagd accepts any non-empty key; Rollgate takes the characters that are safe in a query, a log and a path.

@@ -15,6 +15,7 @@ function memorySource(series: Record<string, Point[]>, failWith?: string) {
   const calls: Array<{ kind: 'instant' | 'range'; query: string; start?: number; end: number; stepMs?: number }> = [];
   const source: MetricSource = {
     label: 'Memory',
+    language: 'promql',
     async instant(query, at) {
       calls.push({ kind: 'instant', query, end: at });
       if (failWith) throw new Error(failWith);

@@ -16,7 +16,7 @@ import { commentBody, decodeRecord } from '../../../src/github/comment.js';
 import { statusText } from '../../../src/github/status-text.js';
 import { FileStateStore } from '../../../src/driver/state-file.js';
 import { forgetSecrets, redact, registerSecret } from '../../../src/util/secrets.js';
-import { planFrom } from '../engine/sim.js';
+import { planFrom } from '../../harness/sim.js';
 
 afterEach(() => forgetSecrets());
 
