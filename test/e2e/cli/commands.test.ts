@@ -79,15 +79,21 @@ describe('rollgate CLI', () => {
     expect((await runCli(['--version'], { cwd: dir })).stdout).toBe(`${pkg.version}\n`);
   });
 
-  it('passes values to the traffic command as environment variables, never in the string', async () => {
+  it('refuses a hostile environment name before anything runs; values reach the traffic command as environment variables', async () => {
+    const hostile = await dirWith({ 'rollout.yml': SPEC.replace('environment: staging', 'environment: "$(touch pwned)"') });
+    const refused = await runCli(['run', '--config', 'rollout.yml', '--yes'], { cwd: hostile });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/rollout\.yml:\d+:\d+ environment: environment names are letters, digits/);
+    await expect(readFile(join(hostile, 'weights.txt'))).rejects.toThrow();
+    await expect(readFile(join(hostile, 'pwned'))).rejects.toThrow();
+
     const dir = await dirWith({
-      'rollout.yml': SPEC.replace('environment: staging', 'environment: "$(touch pwned)"').replace(
+      'rollout.yml': SPEC.replace(
         `command: 'echo "$ROLLGATE_WEIGHT" >> weights.txt'`,
         `command: 'printf "%s\\n" "$ROLLGATE_ENVIRONMENT" > env.txt; echo "$ROLLGATE_WEIGHT" >> weights.txt'`,
       ),
     });
     await runCli(['run', '--config', 'rollout.yml', '--yes'], { cwd: dir });
-    expect(await readFile(join(dir, 'env.txt'), 'utf8')).toBe('$(touch pwned)\n');
-    await expect(readFile(join(dir, 'pwned'))).rejects.toThrow();
+    expect(await readFile(join(dir, 'env.txt'), 'utf8')).toBe('staging\n');
   });
 });

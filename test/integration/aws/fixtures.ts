@@ -129,6 +129,6 @@ export function canaryStages(failAt?: number): string {
   const gate =
     failAt === undefined
       ? ''
-      : `gates:\n  errors:\n    provider: command\n    command: test "$ROLLGATE_WEIGHT" -lt ${failAt}\n    interval: 100ms\n`;
+      : `gates:\n  errors:\n    provider: command\n    command: test "$ROLLGATE_WEIGHT" -lt ${failAt}\n    interval: 1s\n`;
   return stages + gate;
 }
