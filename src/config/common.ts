@@ -12,8 +12,8 @@ export const duration = z
   })
   .describe(`A duration: a number followed by ms, s, m, h or d; parts may be combined ("1h30m"). At most ${MAX_DURATION}.`);
 
-/** A duration never used as a timer (an age, such as a flag's removeAfter): no upper bound. */
-export const ageDuration = z
+/** A duration never used as a timer (an age such as a flag's removeAfter, or a value the provider bounds itself): no upper bound here. */
+export const unboundedDuration = z
   .string({ error: 'expected a duration such as "30d"' })
   .regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as "30d"' })
   .describe('A duration: a number followed by ms, s, m, h or d; parts may be combined ("1h30m").');
@@ -45,20 +45,24 @@ export function environmentNameProblem(name: string): string | undefined {
 
 /**
  * An http(s) URL without credentials: a URL is printed in logs, reports and comments, so a password in
- * it would be too. Credentials go in `auth`, read from environment variables.
+ * it would be too. `instead` says where this provider's credentials go (environment variables).
  */
-export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).superRefine((text, ctx) => {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    return; // z.url() says what is wrong
-  }
-  if (url.username || url.password)
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must not hold credentials (user:password@): they would be printed wherever the URL is; use `auth` instead',
-    });
-});
+export const credentialFreeUrl = (instead: string) =>
+  z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).superRefine((text, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      return; // z.url() says what is wrong
+    }
+    if (url.username || url.password)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not hold credentials (user:password@): they would be printed wherever the URL is; ${instead}`,
+      });
+  });
+
+/** A URL of a provider whose credentials go in `auth`. */
+export const httpUrl = credentialFreeUrl('use `auth` instead');
 
 export const envVars = z.record(z.string(), z.string());

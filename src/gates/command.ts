@@ -5,7 +5,7 @@ import { defineGateProvider } from './provider.js';
 import { envVars, duration } from '../config/common.js';
 import { gatePolicy, threshold } from './fields.js';
 import { parseDuration } from '../config/duration.js';
-import { parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
+import { nonFiniteVerdict, parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
 import { commandEnv } from '../util/command-env.js';
 import { lastLine, runShell } from '../util/exec.js';
 
@@ -64,10 +64,17 @@ export const commandGate = defineGateProvider({
         }
         const numbers = result.stdout.match(/-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?/gi);
         const last = numbers?.[numbers.length - 1];
-        // 1e999 parses to Infinity: no usable number, so no data (never a pass).
-        if (last === undefined || !Number.isFinite(Number(last))) {
+        if (last === undefined) {
           const verdict = spec.noData;
           return { verdict, evidence: { query, value: null, threshold: limit.text, summary: `printed no number (noData: ${verdict})` } };
+        }
+        // 1e999 parses to Infinity: no usable number, so no data (never a pass).
+        if (!Number.isFinite(Number(last))) {
+          const verdict = nonFiniteVerdict(spec.noData);
+          return {
+            verdict,
+            evidence: { query, value: null, threshold: limit.text, summary: `${last} is not a finite number: no data (${verdict})` },
+          };
         }
         const value = Number(last);
         const { verdict, summary } = thresholdVerdict(value, limit);

@@ -8,7 +8,7 @@ import type { Gate, MeasureContext, Measurement, Verdict } from '../ports.js';
 import { duration } from '../config/common.js';
 import { compare, gatePolicy, threshold } from './fields.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
-import { parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
+import { nonFiniteVerdict, parseThreshold, thresholdVerdict, type Threshold } from './judge/threshold.js';
 import type { Point, StageStart } from './judge/judge.js';
 import { JUDGES } from './judge/registry.js';
 import { renderTemplate, TEMPLATE_VARIABLES, unknownVariables } from './template.js';
@@ -192,7 +192,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     }
     // ±Inf (Prometheus spells it out) and 1e999 are no measurement either, and never a pass, whatever noData says.
     if (!Number.isFinite(value)) {
-      const verdict = spec.noData === 'pass' ? 'inconclusive' : spec.noData;
+      const verdict = nonFiniteVerdict(spec.noData);
       return {
         verdict,
         evidence: {

@@ -6,6 +6,7 @@ import { formatDuration } from '../config/duration.js';
 import type { RolloutState } from '../engine/types.js';
 import { rolloutCharts, svgChart } from './chart.js';
 import { formatValue, statusLine } from './markdown.js';
+import { redact } from '../util/secrets.js';
 
 export interface HtmlSection {
   title: string;
@@ -13,8 +14,9 @@ export interface HtmlSection {
   state: RolloutState;
 }
 
+/** Text as HTML text or attribute value; secrets (and URL credentials) redacted first. */
 const html = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 /** The Markdown status line without its Markdown: `**Promoted**` → Promoted. */
 const plain = (markdown: string) => markdown.replace(/\*\*/g, '');
 const time = (at: number) => new Date(at).toISOString().slice(11, 19);
@@ -40,7 +42,7 @@ ${sections.map(renderSection).join('\n')}
 }
 
 function renderSection({ title, plan, state }: HtmlSection): string {
-  const parts = [`<section><h2>${html(title)}</h2>`, `<p class="status">${html(plain(statusLine(plan, state)))}</p>`];
+  const parts = [`<section><h2>${html(title)}</h2>`, `<p class="status">${html(plain(statusLine(plan, state, (text) => text)))}</p>`];
   if (state.failure) {
     const e = state.failure.evidence;
     parts.push(

@@ -2,7 +2,7 @@
 // does (set from a repository secret or an action input), and the value is masked before any log line.
 import { z } from 'zod';
 import type { ProviderEnv } from '../ports.js';
-import { maskSecret } from '../util/secrets.js';
+import { maskSecret } from './secrets.js';
 
 export const envVarName = z
   .string()

@@ -61,3 +61,8 @@ export function thresholdVerdict(value: number, threshold: Threshold, name?: str
   const shown = Number.isFinite(value) ? Number(value.toPrecision(6)) : value;
   return { verdict: ok ? 'pass' : 'fail', summary: `${name ? `${name} = ` : ''}${shown} ${ok ? 'meets' : 'breaks'} ${threshold.text}` };
 }
+
+/** The verdict of a value that is no measurement (±Inf, 1e999): no data, and never a pass, whatever noData says. */
+export function nonFiniteVerdict(noData: 'fail' | 'inconclusive' | 'pass'): 'fail' | 'inconclusive' {
+  return noData === 'pass' ? 'inconclusive' : noData;
+}

@@ -8,7 +8,8 @@ import type { Plan } from '../../engine/plan.js';
 import type { RolloutState } from '../../engine/types.js';
 import type { Logger, Reporter } from '../../ports.js';
 import { envVarName } from '../../util/credentials.js';
-import { ALERT_EVENTS, alertEventOf, buildAlert, type AlertChannel, type AlertLinks } from './alert.js';
+import { redactJson } from '../../util/secrets.js';
+import { ALERT_EVENTS, alertEventOf, buildAlert, type Alert, type AlertChannel, type AlertLinks } from './alert.js';
 import { slackChannel, slackFields } from './slack.js';
 import { teamsChannel, teamsFields } from './teams.js';
 import { webhookChannel, webhookFields } from './webhook.js';
@@ -84,7 +85,8 @@ export class AlertReporter implements Reporter {
   async report(kind: string, state: RolloutState, plan: Plan): Promise<void> {
     const event = alertEventOf(kind, state);
     if (!event) return;
-    const alert = buildAlert(event, plan, state, this.options.links?.() ?? {}, ++this.sequence);
+    // Reasons, summaries and queries come from metric sources and services: no secret leaves in an alert.
+    const alert = JSON.parse(redactJson(buildAlert(event, plan, state, this.options.links?.() ?? {}, ++this.sequence))) as Alert;
     for (const target of this.targets) {
       if (!target.spec.events.includes(event)) continue;
       const request = target.channel.request(alert);

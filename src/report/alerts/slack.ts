@@ -1,7 +1,8 @@
 // Alert channel `slack`: an incoming webhook with Block Kit — a header, the state, the failing gate's
 // evidence, buttons to the run, the pull request and the deployment. Within Slack's documented limits
 // (header 150 characters, section text 3,000, button text 75); text escaped for mrkdwn (&, <, >), so
-// data cannot open a link or a mention (<!channel>, <@U…>).
+// data cannot open a link or a mention (<!channel>, <@U…>), and every mrkdwn object is `verbatim`, so
+// Slack does not turn data into links or mentions by itself (@here, #channel, bare URLs).
 import { z } from 'zod';
 import { clip, webLink, type Alert, type AlertChannel } from './alert.js';
 
@@ -28,14 +29,15 @@ export function slackPayload(alert: Alert) {
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Environment*\n${mrkdwn(clip(alert.environment, 200))}` },
-        { type: 'mrkdwn', text: `*Versions*\n${mrkdwn(clip(`${alert.stable} → ${alert.canary}`, 400))}` },
-        { type: 'mrkdwn', text: `*Stage*\n${alert.stage}/${alert.stages} · ${alert.weight}% to the canary` },
-        { type: 'mrkdwn', text: `*State*\n${mrkdwn(alert.status)} (${mrkdwn(alert.strategy)})` },
+        { type: 'mrkdwn', verbatim: true, text: `*Environment*\n${mrkdwn(clip(alert.environment, 200))}` },
+        { type: 'mrkdwn', verbatim: true, text: `*Versions*\n${mrkdwn(clip(`${alert.stable} → ${alert.canary}`, 400))}` },
+        { type: 'mrkdwn', verbatim: true, text: `*Stage*\n${alert.stage}/${alert.stages} · ${alert.weight}% to the canary` },
+        { type: 'mrkdwn', verbatim: true, text: `*State*\n${mrkdwn(alert.status)} (${mrkdwn(alert.strategy)})` },
       ],
     },
   ];
-  if (alert.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Why*\n${mrkdwn(alert.reason)}`, 3000) } });
+  if (alert.reason)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clip(`*Why*\n${mrkdwn(alert.reason)}`, 3000) } });
   const e = alert.evidence;
   if (e) {
     const lines = [
@@ -45,7 +47,7 @@ export function slackPayload(alert: Alert) {
       ...(e.query ? [`query ${code(clip(e.query, 1000))}`] : []),
       ...(webLink(e.link) ? [`<${webLink(e.link)}|source>`] : []),
     ];
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), 3000) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: clip(lines.join('\n'), 3000) } });
   }
   const buttons = (
     [
@@ -63,9 +65,9 @@ export function slackPayload(alert: Alert) {
       ...(i === 0 && (alert.event === 'rolled-back' || alert.event === 'failed') ? { style: 'danger' } : {}),
     }));
   if (buttons.length) blocks.push({ type: 'actions', elements: buttons });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Rollgate · ${mrkdwn(clip(alert.id, 200))}` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: `Rollgate · ${mrkdwn(clip(alert.id, 200))}` }] });
   // `text` is the notification and the fallback where blocks are not shown.
-  return { text: clip(`${ICON[alert.event]} ${alert.headline}`, 3000), blocks };
+  return { text: clip(`${ICON[alert.event]} ${mrkdwn(alert.headline)}`, 3000), blocks };
 }
 
 export const slackChannel = (): AlertChannel => ({

@@ -16,9 +16,15 @@ const COLOR: Record<Alert['event'], 'Default' | 'Good' | 'Warning' | 'Attention'
   drift: 'Warning',
 };
 
-/** Adaptive Card TextBlocks render a Markdown subset (emphasis, lists, [links](…)): a zero-width space
- * after each markup character keeps data from forming any of it, and the text reads the same. */
-const text = (value: string) => value.replace(/([*_~`[\]])/g, '$1\u200b').replace(/^(\s*)([-+]|\d+\.)(\s)/gm, '$1$2\u200b$3');
+/** Adaptive Card TextBlocks render a Markdown subset (emphasis, lists, [links](…)) and link bare URLs:
+ * a zero-width space after each markup character and inside `://` keeps data from forming any of it,
+ * and the text reads the same. */
+const text = (value: string) =>
+  value
+    .replace(/([*_~`[\]])/g, '$1\u200b')
+    .replace(/^(\s*)([-+]|\d+\.)(\s)/gm, '$1$2\u200b$3')
+    .replace(/:\/\//g, ':\u200b//')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
 
 export function teamsCard(alert: Alert) {
   const e = alert.evidence;

@@ -7,7 +7,7 @@ import type { Action, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elast
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
-import { duration } from '../../config/common.js';
+import { unboundedDuration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { awsCall, awsClientConfig, awsFields } from '../../util/aws.js';
 
@@ -34,7 +34,7 @@ const STICKINESS_MAX_SECONDS = 604_800;
 export const albListenerFields = {
   listener: listenerArn.describe('ARN of the listener whose default action forwards to the two target groups (or that holds `rule`).'),
   rule: ruleArn.optional().describe('ARN of a listener rule to shift instead of the default action.'),
-  stickiness: duration
+  stickiness: unboundedDuration
     .optional()
     .describe('Target group stickiness while both versions take traffic (1s to 7d); unset keeps what the listener has.'),
 };

@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { TrafficRouter } from '../../ports.js';
-import { ageDuration } from '../../config/common.js';
+import { unboundedDuration } from '../../config/common.js';
 import { writeAtomically } from '../../util/atomic-file.js';
 
 // flagd accepts any non-empty key; Rollgate takes the characters that are safe in a query, a log and a path.
@@ -24,7 +24,7 @@ const flagdSchema = z.strictObject({
   flag: name.describe("The flag's key in the file. Rollgate owns its `targeting`; the flag and its variants must exist."),
   variation: name.default('on').describe('The variant rolled out: served to `weight` % of targeting keys.'),
   stable: name.default('off').describe('The variant served to everyone else.'),
-  removeAfter: ageDuration
+  removeAfter: unboundedDuration
     .default('30d')
     .describe('A flag at 100 % for longer than this is listed (rollgate status, the report) as a candidate to remove from the code.'),
 });

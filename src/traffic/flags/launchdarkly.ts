@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
-import { ageDuration, duration } from '../../config/common.js';
+import { unboundedDuration, credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
@@ -22,11 +22,7 @@ const variationName = z
 
 const launchdarklySchema = z.strictObject({
   provider: z.literal('launchdarkly'),
-  url: z
-    .url({ protocol: /^https?$/, error: 'expected the http(s) URL of the LaunchDarkly API' })
-    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
-      error: 'credentials do not belong in the URL: put the token in the variable tokenEnv names',
-    })
+  url: credentialFreeUrl('put the token in the variable tokenEnv names')
     .default('https://app.launchdarkly.com')
     .describe('Base URL of the LaunchDarkly REST API (another instance, e.g. https://app.eu.launchdarkly.com or a federal one).'),
   project: key.describe('The project key.'),
@@ -39,7 +35,7 @@ const launchdarklySchema = z.strictObject({
   tokenEnv: envVarName
     .default('LAUNCHDARKLY_API_TOKEN')
     .describe('Environment variable holding an API access token with a role that may update the flag in that environment.'),
-  removeAfter: ageDuration
+  removeAfter: unboundedDuration
     .default('30d')
     .describe('A flag at 100 % for longer than this is listed (rollgate status, the report) as a candidate to remove from the code.'),
   timeout: duration.default('10s').describe('Time limit of one API call.'),

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
-import { ageDuration, duration } from '../../config/common.js';
+import { unboundedDuration, credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { envVarName, readSecret } from '../../util/credentials.js';
 import { RestError, restClient } from './rest.js';
@@ -21,12 +21,9 @@ const label = z.string().regex(/^[A-Za-z0-9][\w.:-]{0,63}$/, { error: 'expected 
 
 const unleashSchema = z.strictObject({
   provider: z.literal('unleash'),
-  url: z
-    .url({ protocol: /^https?$/, error: 'expected the http(s) URL of the Unleash server, e.g. https://unleash.example.com' })
-    .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
-      error: 'credentials do not belong in the URL: put the token in the variable tokenEnv names',
-    })
-    .describe('Base URL of the Unleash server (the Admin API is under /api/admin).'),
+  url: credentialFreeUrl('put the token in the variable tokenEnv names').describe(
+    'Base URL of the Unleash server (the Admin API is under /api/admin).',
+  ),
   project: unleashName.default('default').describe('The Unleash project of the feature.'),
   flag: unleashName.describe('The feature (flag) name.'),
   environment: unleashName.default('production').describe('The Unleash environment whose strategy rollgate drives.'),
@@ -45,7 +42,7 @@ const unleashSchema = z.strictObject({
     .describe('What a rollback does: set the percentage to 0, or switch the feature off in the environment.'),
   variation: label.default('enabled').describe('Name of the rolled-out side in reports and in {{variation}}.'),
   stable: label.default('disabled').describe('Name of the other side in reports and in {{stable}}.'),
-  removeAfter: ageDuration
+  removeAfter: unboundedDuration
     .default('30d')
     .describe('A flag at 100 % for longer than this is listed (rollgate status, the report) as a candidate to remove from the code.'),
   timeout: duration.default('10s').describe('Time limit of one Admin API call.'),
@@ -175,7 +172,12 @@ export function createUnleashRouter(spec: UnleashSpec, env: ProviderEnv): Traffi
         }
         refuseOthers(others);
         if (!ours) await call({ method: 'POST', path: `${envPath}/strategies`, body: strategyBody(weight) });
-        else if (!owned(ours, weight)) await call({ method: 'PUT', path: `${envPath}/strategies/${ours.id}`, body: strategyBody(weight) });
+        else if (!owned(ours, weight)) {
+          // The id comes from the server: it becomes a path segment only if it is one (Unleash ids are UUIDs).
+          if (!/^[A-Za-z0-9][\w-]{0,99}$/.test(ours.id))
+            throw new Error(`${where}: Unleash answered a strategy id that is not an id (${JSON.stringify(ours.id.slice(0, 60))})`);
+          await call({ method: 'PUT', path: `${envPath}/strategies/${ours.id}`, body: strategyBody(weight) });
+        }
         // The strategy holds the stage's percentage before the environment is switched on.
         if (weight > 0 && !enabled) await call({ method: 'POST', path: `${envPath}/on` });
       });

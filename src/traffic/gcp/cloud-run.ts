@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
-import { duration } from '../../config/common.js';
+import { credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 
 // Google's own limits: project ids 6–30 characters; service names up to 49 and revision names up
@@ -34,7 +34,9 @@ const cloudRunSchema = z
     service: serviceName.describe('The Cloud Run service.'),
     stable: revisionName.describe('Revision serving now (e.g. web-00041-abc).'),
     canary: revisionName.describe('Revision to shift traffic to, deployed with --no-traffic.'),
-    endpoint: z.url().default('https://run.googleapis.com').describe('Run Admin API endpoint (a private or regional one).'),
+    endpoint: credentialFreeUrl('credentials come from GOOGLE_OAUTH_ACCESS_TOKEN or Application Default Credentials')
+      .default('https://run.googleapis.com')
+      .describe('Run Admin API endpoint (a private or regional one).'),
     timeout: duration.default('5m').describe('How long one traffic change may take, its long-running operation included.'),
   })
   .superRefine((spec, ctx) => {

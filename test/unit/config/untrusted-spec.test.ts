@@ -133,6 +133,82 @@ describe('credentials never sit in a URL', () => {
   });
 });
 
+// Cloud routers and flag services put these names into API paths, queries and request bodies.
+const ARN = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
+const PROVIDERS: Record<string, { fields: Record<string, string>; names: string[] }> = {
+  'aws-alb': {
+    fields: {
+      region: 'eu-west-1',
+      listener: `${ARN}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+      stable: `${ARN}:targetgroup/web-v1/73e2d6bc24d8a067`,
+      canary: `${ARN}:targetgroup/web-v2/73e2d6bc24d8a068`,
+    },
+    names: ['listener', 'rule', 'stable', 'canary', 'region'],
+  },
+  'aws-lambda': {
+    fields: { region: 'eu-west-1', function: 'checkout', alias: 'live', canary: '8', stable: '7' },
+    names: ['function', 'alias', 'canary', 'stable'],
+  },
+  'aws-ecs': {
+    fields: {
+      region: 'eu-west-1',
+      cluster: 'shop',
+      stable: 'web-v1',
+      canary: 'web-v2',
+      listener: `${ARN}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+    },
+    names: ['cluster', 'stable', 'canary', 'listener'],
+  },
+  'cloud-run': {
+    fields: { project: 'my-project-123', region: 'europe-west1', service: 'web', stable: 'web-00041-abc', canary: 'web-00042-xyz' },
+    names: ['project', 'region', 'service', 'stable', 'canary'],
+  },
+  unleash: {
+    fields: { url: 'https://unleash.example.com', flag: 'new-checkout' },
+    names: ['project', 'flag', 'environment', 'groupId', 'variation', 'stable'],
+  },
+  launchdarkly: {
+    fields: { project: 'shop', flag: 'new-checkout' },
+    names: ['project', 'flag', 'environment', 'variation', 'stable', 'contextKind', 'bucketBy'],
+  },
+  flagd: { fields: { file: 'flags.json', flag: 'new-checkout' }, names: ['flag', 'variation', 'stable'] },
+};
+const HOSTILE_NAMES = ['../admin', 'x?y=1', 'x#y', '%2e%2e', 'v2\nserver', 'x"y', 'x;y', 'x<img>', ''];
+const cloudSpec = (provider: string, fields: Record<string, string>) =>
+  `version: 1\ntraffic:\n  provider: ${provider}\n${Object.entries(fields)
+    .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+    .join('\n')}\nstages: [{ weight: 100 }]\n`;
+
+describe('cloud routers and flag services take only names their API takes as one path segment or key', () => {
+  it.each(Object.keys(PROVIDERS))('%s accepts its documented names', (provider) => {
+    expect(errorsOf(cloudSpec(provider, PROVIDERS[provider]!.fields))).toEqual([]);
+  });
+
+  it.each(Object.entries(PROVIDERS).flatMap(([provider, { names }]) => names.map((name) => [provider, name] as const)))(
+    '%s refuses a hostile %s at its place',
+    (provider, name) => {
+      const { fields } = PROVIDERS[provider]!;
+      for (const value of HOSTILE_NAMES) {
+        const result = parseSpec(cloudSpec(provider, { ...fields, [name]: value }), 'rollout.yml');
+        const line = 4 + Object.keys({ ...fields, [name]: value }).indexOf(name);
+        expect(result.ok ? [] : result.errors.map((e) => `${e.line}:${e.column} ${e.path}`), `${name}: ${JSON.stringify(value)}`).toContain(
+          `${line}:${name.length + 5} traffic.${name}`,
+        );
+      }
+    },
+  );
+
+  it.each([
+    ['aws-lambda', 'endpoint', 'https://AKIA:secret@lambda.example.com'],
+    ['cloud-run', 'endpoint', 'https://u:p@run.example.com'],
+    ['unleash', 'url', 'https://admin:unleash4all@unleash.example.com'],
+    ['launchdarkly', 'url', 'https://token@app.launchdarkly.com'],
+  ])('%s refuses credentials in %s', (provider, name, url) => {
+    const errors = errorsOf(cloudSpec(provider, { ...PROVIDERS[provider]!.fields, [name]: url })).join('\n');
+    expect(errors).toMatch(new RegExp(`traffic\\.${name}: must not hold credentials \\(user:password@\\)`));
+  });
+});
+
 describe('every value is bounded', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['interval 0s', edit('    interval:', '    interval: 0s'), /rollout\.yml:\d+:\d+ gates\.errors\.interval: must be at least 1s/],

@@ -17,12 +17,15 @@ import { alertWebhookJsonSchemaText } from '../../../src/config/json-schema.js';
 import type { Logger } from '../../../src/ports.js';
 import { drive } from '../../../src/driver/driver.js';
 import { planFrom, quietLog, world } from '../../harness/sim.js';
+import { forgetSecrets, registerSecret } from '../../../src/util/secrets.js';
 
 const require = createRequire(import.meta.url);
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SECRET = 'whsec-0123456789abcdef';
 const HOSTILE = '<!channel> <@U024BE7LH> [click](https://evil.example) **bold** <img src=x onerror=alert(1)>';
+/** The failing gate's summary in the next runWith(); HOSTILE when unset. */
+let failingSummary: string | undefined;
 
 interface Received {
   path: string;
@@ -171,6 +174,51 @@ describe('alerts', () => {
     expect(validate({ ...rollback, event: 'exploded' })).toBe(false);
   }, 120_000); // the TypeScript compiler takes seconds on a busy machine
 
+  it('keeps secrets and URL credentials out of every channel; Slack and Teams turn no data into a link or mention', async () => {
+    registerSecret('tok-0123456789');
+    failingSummary =
+      'query failed at https://admin:hunter22@prom.example.com/api with token tok-0123456789 @here #general www.evil.example';
+    try {
+      const { alerts } = await runWith(CHANNELS);
+      await alerts.flush(10_000);
+    } finally {
+      forgetSecrets();
+      failingSummary = undefined;
+    }
+    expect(received.map((r) => r.path).sort()).toEqual([
+      '/hook',
+      '/hook',
+      '/hook',
+      '/slack',
+      '/slack',
+      '/slack',
+      '/teams',
+      '/teams',
+      '/teams',
+    ]);
+    for (const r of received) {
+      expect(r.raw).not.toContain('tok-0123456789');
+      expect(r.raw).not.toContain('hunter22');
+    }
+    const rollback = (path: string) => received.filter((r) => r.path === path)[2]!;
+    expect(rollback('/hook').json.reason).toContain('https://***@prom.example.com/api with token ***');
+    // Slack: every mrkdwn object is verbatim (no automatic links, channel names or @here).
+    const mrkdwn: Array<Record<string, unknown>> = [];
+    JSON.stringify(rollback('/slack').json, (_key, value: unknown) => {
+      if (value && typeof value === 'object' && (value as { type?: string }).type === 'mrkdwn')
+        mrkdwn.push(value as Record<string, unknown>);
+      return value;
+    });
+    expect(mrkdwn.length).toBeGreaterThan(3);
+    expect(mrkdwn.every((text) => text.verbatim === true)).toBe(true);
+    expect(slackTypeErrors([rollback('/slack').json])).toEqual([]);
+    // Teams: a bare URL in data does not read as one.
+    const card = JSON.stringify(rollback('/teams').json);
+    expect(card).toContain('https:\u200b//');
+    expect(card).not.toMatch(/https:\/\/\*\*\*@prom/);
+    expect(adaptiveCardProblems(rollback('/teams').json.attachments[0].content)).toEqual([]);
+  }, 120_000);
+
   it('sends only the events a channel subscribes to', async () => {
     const { alerts } = await runWith([{ channel: 'webhook', urlEnv: 'HOOK_URL', events: ['rolled-back'] }]);
     await alerts.flush(10_000);
@@ -243,7 +291,12 @@ async function runWith(channels: AlertSpec[], options: Partial<ConstructorParame
     context.weight >= 50
       ? {
           verdict: 'fail',
-          evidence: { summary: `0.04 breaks < 0.01 ${HOSTILE}`, value: 0.04, threshold: '< 0.01', query: 'sum(rate(x[1m]))' },
+          evidence: {
+            summary: failingSummary ?? `0.04 breaks < 0.01 ${HOSTILE}`,
+            value: 0.04,
+            threshold: '< 0.01',
+            query: 'sum(rate(x[1m]))',
+          },
         }
       : { verdict: 'pass', evidence: { summary: '0.001 meets < 0.01', value: 0.001, threshold: '< 0.01' } };
   const result = await drive(

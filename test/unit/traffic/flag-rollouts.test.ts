@@ -183,7 +183,7 @@ describe('flag provider specs', () => {
       'version: 1\ntraffic:\n  provider: launchdarkly\n  url: https://me:secret@ld.example.com\n  project: p\n  flag: f\nstages: [{ weight: 100 }]\n',
     );
     expect(withCredentials.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      'traffic.url: credentials do not belong in the URL: put the token in the variable tokenEnv names',
+      'traffic.url: must not hold credentials (user:password@): they would be printed wherever the URL is; put the token in the variable tokenEnv names',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 // Issue #16, as a property: whatever strings a spec holds, no generated NGINX include, HAProxy command,
-// PromQL query or state/report path escapes its slot. Strings are built from hostile fragments and
-// arbitrary Unicode; a fixed seed keeps runs repeatable (and fast).
+// PromQL query, state/report path or API path segment escapes its slot. Strings are built from hostile
+// fragments and arbitrary Unicode; a fixed seed keeps runs repeatable (and fast).
 import { resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -150,6 +150,29 @@ describe('no spec string escapes its slot', () => {
       }),
       SETTINGS,
     );
+  });
+
+  it('API paths: a name an Unleash, LaunchDarkly or Cloud Run spec accepts is one literal path segment', () => {
+    const specs: Record<string, (name: string) => string> = {
+      unleash: (name) =>
+        `url: https://u.example.com\n  project: ${yamlString(name)}\n  flag: ${yamlString(name)}\n  environment: ${yamlString(name)}`,
+      launchdarkly: (name) => `project: ${yamlString(name)}\n  flag: ${yamlString(name)}\n  environment: ${yamlString(name)}`,
+      'cloud-run': (name) =>
+        `project: my-project-123\n  region: europe-west1\n  service: ${yamlString(name)}\n  stable: ${yamlString(name)}-a\n  canary: ${yamlString(name)}-b`,
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(specs)), fc.oneof(hostile, fc.constant('web')), (provider, name) => {
+        const result = parseSpec(`version: 1\ntraffic:\n  provider: ${provider}\n  ${specs[provider]!(name)}\nstages: [{ weight: 100 }]\n`);
+        if (!result.ok) return;
+        accepted++;
+        // As a path segment it needs no encoding, and it is no dot segment a URL parser would fold away.
+        expect(encodeURIComponent(name)).toBe(name);
+        expect(new URL(`https://api.example/a/${name}/b`).pathname).toBe(`/a/${name}/b`);
+      }),
+      SETTINGS,
+    );
+    expect(accepted).toBeGreaterThan(10);
   });
 });
 
