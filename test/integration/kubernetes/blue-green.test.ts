@@ -47,7 +47,7 @@ gates:
     url: http://127.0.0.1:9
     query: up
     threshold: "> 0"
-    interval: 100ms
+    interval: 1s
 `;
 
 async function cluster(extra = ''): Promise<TestCluster> {

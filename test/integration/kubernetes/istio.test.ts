@@ -66,7 +66,7 @@ gates:
     url: http://127.0.0.1:9
     query: up
     threshold: "> 0"
-    interval: 100ms
+    interval: 1s
 `;
 const routes = async (c: TestCluster) => {
   const vs = JSON.parse(await c.kubectl(['get', 'virtualservice', 'web', '-n', NAMESPACE, '-o', 'json'])) as Json;

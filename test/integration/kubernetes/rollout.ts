@@ -87,7 +87,7 @@ gates:
     url: http://127.0.0.1:9
     query: sum(rate(http_requests_total{namespace="{{namespace}}",pod_template_hash="{{canaryPodTemplateHash}}",code=~"5.."}[1m]))
     threshold: "< 0.01"
-    interval: 100ms
+    interval: 1s
 `;
 }
 
