@@ -87,6 +87,9 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
   else if (env.env.KUBERNETES_SERVICE_HOST) cluster = inCluster(env.env);
   else throw new Error('no Kubernetes credentials: set KUBECONFIG (or traffic.kubeconfig), or run inside a cluster');
   const namespace = spec.namespace ?? cluster.namespace ?? 'default';
+  // A kubeconfig's (or the pod's) namespace becomes a path segment too: it must be a Kubernetes name.
+  if (!kubeName.safeParse(namespace).success)
+    throw new Error(`namespace ${JSON.stringify(namespace.slice(0, 80))} is not a Kubernetes name`);
   const http = (method: string, path: string, body?: { type: string; text: string }) => request(cluster, method, path, body);
   const resources = new Map<string, Promise<{ name: string; namespaced: boolean }>>();
   // The resource (httproutes...) of a kind, from the apiserver's discovery, as kubectl finds it.

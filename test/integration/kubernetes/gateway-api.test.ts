@@ -233,7 +233,7 @@ describe('gateway-api: someone else, a gateway, a crash, RBAC', () => {
   it('a crash mid-rollout: the re-run resumes from the record and finishes; nothing is created twice', async () => {
     const c = await cluster();
     // The runner dies on the save after the 50 % stage started.
-    const store = memoryStore(6);
+    const store = memoryStore(4);
     const first = await runKubeRollout(gatewaySpec(c), { store });
     expect(first.error?.message).toBe('runner died');
     expect(store.record?.state.status).toBe('progressing');

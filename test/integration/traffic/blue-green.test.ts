@@ -155,7 +155,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     expect(total.sent).toBeGreaterThan(4_000);
     expect(failed(total)).toBe(0);
     expect(total.retried).toBe(0);
-  });
+  }, 90_000); // gate intervals are at least 1s: the rollout takes seconds, longer on a busy machine
 
   it('promotes green, keeps blue ready for scaleDownDelay, then retires it gracefully', async () => {
     const c = await colours(HAPROXY_NAMES);
@@ -196,7 +196,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     expect(await run.router.getWeight()).toBe(100);
     expect(failed(total)).toBe(0);
     expect(total.retried).toBe(0);
-  });
+  }, 90_000); // gate intervals are at least 1s: the rollout takes seconds, longer on a busy machine
 });
 
 // NGINX closes idle keep-alive client connections when a reload retires its old workers; a request
@@ -234,5 +234,5 @@ describe('strategy blue-green on a real NGINX', () => {
     expect(run.tail!.counts.byVersion).toEqual({ blue: run.tail!.counts.responses });
     expect(failed(total)).toBe(0);
     expect(total.retried).toBeLessThanOrEqual(3 * CONNECTIONS); // three reloads: preview, switch, back
-  });
+  }, 90_000); // gate intervals are at least 1s: the rollout takes seconds, longer on a busy machine
 });

@@ -197,7 +197,7 @@ describe('strategy rolling on a real HAProxy', () => {
     expect(Object.values(trouble)).toEqual(NAMES.map(() => ({ econ: 0, wretr: 0 })));
     expect(failed(total)).toBe(0);
     expect(total.retried).toBe(0);
-  });
+  }, 90_000); // gate intervals are at least 1s: the rollout takes seconds, longer on a busy machine
 
   it('rolls the updated servers back in reverse when the gate fails at batch 2: all on v1, nothing failed', async () => {
     const fleet = await startFleet();
@@ -234,5 +234,5 @@ describe('strategy rolling on a real HAProxy', () => {
     expect(Object.values(trouble)).toEqual(NAMES.map(() => ({ econ: 0, wretr: 0 })));
     expect(failed(total)).toBe(0);
     expect(total.retried).toBe(0);
-  });
+  }, 90_000); // gate intervals are at least 1s: the rollout takes seconds, longer on a busy machine
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { fromKubeconfig, inCluster, readKubeconfigs } from '../../../src/traffic/kubernetes/kubeconfig.js';
+import { connect } from '../../../src/traffic/kubernetes/client.js';
 
 async function dir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'rollgate-kubeconfig-'));
@@ -173,5 +174,22 @@ describe('kubeconfig', () => {
     await writeFile(join(root, 'token'), 'rotated');
     expect((await cluster.credentials()).authorization).toBe('Bearer rotated');
     expect(inCluster({ KUBERNETES_SERVICE_HOST: 'fd00::1' }, root).server).toBe('https://[fd00::1]:443');
+  });
+
+  it('refuses a kubeconfig namespace that is no Kubernetes name before any request (it becomes a path segment)', async () => {
+    const d = await dir();
+    await writeFile(
+      join(d, 'config'),
+      config(
+        [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        [{ name: 'u', user: { token: 't0ken' } }],
+        [{ name: 'c', context: { cluster: 'c', user: 'u', namespace: '../../kube-system' } }],
+        'c',
+      ),
+    );
+    const log = { info() {}, warn() {}, debug() {}, mask() {} };
+    await expect(connect({ fieldManager: 'rollgate', kubeconfig: join(d, 'config') }, { env: {}, log, cwd: d })).rejects.toThrow(
+      'namespace "../../kube-system" is not a Kubernetes name',
+    );
   });
 });
