@@ -30,7 +30,7 @@ stages:
   - { weight: 50, bake: 1s }
   - { weight: 100 }
 gates:
-  error-rate: { provider: command, command: sh gate.sh, threshold: "< 0.01", interval: 300ms }
+  error-rate: { provider: command, command: sh gate.sh, threshold: "< 0.01", interval: 1s }
 notify: { pullRequest: false, deployment: false, summary: false }
 `,
   );
