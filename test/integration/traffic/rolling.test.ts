@@ -154,11 +154,12 @@ async function connectionTrouble(haproxy: Haproxy): Promise<Record<string, { eco
 
 /** Runs the rolling spec under 1,000 requests/s and 16 slow requests in flight at all times. */
 async function rollUnderLoad(fleet: Fleet, gate: string) {
-  const load = startLoad({ url: `${fleet.haproxy.url}/`, rate: 1_000, maxRequests: 45_000, maxSeconds: 45 });
+  // Bounded, with room for a busy machine: the load must outlast the rollout and its tail.
+  const load = startLoad({ url: `${fleet.haproxy.url}/`, rate: 1_000, maxRequests: 80_000, maxSeconds: 80 });
   cleanup.push(() => load.stop());
   const slow = slowRequests(fleet.haproxy.url, 16, 400);
   cleanup.push(() => slow.stop());
-  const drains = watchDrains(fleet.router, 45);
+  const drains = watchDrains(fleet.router, 80);
   cleanup.push(() => drains.stop());
   await waitUntil(async () => load.counts().responses >= 300, 10_000);
   const run = await runRollout(spec(fleet, gate), load, { tailMs: 1_500 });
