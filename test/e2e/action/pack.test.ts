@@ -49,7 +49,7 @@ traffic: { provider: command, command: sh traffic.sh, verify: cat traffic/weight
 stages:
 ${[10, 25, 50, 75, 90, 100].map((w, i) => `  - { weight: ${w}${w < 100 ? ', bake: 1s' : ''}${approvals.includes(i + 1) ? ', approval: true' : ''} }`).join('\n')}
 gates:
-  error-rate: { provider: command, command: sh gate.sh, threshold: "< 0.01", interval: 500ms }
+  error-rate: { provider: command, command: sh gate.sh, threshold: "< 0.01", interval: 1s }
 `;
 }
 
