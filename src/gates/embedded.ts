@@ -55,6 +55,8 @@ export function embeddedSource(adminUrl: string): MetricSource {
   };
   return {
     label: 'embedded router',
+    // FIGURE:VERSION: the version is the whole rest of the query and goes out as a URL search parameter (encoded there).
+    language: 'text',
     instant() {
       return Promise.reject(new Error('the embedded gate answers compare queries only'));
     },
