@@ -81,12 +81,26 @@ export interface Gate {
 export interface RolloutRecord {
   plan: Plan;
   state: RolloutState;
+  /** A hash of the plan and the router settings it started with: a record is obeyed only under the same spec. */
+  binding?: string;
 }
 
-/** Where a rollout's record lives between runs (a JSON file locally, a GitHub Deployment in Actions). */
+/**
+ * Where a rollout's record lives between runs (a JSON file locally, a GitHub Deployment in Actions),
+ * and who may drive it: one run per environment at a time.
+ */
 export interface StateStore {
   load(): Promise<RolloutRecord | undefined>;
   save(record: RolloutRecord): Promise<void>;
+  /** Claims the environment for this run (a lock); throws, naming the holder, when another run has it. */
+  claim?(): Promise<void>;
+  /**
+   * Throws unless this run still holds the environment. Called before every traffic change; a
+   * rollback (`rollback: true`) must never wait on a remote service for it.
+   */
+  confirm?(change: { rollback: boolean }): Promise<void>;
+  /** Gives the claim up at the end of the run. */
+  release?(): Promise<void>;
 }
 
 /** Tells people what happened: console, PR comment, deployment status, job summary. */

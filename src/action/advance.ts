@@ -35,10 +35,14 @@ export class OneStageStore implements StateStore {
 
   async load(): Promise<RolloutRecord | undefined> {
     const record = await this.inner.load();
-    return record && { plan: this.stopping, state: record.state };
+    return record && { ...record, plan: this.stopping };
   }
 
   async save(record: RolloutRecord): Promise<void> {
-    await this.inner.save({ plan: this.original, state: record.state });
+    await this.inner.save({ ...record, plan: this.original });
   }
+
+  claim = () => this.inner.claim?.() ?? Promise.resolve();
+  confirm = (change: { rollback: boolean }) => this.inner.confirm?.(change) ?? Promise.resolve();
+  release = () => this.inner.release?.() ?? Promise.resolve();
 }

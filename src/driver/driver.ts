@@ -4,7 +4,8 @@ import { formatDuration } from '../config/duration.js';
 import { initialState, isFinished, step } from '../engine/engine.js';
 import { stageNumber, type Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
-import type { Clock, Gate, HookRunner, Logger, Measurement, Reporter, RouteContext, StateStore, TrafficRouter } from '../ports.js';
+import type { Clock, Gate, HookRunner, Logger, Measurement, Reporter, RolloutRecord, RouteContext, StateStore, TrafficRouter } from '../ports.js';
+import { samePlan, UnusableRecordError } from './record.js';
 
 export interface DriverPorts {
   router: TrafficRouter;
@@ -33,6 +34,11 @@ export interface DriveOptions {
   signal?: AbortSignal;
   /** Attempts for each traffic change before it counts as a router error. */
   routerAttempts?: number;
+  /**
+   * bindingOf(plan, router settings): a recorded rollout is driven only under the spec and router
+   * it started with (an abort excepted).
+   */
+  binding?: string;
 }
 
 export interface DriveResult {
@@ -42,16 +48,54 @@ export interface DriveResult {
 }
 
 export async function drive(ports: DriverPorts, options: DriveOptions): Promise<DriveResult> {
+  const { store } = ports;
+  // One run per environment: the claim comes before the record is even read.
+  await store.claim?.();
+  try {
+    return await driveClaimed(ports, options);
+  } finally {
+    await store.release?.();
+  }
+}
+
+async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<DriveResult> {
   const { clock, store, log } = ports;
-  const recorded = await store.load();
-  const resuming = recorded && !isFinished(recorded.state);
-  const plan = resuming ? recorded.plan : options.plan;
-  let state = resuming ? recorded.state : initialState(options.id, clock.now());
-  if (resuming && JSON.stringify(recorded.plan) !== JSON.stringify(options.plan)) {
-    log.warn('the spec changed since this rollout started; it goes on with the plan it started with');
+  const aborting = options.command?.type === 'abort';
+  let recorded: RolloutRecord | undefined;
+  try {
+    recorded = await store.load();
+  } catch (error) {
+    // An abort needs no record: the spec names the router and the stable version.
+    if (!aborting || !(error instanceof UnusableRecordError)) throw error;
+    log.warn(`${error.message}; aborting from the spec alone: ${options.plan.stable} back to 100%`);
+  }
+  const active = recorded && !isFinished(recorded.state) ? recorded : undefined;
+  const resuming = active !== undefined;
+  const plan = active?.plan ?? options.plan;
+  let state = active?.state ?? initialState(options.id, clock.now());
+  const binding = active?.binding ?? options.binding;
+  if (active && !sameSpec(active, options)) {
+    const where = `stage ${state.stage + 1}/${plan.stages.length} at ${state.weight}%`;
+    if (!aborting)
+      throw new UnusableRecordError(
+        `the rollout in progress for ${plan.environment} (${where}) was started with another spec or router; Rollgate will not ` +
+          `drive it with this one. Run it with the spec it started with, or abort it (it returns traffic to ${plan.stable}).`,
+      );
+    log.warn(`the spec or router changed since this rollout started (${where}); aborting it with the plan it started with`);
   }
 
-  if (options.command && !resuming) throw new Error(`no rollout in progress for ${options.plan.environment} to ${options.command.type}`);
+  if (options.command && !resuming) {
+    if (!aborting || recorded?.state.status === 'promoted')
+      throw new Error(
+        `no rollout in progress for ${options.plan.environment} to ${options.command.type}` +
+          (recorded ? ` (the last one ${recorded.state.status.replace('-', ' ')})` : ''),
+      );
+    // Nothing (usable) recorded, or the last rollout ended off the canary: make sure the router agrees.
+    const reads = await ports.router.getWeight().catch(() => undefined);
+    if (recorded && reads === 0) return { outcome: recorded.state.status === 'failed' ? 'failed' : 'rolled-back', state: recorded.state, plan };
+    log.warn(`no rollout in progress is recorded; the router reads ${reads ?? 'unknown'}%: returning traffic to ${plan.stable}`);
+    if (reads !== undefined) state = { ...state, weight: reads };
+  }
   let event: EngineEvent | undefined = commandEvent(options.command, state, clock.now()) ?? { type: 'start', at: clock.now() };
   const interrupted = () => options.signal?.aborted === true && state.status !== 'rolling-back';
 
@@ -68,7 +112,7 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
     for (const effect of result.effects) {
       switch (effect.type) {
         case 'save':
-          await store.save({ plan, state });
+          await store.save({ plan, state, ...(binding !== undefined ? { binding } : {}) });
           break;
         case 'report':
           await Promise.all(
@@ -136,6 +180,12 @@ async function finishRouter(ports: DriverPorts, outcome: 'promoted' | 'rolled-ba
   }
 }
 
+/** The record was started by the spec and router of this run: by binding when both have one, else by plan. */
+function sameSpec(recorded: RolloutRecord, options: DriveOptions): boolean {
+  if (recorded.binding !== undefined && options.binding !== undefined) return recorded.binding === options.binding;
+  return samePlan(recorded.plan, options.plan);
+}
+
 function commandEvent(command: DriveOptions['command'], state: RolloutState, at: number): EngineEvent | undefined {
   if (!command) return undefined;
   if (command.type === 'abort') return { type: 'abort', reason: command.reason, at };
@@ -170,6 +220,8 @@ async function setWeight(
     rollback,
     from: state.weight,
   };
+  // A run that no longer holds the environment never touches the router.
+  await ports.store.confirm?.({ rollback });
   let lastError = '';
   // A rollback tries harder: it is the way back to safety.
   const tries = rollback ? attempts + 2 : attempts;

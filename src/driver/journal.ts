@@ -65,7 +65,7 @@ export function applyDelta(record: RolloutRecord, change: Delta): RolloutRecord 
     const removed = new Set(c.removed ?? []);
     (state as unknown as Record<Growing, unknown[]>)[key] = [...list.filter((_, i) => !removed.has(i)), ...(c.appended ?? [])];
   }
-  return { plan: record.plan, state };
+  return { ...record, state };
 }
 
 /**

@@ -1,11 +1,14 @@
-// The local state store: one file per environment. A journal (journal.ts): a snapshot written
-// atomically (temp file, rename), then one appended line per save with what changed, so a save
-// costs what changed, not the rollout's history. The journal is compacted into a new snapshot once
-// its changes outweigh the snapshot, and on the first save of each run.
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+// The local state store: one file per environment, checked against the record schema when read
+// and guarded by a lock file beside it (one run at a time). A journal (journal.ts): a snapshot
+// written atomically (temp file flushed, rename), then one appended line per save with what
+// changed, so a save costs what changed, not the rollout's history. The journal is compacted into a
+// new snapshot once its changes outweigh the snapshot, and on the first save of each run.
+import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RolloutRecord, StateStore } from '../ports.js';
 import { delta, replay, type JournalLine } from './journal.js';
+import { parseRecord, UnusableRecordError } from './record.js';
+import { StateLock } from './state-lock.js';
 
 /** Appended bytes allowed per snapshot byte before the journal is compacted (amortised O(change)). */
 const COMPACT_RATIO = 4;
@@ -13,10 +16,13 @@ const COMPACT_FLOOR = 64 * 1024;
 import { redactJson } from '../util/secrets.js';
 
 export class FileStateStore implements StateStore {
+  readonly lock: StateLock;
   /** What this process last wrote: the base of the next change. */
   private last: { record: RolloutRecord; snapshotBytes: number; appendedBytes: number; inode: number } | undefined;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string) {
+    this.lock = new StateLock(`${path}.lock`);
+  }
 
   async load(): Promise<RolloutRecord | undefined> {
     let text: string;
@@ -24,11 +30,10 @@ export class FileStateStore implements StateStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw new UnusableRecordError(`cannot read the state file ${this.path}: ${(error as Error).message}`);
     }
-    const record = parse(text, this.path);
-    if (record?.state?.schema !== 1 || !record.plan) throw new Error(`${this.path}: not a Rollgate state file`);
-    return record;
+    if (!text.trim()) throw new UnusableRecordError(`the state file ${this.path} is empty`);
+    return parseRecord(parse(text, this.path), `the state file ${this.path}`);
   }
 
   async save(record: RolloutRecord): Promise<void> {
@@ -50,27 +55,52 @@ export class FileStateStore implements StateStore {
     await mkdir(dirname(this.path), { recursive: true });
     const text = `${redactJson({ snapshot: record } satisfies JournalLine)}\n`;
     const temp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temp, text);
+    // Flushed before the rename: a crash leaves the old record or the new one, never half of one.
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, this.path);
     const written = await identity(this.path);
     this.last = written && { record: snapshotOf(record), snapshotBytes: Buffer.byteLength(text), appendedBytes: 0, inode: written.inode };
   }
+
+  async claim(): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    await this.lock.acquire(`the rollout recorded at ${this.path}`);
+  }
+
+  async confirm(): Promise<void> {
+    await this.lock.confirm(`the rollout recorded at ${this.path}`);
+  }
+
+  async release(): Promise<void> {
+    await this.lock.release();
+  }
 }
 
 /** A journal, or a state file written by Rollgate before the journal (one JSON object). */
-function parse(text: string, path: string): RolloutRecord {
+function parse(text: string, path: string): unknown {
+  let whole: unknown;
   try {
-    const whole = JSON.parse(text) as RolloutRecord | JournalLine;
-    return 'snapshot' in whole ? whole.snapshot : (whole as RolloutRecord);
+    whole = JSON.parse(text);
   } catch {
-    return replay(text, path);
+    try {
+      return replay(text, path);
+    } catch (error) {
+      throw new UnusableRecordError(`the state file ${(error as Error).message}`);
+    }
   }
+  return whole && typeof whole === 'object' && 'snapshot' in whole ? whole.snapshot : whole;
 }
 
 /** The lists copied (their items are not changed after they are recorded), so a later save diffs against what was written. */
 function snapshotOf(record: RolloutRecord): RolloutRecord {
   return {
-    plan: record.plan,
+    ...record,
     state: { ...record.state, timeline: [...record.state.timeline], measurements: [...record.state.measurements] },
   };
 }

@@ -2,12 +2,16 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, type CliCommand, type CliIO } from '../command.js';
 import { environmentArg, loadSpecArg, rollgateFile, SPEC_OPTION, specFileArg } from '../spec-arg.js';
 import { compilePlan } from '../../config/compile.js';
 import { drive, type ApprovalAnswer, type DriveOptions } from '../../driver/driver.js';
 import { buildProviders } from '../../driver/providers.js';
 import { FileStateStore } from '../../driver/state-file.js';
+import { bindingOf, UnusableRecordError } from '../../driver/record.js';
+import { describeOwner, isAlive, readLock, RolloutLockedError } from '../../driver/state-lock.js';
 import { systemClock } from '../../driver/clock.js';
 import { ConsoleLogger, ConsoleReporter } from '../../report/console.js';
 import { renderMarkdownReport } from '../../report/markdown.js';
@@ -81,11 +85,15 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
         : values.approve
           ? { type: 'approve', by }
           : undefined;
+    const store = new FileStateStore(statePath);
+    const plan = compilePlan(spec);
     try {
+      if (values.abort) await takeOverForAbort(store, log, io.signal);
       const result = await drive(
-        { router, gates, hooks, store: new FileStateStore(statePath), reporters: [reporter, ...(alerts ? [alerts] : [])], clock, log },
+        { router, gates, hooks, store, reporters: [reporter, ...(alerts ? [alerts] : [])], clock, log },
         {
-          plan: compilePlan(spec),
+          plan,
+          binding: bindingOf(plan, spec.traffic),
           id: values.id ?? `local-${new Date(clock.now()).toISOString()}`,
           command,
           signal: io.signal,
@@ -106,12 +114,41 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
     } catch (error) {
       reporter.close();
       io.stderr.write(`error: ${(error as Error).message}\n`);
+      if (error instanceof UnusableRecordError && !values.abort)
+        io.stderr.write(`\`rollgate run --abort\` returns traffic to ${plan.stable} (from the spec alone if the record is unreadable)\n`);
       return EXIT.error;
     } finally {
+      await store.release();
       await router.close?.();
     }
   },
 };
+
+/** How long an abort waits for a running `rollgate run` to roll back by itself before taking its lock. */
+const ABORT_WAIT_MS = 60_000;
+
+/**
+ * An abort always goes through: a live run holding the lock on this host is asked to roll back
+ * (SIGTERM: it returns traffic to stable itself, then releases the lock); if it does not within
+ * ABORT_WAIT_MS, or the holder cannot be reached, the abort takes the lock over.
+ */
+async function takeOverForAbort(store: FileStateStore, log: ConsoleLogger, signal: AbortSignal): Promise<void> {
+  try {
+    await store.claim();
+    return;
+  } catch (error) {
+    if (!(error instanceof RolloutLockedError)) throw error;
+  }
+  const holder = await readLock(store.lock.path);
+  if (holder && holder.host === hostname() && isAlive(holder.pid)) {
+    log.warn(`asking the run holding the rollout (${describeOwner(holder)}) to roll back`);
+    process.kill(holder.pid, 'SIGTERM');
+    const end = Date.now() + ABORT_WAIT_MS;
+    while (Date.now() < end && !signal.aborted && (await readLock(store.lock.path))?.token === holder.token) await sleep(100);
+  }
+  const taken = await store.lock.takeOver();
+  if (taken && taken.token === holder?.token) log.warn(`took the lock over from ${describeOwner(taken)}`);
+}
 
 /** In an interactive terminal, ask; elsewhere stop as paused. */
 function askInTerminal(io: CliIO, by: string): DriveOptions['approve'] {
