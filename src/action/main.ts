@@ -14,12 +14,14 @@ import { systemClock } from '../driver/clock.js';
 import { FileStateStore } from '../driver/state-file.js';
 import { compilePlan } from '../config/compile.js';
 import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
+import { bindingOf } from '../driver/record.js';
+import { RolloutLockedError } from '../driver/state-lock.js';
 import type { RolloutRecord, StateStore } from '../ports.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { createGitHubClient, type GitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import { environmentPageUrl, runContextFrom, type RunContext } from '../github/context.js';
-import { DeploymentStore } from '../github/deployments.js';
+import { DeploymentStore, RolloutInProgressError } from '../github/deployments.js';
 import { MissingPermissionError } from '../github/permissions.js';
 import { findPullRequest } from '../github/pull-request.js';
 import { GitHubReporter } from '../github/reporter.js';
@@ -135,8 +137,13 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
         plan: drivePlan,
         id: `${runContext.sha.slice(0, 7)}-${runContext.runId}`,
         command: controlFor(inputs.command, active, runContext.actor),
+        binding: bindingOf(plan, spec.traffic),
       },
     );
+  } catch (error) {
+    // Another run holds the environment: the traffic is its business, so the post step must not touch it either.
+    if (error instanceof RolloutLockedError || error instanceof RolloutInProgressError) core.saveState('verdict', 'none');
+    throw error;
   } finally {
     groups.close();
     await router.close?.();

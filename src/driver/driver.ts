@@ -1,10 +1,21 @@
 // The driver runs the pure engine against the real world: it performs each effect through a port
 // and feeds the answer back as the next event.
 import { formatDuration } from '../config/duration.js';
-import { initialState, isFinished, step } from '../engine/engine.js';
+import { initialState, isFinished, needsRun, step } from '../engine/engine.js';
 import { stageNumber, type Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
-import type { Clock, Gate, HookRunner, Logger, Measurement, Reporter, RolloutRecord, RouteContext, StateStore, TrafficRouter } from '../ports.js';
+import type {
+  Clock,
+  Gate,
+  HookRunner,
+  Logger,
+  Measurement,
+  Reporter,
+  RolloutRecord,
+  RouteContext,
+  StateStore,
+  TrafficRouter,
+} from '../ports.js';
 import { samePlan, UnusableRecordError } from './record.js';
 
 export interface DriverPorts {
@@ -69,7 +80,7 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
     if (!aborting || !(error instanceof UnusableRecordError)) throw error;
     log.warn(`${error.message}; aborting from the spec alone: ${options.plan.stable} back to 100%`);
   }
-  const active = recorded && !isFinished(recorded.state) ? recorded : undefined;
+  const active = recorded && needsRun(recorded.state) ? recorded : undefined;
   const resuming = active !== undefined;
   const plan = active?.plan ?? options.plan;
   let state = active?.state ?? initialState(options.id, clock.now());
@@ -92,7 +103,8 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
       );
     // Nothing (usable) recorded, or the last rollout ended off the canary: make sure the router agrees.
     const reads = await ports.router.getWeight().catch(() => undefined);
-    if (recorded && reads === 0) return { outcome: recorded.state.status === 'failed' ? 'failed' : 'rolled-back', state: recorded.state, plan };
+    if (recorded && reads === 0)
+      return { outcome: recorded.state.status === 'failed' ? 'failed' : 'rolled-back', state: recorded.state, plan };
     log.warn(`no rollout in progress is recorded; the router reads ${reads ?? 'unknown'}%: returning traffic to ${plan.stable}`);
     if (reads !== undefined) state = { ...state, weight: reads };
   }

@@ -46,7 +46,12 @@ const planSchema = z.looseObject({
   ),
   hooks: z.record(
     z.string(),
-    z.looseObject({ command: z.string(), timeoutMs: count, onFailure: z.enum(['rollback', 'warn']), env: z.record(z.string(), z.string()).optional() }),
+    z.looseObject({
+      command: z.string(),
+      timeoutMs: count,
+      onFailure: z.enum(['rollback', 'warn']),
+      env: z.record(z.string(), z.string()).optional(),
+    }),
   ),
 });
 
@@ -107,6 +112,13 @@ export function checkState(value: unknown, plan: Plan, where: string): RolloutSt
   return state;
 }
 
+/** Checks a plan read back from a record (a deployment payload). */
+export function checkPlan(value: unknown, where: string): Plan {
+  const parsed = planSchema.safeParse(value);
+  if (!parsed.success) throw new UnusableRecordError(`${where}: not a valid Rollgate plan (${describe(parsed.error)})`);
+  return parsed.data as unknown as Plan;
+}
+
 /** Parses and checks a whole record (plan, state, binding); throws UnusableRecordError naming `where`. */
 export function parseRecord(value: unknown, where: string): RolloutRecord {
   const parsed = recordSchema.safeParse(value);
@@ -131,7 +143,10 @@ function canonical(value: unknown): string {
 
 /** What binds a record to its spec: a hash of the plan and of the router settings it drives. */
 export function bindingOf(plan: Plan, router: unknown): string {
-  return createHash('sha256').update(canonical({ plan, router: router ?? null })).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(canonical({ plan, router: router ?? null }))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export const samePlan = (a: Plan, b: Plan) => canonical(a) === canonical(b);

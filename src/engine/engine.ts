@@ -35,6 +35,9 @@ export function initialState(id: string, at: number): RolloutState {
 export const isFinished = (state: RolloutState) =>
   state.status === 'promoted' || state.status === 'rolled-back' || state.status === 'failed';
 
+/** Needs a run still: in progress, or a rollback that failed (a re-run finishes it). */
+export const needsRun = (state: RolloutState) => !isFinished(state) || state.status === 'failed';
+
 export function outcomeOf(state: RolloutState): Outcome | undefined {
   switch (state.status) {
     case 'promoted':
@@ -55,6 +58,14 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
   const stage = plan.stages[state.stage];
   if (!stage) throw new Error(`state points at stage ${state.stage}, but the plan has ${plan.stages.length}`);
 
+  // A rollback that failed is not over: a re-run (or an abort) finishes it, never resumes the canary.
+  if (state.status === 'failed' && (event.type === 'start' || event.type === 'abort')) {
+    note(state, event.at, 'resumed', `retrying the rollback (${state.failure?.reason ?? 'it failed'})`);
+    return rollBack(state, event.at, {
+      ...state.failure,
+      reason: `rolled back on a later run; before: ${state.failure?.reason ?? 'failed'}`,
+    });
+  }
   if (isFinished(state)) return { state, effects: [{ type: 'finish', outcome: outcomeOf(state)! }] };
 
   switch (event.type) {

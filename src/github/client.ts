@@ -74,3 +74,25 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
   });
   return octokit;
 }
+
+const identities = new WeakMap<GitHubClient, Promise<string | undefined>>();
+
+/**
+ * The login this token acts as: a person's login, or an app's `slug[bot]` (the job token:
+ * github-actions[bot]). GraphQL `viewer` answers installation tokens too, where GET /user is
+ * refused. Undefined when GitHub cannot be asked: then no existing comment is trusted.
+ */
+export function tokenIdentity(github: GitHubClient, log: Logger): Promise<string | undefined> {
+  let identity = identities.get(github);
+  if (!identity) {
+    identity = github
+      .graphql<{ viewer: { login: string } }>('query RollgateIdentity { viewer { login } }')
+      .then((answer) => answer.viewer.login)
+      .catch((error: unknown) => {
+        log.warn(`could not tell which identity this token acts as (${(error as Error).message}): no existing comment is trusted`);
+        return undefined;
+      });
+    identities.set(github, identity);
+  }
+  return identity;
+}

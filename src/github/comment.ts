@@ -1,10 +1,10 @@
 // The sticky comment: one Rollgate comment per pull request and environment, found by a hidden
-// marker and its author, and edited in place. It also carries the rollout's full state (gzip,
+// marker and its author — the identity of the token in use, nobody else — and edited in place. It also carries the rollout's full state (gzip,
 // base64, in a second hidden marker), because a deployment status holds only 140 characters.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { RolloutState } from '../engine/types.js';
 import type { Logger } from '../ports.js';
-import type { GitHubClient } from './client.js';
+import { tokenIdentity, type GitHubClient } from './client.js';
 import type { RepoRef } from './context.js';
 import { redact, redactJson } from '../util/secrets.js';
 
@@ -95,15 +95,11 @@ export class StickyComment {
       per_page: 100,
     });
     const tag = marker(this.environment);
-    let viewer: string | null | undefined;
+    // Anyone can paste the marker, and any app can write a record into it: only a comment written by
+    // this token's own identity is Rollgate's to parse or edit.
+    const me = comments.some((comment) => comment.body?.includes(tag)) ? await tokenIdentity(this.github, this.log) : undefined;
     for (const comment of comments) {
-      if (!comment.body?.includes(tag)) continue;
-      // Anyone can paste the marker; only a comment written by a bot (the job token, an app) or by
-      // this token's own user is ours to edit.
-      if (comment.user?.type !== 'Bot') {
-        viewer ??= await this.viewerLogin();
-        if (!viewer || comment.user?.login !== viewer) continue;
-      }
+      if (!me || !comment.body?.includes(tag) || comment.user?.login !== me) continue;
       const record = decodeRecord(comment.body);
       this.found = { id: comment.id, body: comment.body, ...(record ? { record } : {}) };
       this.written = comment.body;
@@ -129,15 +125,5 @@ export class StickyComment {
     this.written = body;
     this.found!.body = body;
     return this.found!.id;
-  }
-
-  /** The login a personal token acts as; null for installation tokens (the job token, apps), which cannot ask. */
-  private async viewerLogin(): Promise<string | null> {
-    try {
-      return (await this.github.rest.users.getAuthenticated()).data.login;
-    } catch (error) {
-      this.log.debug(`could not tell who this token is (${(error as Error).message}); only bot comments count as Rollgate's`);
-      return null;
-    }
   }
 }

@@ -460,6 +460,8 @@ export class FakeGitHub {
     if (errors.length) return { status: 200, body: { errors: errors.map((message) => ({ message })) } };
     const repoOf = (pull: string) => [...this.repos.values()].find((r) => r.pulls.some((p) => p.nodeId === pull));
     const rootValue = {
+      // GitHub answers `viewer` for every token: a person's login, or an app's `slug[bot]` (the job token: github-actions[bot]).
+      viewer: () => ({ login: token.user.login, databaseId: token.user.id }),
       revertPullRequest: ({ input }: { input: { pullRequestId: string; title?: string; body?: string } }) => {
         if (token.permissions.contents !== 'write' || token.permissions['pull-requests'] !== 'write') {
           throw Object.assign(new Error('Resource not accessible by integration'), { extensions: { type: 'FORBIDDEN' } });

@@ -86,7 +86,10 @@ describe('the lock on a state file', () => {
     const plan = planFrom(TWO_STAGES);
     const w = world(plan);
     const store = new FileStateStore(join(dir, 'production.json'));
-    const result = await drive({ router: w.router, gates: w.gates, store, reporters: [], clock: w.clock, log: quietLog }, { plan, id: 'a' });
+    const result = await drive(
+      { router: w.router, gates: w.gates, store, reporters: [], clock: w.clock, log: quietLog },
+      { plan, id: 'a' },
+    );
     expect(result.outcome).toBe('promoted');
     expect(() => readFileSync(store.lock.path)).toThrow(/ENOENT/);
   });
