@@ -3,7 +3,7 @@
 import { formatDuration } from '../config/duration.js';
 import { initialState, isFinished, needsRun, step } from '../engine/engine.js';
 import { stageNumber, type Plan } from '../engine/plan.js';
-import type { EngineEvent, Outcome, RolloutState } from '../engine/types.js';
+import type { EngineEvent, Outcome, ReportKind, RolloutState } from '../engine/types.js';
 import type {
   Clock,
   Gate,
@@ -17,6 +17,7 @@ import type {
   TrafficRouter,
 } from '../ports.js';
 import { samePlan, UnusableRecordError } from './record.js';
+import { RolloutLockedError } from './state-lock.js';
 
 export interface DriverPorts {
   router: TrafficRouter;
@@ -50,6 +51,16 @@ export interface DriveOptions {
    * it started with (an abort excepted).
    */
   binding?: string;
+  /** How long the end of a run waits for reports still being written (GitHub slow or down). Default 60 s. */
+  reportDeadlineMs?: number;
+}
+
+/** The record could not be saved: the run rolled back (traffic is safe), then fails. */
+export class RecordLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordLostError';
+  }
 }
 
 export interface DriveResult {
@@ -62,14 +73,45 @@ export async function drive(ports: DriverPorts, options: DriveOptions): Promise<
   const { store } = ports;
   // One run per environment: the claim comes before the record is even read.
   await store.claim?.();
+  const reports = new ReportQueue(ports);
   try {
-    return await driveClaimed(ports, options);
+    return await driveClaimed(ports, options, reports);
   } finally {
+    await reports.settle(options.reportDeadlineMs ?? 60_000);
     await store.release?.();
   }
 }
 
-async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<DriveResult> {
+/**
+ * Reports are written in order, but off the critical path: a slow or hanging GitHub never delays a
+ * measurement or a rollback. The end of the run waits for them, within a deadline.
+ */
+class ReportQueue {
+  private tail: Promise<void> = Promise.resolve();
+  constructor(private readonly ports: DriverPorts) {}
+
+  add(kind: ReportKind, state: RolloutState, plan: Plan): void {
+    const { reporters, log } = this.ports;
+    this.tail = this.tail.then(async () => {
+      await Promise.all(
+        reporters.map((reporter) =>
+          reporter.report(kind, state, plan).catch((error: unknown) => log.warn(`report failed: ${(error as Error).message}`)),
+        ),
+      );
+    });
+  }
+
+  async settle(deadlineMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
+    const outcome = await Promise.race([this.tail.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late')
+      this.ports.log.warn(`reports still unwritten after ${deadlineMs / 1000}s: left behind (traffic and record are done)`);
+  }
+}
+
+async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: ReportQueue): Promise<DriveResult> {
   const { clock, store, log } = ports;
   const aborting = options.command?.type === 'abort';
   let recorded: RolloutRecord | undefined;
@@ -112,6 +154,15 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
   const interrupted = () => options.signal?.aborted === true && state.status !== 'rolling-back';
 
   const run: RunState = { prepared: false };
+  let recordLost: string | undefined;
+  const finished = (outcome: Outcome): DriveResult => {
+    if (recordLost)
+      throw new RecordLostError(
+        `${recordLost}; the rollout was rolled back first (${state.status === 'rolled-back' ? `${plan.stable} serves 100%` : state.failure?.reason})`,
+      );
+    return { outcome, state, plan };
+  };
+
   for (;;) {
     if (!event) throw new Error(`engine gave no next step in status ${state.status}`);
     const wasFinished = isFinished(state);
@@ -121,17 +172,23 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
     const end = result.effects.find((e) => e.type === 'finish');
     if (end && !wasFinished && (end.outcome === 'promoted' || end.outcome === 'rolled-back')) await finishRouter(ports, end.outcome);
 
-    for (const effect of result.effects) {
+    effects: for (const effect of result.effects) {
       switch (effect.type) {
         case 'save':
-          await store.save({ plan, state, ...(binding !== undefined ? { binding } : {}) });
+          try {
+            await store.save({ plan, state, ...(binding !== undefined ? { binding } : {}) });
+          } catch (error) {
+            const message = `could not save the rollout's record: ${(error as Error).message}`;
+            log.warn(message);
+            // Never hold up the way back; anywhere else, going on without a record is unsafe: roll back, then fail.
+            if (state.status === 'rolling-back' || isFinished(state)) break;
+            recordLost ??= message;
+            event = { type: 'fault', reason: message, at: clock.now() };
+            break effects;
+          }
           break;
         case 'report':
-          await Promise.all(
-            ports.reporters.map((reporter) =>
-              reporter.report(effect.kind, state, plan).catch((error: unknown) => log.warn(`report failed: ${(error as Error).message}`)),
-            ),
-          );
+          reports.add(effect.kind, state, plan);
           break;
         case 'set-weight':
           event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3, run);
@@ -152,7 +209,7 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
           break;
         case 'request-approval': {
           const answer = options.approve ? await options.approve(effect.stage, effect.reason, state) : undefined;
-          if (!answer) return { outcome: 'paused', state, plan };
+          if (!answer) return finished('paused');
           event =
             'abort' in answer
               ? { type: 'abort', reason: answer.reason, at: clock.now() }
@@ -160,7 +217,7 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions): Promise<
           break;
         }
         case 'finish':
-          return { outcome: effect.outcome, state, plan };
+          return finished(effect.outcome);
       }
     }
     if (interrupted() && !isFinished(state)) {
@@ -232,8 +289,20 @@ async function setWeight(
     rollback,
     from: state.weight,
   };
-  // A run that no longer holds the environment never touches the router.
-  await ports.store.confirm?.({ rollback });
+  // A run that no longer holds the environment never touches the router; one that cannot tell
+  // (GitHub down) does not move forward: it returns to safety.
+  try {
+    await ports.store.confirm?.({ rollback });
+  } catch (error) {
+    if (error instanceof RolloutLockedError) throw error;
+    if (rollback) ports.log.warn(`could not check the claim before rolling back (${(error as Error).message}); rolling back anyway`);
+    else
+      return {
+        type: 'fault',
+        reason: `could not check that this run still holds ${plan.environment}: ${(error as Error).message}`,
+        at: ports.clock.now(),
+      };
+  }
   let lastError = '';
   // A rollback tries harder: it is the way back to safety.
   const tries = rollback ? attempts + 2 : attempts;

@@ -83,6 +83,9 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
     case 'abort':
       if (state.status === 'rolling-back') return { state, effects: [] };
       return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
+    case 'fault':
+      if (state.status === 'rolling-back') return { state, effects: [] };
+      return rollBack(state, event.at, { reason: event.reason });
     case 'hook-done':
       return onHookDone(plan, state, stage, event);
     case 'provider-error':
@@ -273,12 +276,18 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
   return { state, effects: [] };
 }
 
-/** Traffic first: the only effect is the move to 0 %; saving and reporting follow its confirmation. */
+/**
+ * The verdict is saved, then traffic goes back at once; reporting follows the router's confirmation.
+ * A crash after the save resumes the rollback, never the canary (a failing save never holds it up).
+ */
 function rollBack(state: RolloutState, at: number, failure: Omit<NonNullable<RolloutState['failure']>, 'at'>): StepResult {
   state.status = 'rolling-back';
   state.failure = { ...failure, at };
   delete state.pause;
-  return { state, effects: [{ type: 'set-weight', weight: 0, rollback: true }] };
+  return {
+    state,
+    effects: [{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }],
+  };
 }
 
 function finish(state: RolloutState, at: number, outcome: Outcome, message: string): StepResult {

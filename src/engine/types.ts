@@ -77,7 +77,7 @@ export interface RolloutState {
   hooksRun: string[];
   measurements: RecordedMeasurement[];
   timeline: TimelineEntry[];
-  pause?: { kind: 'approval' | 'inconclusive'; reason: string; at: number };
+  pause?: { kind: 'approval' | 'inconclusive' | 'drift'; reason: string; at: number };
   /** The approval stage a reviewer approved last (a resumed run does not ask twice). */
   approvedStage?: number;
   failure?: { reason: string; gate?: string; evidence?: Evidence; at: number };
@@ -94,6 +94,8 @@ export type EngineEvent =
   | { type: 'approve'; at: number; by?: string; full?: boolean }
   | { type: 'abort'; at: number; reason: string }
   | { type: 'provider-error'; at: number; message: string }
+  /** Something besides a gate makes going on unsafe (the record cannot be saved, the claim cannot be checked): roll back. */
+  | { type: 'fault'; at: number; reason: string }
   | { type: 'hook-done'; hook: string; ok: boolean; message: string; at: number };
 
 export type ReportKind =

@@ -23,6 +23,22 @@ export interface ClientOptions {
    * wait out rate limits (default true). Tests of everything else turn it off to run fast.
    */
   pacing?: boolean;
+  /** Longest one call may take, retries and rate-limit waits included (default: githubDeadlineMs()). */
+  deadlineMs?: number;
+}
+
+/** Default deadline of a GitHub call: $ROLLGATE_GITHUB_TIMEOUT seconds, else 20 s. */
+export function githubDeadlineMs(env: Record<string, string | undefined> = process.env): number {
+  const seconds = Number(env.ROLLGATE_GITHUB_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 20_000;
+}
+
+/** A GitHub call that did not answer within its deadline. */
+export class GitHubTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`GitHub did not answer ${what} within ${ms / 1000}s`);
+    this.name = 'GitHubTimeoutError';
+  }
 }
 
 export function apiUrlFrom(env: Record<string, string | undefined>): string {
@@ -63,6 +79,26 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     retry,
     throttling,
   );
+  // Registered after the retry and throttling plugins, so it wraps them: the deadline covers a
+  // call's retries and rate-limit waits too, and aborts the request in flight when it passes.
+  const deadlineMs = options.deadlineMs ?? githubDeadlineMs();
+  octokit.hook.wrap('request', async (request, endpoint) => {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const url = String(endpoint.url ?? '').replace(/\?.*$/, '');
+        const error = new GitHubTimeoutError(`${String(endpoint.method)} ${url}`, deadlineMs);
+        controller.abort(error);
+        reject(error);
+      }, deadlineMs);
+    });
+    try {
+      return await Promise.race([request({ ...endpoint, request: { ...endpoint.request, signal: controller.signal } }), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
   octokit.hook.error('request', (error) => {
     const failure = error as Error & { status?: number; request?: { method?: string; url?: string } };
     if (failure.status !== undefined && isPermissionRefusal(failure.status, failure.message)) {

@@ -5,7 +5,7 @@ import type { Plan } from '../../src/engine/plan.js';
 import { drive, type DriveOptions } from '../../src/driver/driver.js';
 import { FakeClock } from './clock.js';
 import { MemoryStateStore } from './memory-store.js';
-import type { Gate, HookRunner, Logger, MeasureContext, Reporter, TrafficRouter, Verdict } from '../../src/ports.js';
+import type { Gate, HookRunner, Logger, MeasureContext, Reporter, RolloutRecord, TrafficRouter, Verdict } from '../../src/ports.js';
 import type { ReportKind } from '../../src/engine/types.js';
 
 export type Script = (gate: string, context: MeasureContext, n: number) => Verdict;
@@ -92,3 +92,18 @@ gates:
   latency: { provider: command, command: "true", interval: 1m }
   health: { provider: http, url: "http://127.0.0.1:1/healthz", interval: 10s }
 `;
+
+/**
+ * The process dies inside a save: `save` does its part and says whether this is the moment; from
+ * then on the run hangs forever, as a killed process does nothing more. Resolves at the death.
+ */
+export function dies(store: MemoryStateStore, save: (record: RolloutRecord) => Promise<boolean>): Promise<void> {
+  return new Promise((died) => {
+    store.save = async (record) => {
+      if (await save(record)) {
+        died();
+        await new Promise(() => undefined);
+      }
+    };
+  });
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState, step } from '../../../src/engine/engine.js';
 import { timeline } from '../../../src/engine/plan.js';
 import type { EngineEvent, RolloutState } from '../../../src/engine/types.js';
-import { planFrom, THREE_HOURS, world } from '../../harness/sim.js';
+import { dies, planFrom, THREE_HOURS, world } from '../../harness/sim.js';
 
 const HOUR = 3_600_000;
 
@@ -40,20 +40,27 @@ describe('a full rollout under a fake clock', () => {
     }
   });
 
-  it('moves traffic first, saves second and reports third on a rollback', async () => {
+  it('on a rollback saves the verdict, moves traffic at once, then records and reports the result', async () => {
     const plan = planFrom(THREE_HOURS);
     const w = world(plan, (gate, context) => (gate === 'errors' && context.stage === 3 ? 'fail' : 'pass'));
     await w.run();
     const rollback = w.log.indexOf('set-weight 0');
-    expect(w.log.slice(rollback, rollback + 3)).toEqual(['set-weight 0', 'save rolled-back', 'report rolled-back']);
+    expect(w.log.slice(rollback - 1, rollback + 3)).toEqual([
+      'save rolling-back',
+      'set-weight 0',
+      'save rolled-back',
+      'report rolled-back',
+    ]);
   });
 
   it('saves the state before every traffic change', async () => {
     const plan = planFrom(THREE_HOURS);
     const w = world(plan);
     await w.run();
-    const changes = w.log.map((line, i) => [line, i] as const).filter(([line]) => line.startsWith('set-weight'));
-    for (const [, i] of changes) expect(w.log[i - 1]).toMatch(/^save progressing/);
+    // Reports are written beside the run (never in its way): what precedes each change, reports aside, is a save.
+    const log = w.log.filter((line) => !line.startsWith('report'));
+    const changes = log.map((line, i) => [line, i] as const).filter(([line]) => line.startsWith('set-weight'));
+    for (const [, i] of changes) expect(log[i - 1]).toMatch(/^save progressing/);
   });
 
   it('tolerates failureLimit failures and rolls back on the next one', async () => {
@@ -147,15 +154,14 @@ gates:
     const w = world(plan);
     expect((await w.run()).outcome).toBe('paused');
     // The approved run dies between saving and moving traffic.
-    w.router.failOn = () => true;
     const save = w.store.save.bind(w.store);
-    w.store.save = async (record) => {
+    const died = dies(w.store, async (record) => {
       await save(record);
-      if (record.state.approvedStage === 1) throw new Error('killed');
-    };
-    await expect(w.run({ command: { type: 'approve', by: 'alice' } })).rejects.toThrow('killed');
+      return record.state.approvedStage === 1;
+    });
+    void w.run({ command: { type: 'approve', by: 'alice' } });
+    await died;
     w.store.save = save;
-    w.router.failOn = undefined;
     const resumed = await w.run();
     expect(resumed.outcome).toBe('promoted');
     expect(w.router.history).toEqual([5, 50, 100]);
@@ -184,19 +190,18 @@ gates:
       if (gate === 'errors' && context.stage === 3) stage3.push(context.at);
       return 'pass';
     });
-    // The process dies during stage 3's bake: the 20th save throws.
+    // The process dies during stage 3's bake, before the 20th measurement's save.
     let saves = 0;
-    let crashed = false;
     const save = w.store.save.bind(w.store);
-    w.store.save = async (record) => {
+    const died = dies(w.store, async (record) => {
       saves += 1;
-      if (!crashed && record.state.stage === 2 && record.state.phase === 'baking' && record.state.done.errors === 20) {
-        crashed = true;
-        throw new Error('killed');
-      }
-      return save(record);
-    };
-    await expect(w.run()).rejects.toThrow('killed');
+      if (record.state.stage === 2 && record.state.phase === 'baking' && record.state.done.errors === 20) return true;
+      await save(record);
+      return false;
+    });
+    void w.run();
+    await died;
+    w.store.save = save;
     const saved = (await w.store.load())!.state;
     expect(saved.stage).toBe(2);
     expect(saved.done.errors).toBe(19);
@@ -264,7 +269,8 @@ describe('the engine as a pure function', () => {
       at: 10_000,
       results: [{ gate: 'health', verdict: 'fail', at: 10_000, evidence: { summary: 'down' } }],
     });
-    expect(effects).toEqual([{ type: 'set-weight', weight: 0, rollback: true }]);
+    // The verdict is saved first (a crash then resumes the rollback), then traffic goes back.
+    expect(effects).toEqual([{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }]);
     expect(next.status).toBe('rolling-back');
   });
 
