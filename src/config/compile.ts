@@ -34,6 +34,7 @@ export function compilePlan(spec: Spec): Plan {
     stages,
     gates,
     hooks,
+    onDrift: spec.onDrift,
   };
 }
 

@@ -46,6 +46,12 @@ export const specSchema = z
       .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
       .default({}),
     rollback: z.strictObject({ revert: z.enum(['none', 'pull-request']).default('none') }).default({ revert: 'none' }),
+    onDrift: z
+      .enum(['pause', 'reapply'])
+      .default('pause')
+      .describe(
+        'When the router is found at a weight Rollgate did not set (someone else changed it): pause and alert (default), or set the stage weight again.',
+      ),
     migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
     notify: z
       .strictObject({

@@ -178,6 +178,8 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
           try {
             await store.save({ plan, state, ...(binding !== undefined ? { binding } : {}) });
           } catch (error) {
+            // Another run holds the environment (found when the record is created): not ours to touch.
+            if (error instanceof RolloutLockedError) throw error;
             const message = `could not save the rollout's record: ${(error as Error).message}`;
             log.warn(message);
             // Never hold up the way back; anywhere else, going on without a record is unsafe: roll back, then fail.
@@ -196,9 +198,18 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
         case 'run-hook':
           event = await runHook(ports, plan, state, effect.hook, options.signal);
           break;
-        case 'measure':
-          event = { type: 'measured', results: await measure(ports, plan, state, effect.gates, options.signal), at: clock.now() };
+        case 'measure': {
+          // Every check reads the router back too: measurements taken at a weight not in force are dropped.
+          const [results, reads] = await Promise.all([
+            measure(ports, plan, state, effect.gates, options.signal),
+            ports.router.getWeight().catch(() => undefined),
+          ]);
+          event =
+            reads !== undefined && reads !== state.weight
+              ? { type: 'drift', expected: state.weight, actual: reads, at: clock.now() }
+              : { type: 'measured', results, at: clock.now() };
           break;
+        }
         case 'wait':
           try {
             if (!interrupted()) await clock.sleep(effect.until - clock.now(), options.signal);
@@ -302,6 +313,15 @@ async function setWeight(
         reason: `could not check that this run still holds ${plan.environment}: ${(error as Error).message}`,
         at: ports.clock.now(),
       };
+  }
+  if (!rollback) {
+    // Read back before every change: a weight nobody here set is drift, not a starting point.
+    const reads = await ports.router.getWeight().catch(() => undefined);
+    if (reads !== undefined && reads !== state.weight && reads !== weight) {
+      if (weight !== state.weight) return { type: 'drift', expected: state.weight, actual: reads, at: ports.clock.now() };
+      // Resuming: the recorded weight is set again (the run that died may have left the router anywhere).
+      ports.log.warn(`the router reads ${reads}%, the record ${state.weight}%: setting ${weight}% again`);
+    }
   }
   let lastError = '';
   // A rollback tries harder: it is the way back to safety.

@@ -83,6 +83,8 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
     case 'abort':
       if (state.status === 'rolling-back') return { state, effects: [] };
       return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
+    case 'drift':
+      return onDrift(plan, state, stage, event);
     case 'fault':
       if (state.status === 'rolling-back') return { state, effects: [] };
       return rollBack(state, event.at, { reason: event.reason });
@@ -265,6 +267,16 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
     note(state, event.at, 'resumed', `stage ${stageNumber(stage.index)} approved${who}`);
     return enterStage(plan, state, stage, event.at, [{ type: 'report', kind: 'resumed' }]);
   }
+  if (state.status === 'paused' && state.pause?.kind === 'drift') {
+    // Lifting a drift pause puts the stage's weight back in force (the bake goes on).
+    delete state.pause;
+    state.status = 'progressing';
+    note(state, event.at, 'resumed', `resumed${who}: ${stage.weight}% set again`);
+    return {
+      state,
+      effects: [{ type: 'save' }, { type: 'report', kind: 'resumed' }, { type: 'set-weight', weight: stage.weight, rollback: false }],
+    };
+  }
   if (state.status === 'paused') {
     delete state.pause;
     state.status = 'progressing';
@@ -274,6 +286,28 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
     return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'resumed' }, ...next.effects] };
   }
   return { state, effects: [] };
+}
+
+/**
+ * The router is not where this rollout put it. The record takes the weight really in force (a
+ * report never shows one that is not), then the plan's policy: pause for a human (default), or set
+ * the stage's weight again.
+ */
+function onDrift(plan: Plan, state: RolloutState, stage: PlanStage, event: Extract<EngineEvent, { type: 'drift' }>): StepResult {
+  if (state.status !== 'progressing') return { state, effects: [] };
+  const message = `drift: the router sends ${event.actual}% to ${plan.canary}, but this rollout set ${event.expected}% (changed outside Rollgate)`;
+  state.weight = event.actual;
+  if (plan.onDrift === 'reapply') {
+    note(state, event.at, 'warning', `${message}; setting ${stage.weight}% again`);
+    return { state, effects: [{ type: 'save' }, { type: 'set-weight', weight: stage.weight, rollback: false }] };
+  }
+  state.status = 'paused';
+  state.pause = { kind: 'drift', reason: message, at: event.at };
+  note(state, event.at, 'paused', message);
+  return {
+    state,
+    effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: message }],
+  };
 }
 
 /**

@@ -49,6 +49,8 @@ export interface Plan {
   stages: PlanStage[];
   gates: Record<string, GatePolicy>;
   hooks: Record<string, PlanHook>;
+  /** The router found at a weight Rollgate did not set: pause (default) or set the stage weight again. */
+  onDrift?: 'pause' | 'reapply';
 }
 
 /**

@@ -94,6 +94,8 @@ export type EngineEvent =
   | { type: 'approve'; at: number; by?: string; full?: boolean }
   | { type: 'abort'; at: number; reason: string }
   | { type: 'provider-error'; at: number; message: string }
+  /** The router reads a weight Rollgate did not set (someone else changed it). */
+  | { type: 'drift'; at: number; expected: number; actual: number }
   /** Something besides a gate makes going on unsafe (the record cannot be saved, the claim cannot be checked): roll back. */
   | { type: 'fault'; at: number; reason: string }
   | { type: 'hook-done'; hook: string; ok: boolean; message: string; at: number };

@@ -78,7 +78,7 @@ export const isFailedRollback = (deployment: LatestDeployment) =>
   deployment.status?.state === 'error' && deployment.status.description.startsWith('failed at stage ');
 
 /** Another rollout holds the environment: Rollgate never shifts traffic alongside it. */
-export class RolloutInProgressError extends Error {
+export class RolloutInProgressError extends RolloutLockedError {
   constructor(environment: string, deployment: LatestDeployment) {
     const where = deployment.status ? `"${deployment.status.description}"` : 'starting';
     const run = deployment.status?.logUrl ?? deployment.payload?.run;

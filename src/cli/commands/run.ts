@@ -97,7 +97,10 @@ Exit codes: 0 promoted, 1 rolled back, 2 bad input, 3 paused for approval, 4 err
           id: values.id ?? `local-${new Date(clock.now()).toISOString()}`,
           command,
           signal: io.signal,
-          approve: values.yes ? async () => ({ approve: true, by }) : askInTerminal(io, by),
+          // --yes answers approval stages; a pause for drift (someone else changed the router) waits for a person.
+          approve: values.yes
+            ? async (_stage, _reason, state) => (state.pause?.kind === 'drift' ? undefined : { approve: true, by })
+            : askInTerminal(io, by),
         },
       );
       reporter.close();
