@@ -2,7 +2,7 @@
 // stateful fake): two overlapping runs, a run ended by another job, a forged comment.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { drive } from '../../src/driver/driver.js';
-import { FakeClock } from '../../src/driver/clock.js';
+import { FakeClock } from '../harness/clock.js';
 import type { Plan } from '../../src/engine/plan.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { encodeRecord, StickyComment } from '../../src/github/comment.js';
@@ -11,7 +11,7 @@ import { RolloutLockedError } from '../../src/driver/state-lock.js';
 import { initialState } from '../../src/engine/engine.js';
 import { startGitHubHarness, type GitHubHarness } from '../harness/github/index.js';
 import type { FakeUser } from '../harness/github/fake.js';
-import { planFrom, quietLog, RecordingRouter } from '../unit/engine/sim.js';
+import { planFrom, quietLog, RecordingRouter } from '../harness/sim.js';
 
 let gh: GitHubHarness;
 const TOKEN = 'ghs_faultsJobToken0123456789';

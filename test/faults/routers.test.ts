@@ -13,7 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../src/traffic/haproxy.js';
 import { startBackend, type Backend } from '../harness/backend.js';
 import { startHaproxy, type Haproxy } from '../harness/haproxy.js';
-import { waitUntil } from '../harness/nginx.js';
+import { waitUntil } from '../harness/wait.js';
 import { failed, startLoad, type Load } from '../harness/load.js';
 
 let stable: Backend;

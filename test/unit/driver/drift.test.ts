@@ -1,7 +1,7 @@
 // Drift: the router found at a weight this rollout did not set. Read back before every change and
 // at every check; the record takes the weight really in force; pause (default) or set it again.
 import { describe, expect, it } from 'vitest';
-import { planFrom, world } from '../engine/sim.js';
+import { planFrom, world } from '../../harness/sim.js';
 
 const spec = (onDrift?: string) => `
 version: 1

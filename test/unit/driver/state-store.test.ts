@@ -9,7 +9,7 @@ import { drive } from '../../../src/driver/driver.js';
 import { FileStateStore } from '../../../src/driver/state-file.js';
 import { bindingOf, UnusableRecordError } from '../../../src/driver/record.js';
 import { RolloutLockedError, StateLock } from '../../../src/driver/state-lock.js';
-import { planFrom, quietLog, world } from '../engine/sim.js';
+import { planFrom, quietLog, world } from '../../harness/sim.js';
 
 let dir: string;
 beforeEach(() => {
