@@ -4,38 +4,47 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Plan } from '../engine/plan.js';
-import type { RolloutState } from '../engine/types.js';
+import type { ReportKind, RolloutState } from '../engine/types.js';
 import type { RolloutRecord } from '../ports.js';
 
+// The schemas are written against the engine's types, and the compiler checks them against those
+// types both ways (`exact` below): a field added to Plan or RolloutState, or a new strategy, status or
+// report kind, fails tsc here until this file knows it. So every plan compilePlan can produce, for
+// any provider (flag, cloud, Kubernetes...), is a valid record, and nothing else is. Plans and states
+// are strict (an unknown key is a record this version did not write); evidence keeps only its known
+// fields, as gates may carry more.
 const count = z.int().min(0);
 const time = z.number().finite();
 const weight = z.number().min(0).max(100);
+const names = z.array(z.string());
 
-const planSchema = z.looseObject({
+const planSchema = z.strictObject({
   strategy: z.enum(['canary', 'blue-green', 'rolling']),
   environment: z.string().min(1),
   environmentUrl: z.string().optional(),
   stable: z.string(),
   canary: z.string(),
+  flag: z.strictObject({ key: z.string().min(1), variation: z.string(), removeAfterMs: count }).optional(),
   stages: z
     .array(
-      z.looseObject({
+      z.strictObject({
         index: count,
         name: z.string(),
         weight,
         bakeMs: count,
-        gates: z.array(z.string()),
+        gates: names,
         approval: z.boolean(),
         implicit: z.boolean().optional(),
-        before: z.array(z.string()).optional(),
-        after: z.array(z.string()).optional(),
+        before: names.optional(),
+        after: names.optional(),
       }),
     )
-    .min(1),
+    .min(1)
+    .refine((stages) => stages.every((stage, i) => stage.index === i), 'stage indexes must be 0, 1, 2... in order'),
   gates: z.record(
     z.string(),
-    z.looseObject({
-      provider: z.string(),
+    z.strictObject({
+      provider: z.string().min(1),
       intervalMs: count,
       count: count.optional(),
       failureLimit: count,
@@ -46,17 +55,28 @@ const planSchema = z.looseObject({
   ),
   hooks: z.record(
     z.string(),
-    z.looseObject({
+    z.strictObject({
       command: z.string(),
       timeoutMs: count,
-      onFailure: z.enum(['rollback', 'warn']),
       env: z.record(z.string(), z.string()).optional(),
+      onFailure: z.enum(['rollback', 'warn']),
     }),
   ),
+  onDrift: z.enum(['pause', 'reapply']).optional(),
 });
 
-const evidence = z.looseObject({ summary: z.string() });
-const measurement = z.looseObject({
+const maybeNumber = z.number().nullable().optional();
+const evidence = z.object({
+  query: z.string().optional(),
+  value: maybeNumber,
+  canary: maybeNumber,
+  baseline: maybeNumber,
+  threshold: z.string().optional(),
+  summary: z.string(),
+  link: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const recordedMeasurement = z.object({
   gate: z.string(),
   verdict: z.enum(['pass', 'fail', 'inconclusive', 'error']),
   evidence,
@@ -64,8 +84,19 @@ const measurement = z.looseObject({
   stage: count,
   weight,
 });
+const reportKind = z.enum([
+  'started',
+  'stage-started',
+  'measured',
+  'awaiting-approval',
+  'paused',
+  'resumed',
+  'promoted',
+  'rolled-back',
+  'failed',
+]);
 
-export const stateSchema = z.looseObject({
+export const stateSchema = z.strictObject({
   schema: z.literal(1),
   id: z.string(),
   status: z.enum(['pending', 'progressing', 'awaiting-approval', 'paused', 'rolling-back', 'promoted', 'rolled-back', 'failed']),
@@ -75,18 +106,30 @@ export const stateSchema = z.looseObject({
   stageStartedAt: time.optional(),
   done: z.record(z.string(), count),
   nextDueAt: z.record(z.string(), time),
-  counters: z.record(z.string(), z.looseObject({ failures: count, inconclusive: count, consecutiveErrors: count })),
-  hooksRun: z.array(z.string()),
-  measurements: z.array(measurement),
-  timeline: z.array(z.looseObject({ at: time, stage: count, weight, kind: z.string(), message: z.string() })),
-  pause: z.looseObject({ kind: z.enum(['approval', 'inconclusive', 'drift']), reason: z.string(), at: time }).optional(),
+  counters: z.record(z.string(), z.strictObject({ failures: count, inconclusive: count, consecutiveErrors: count })),
+  hooksRun: names,
+  measurements: z.array(recordedMeasurement),
+  timeline: z.array(
+    z.strictObject({ at: time, stage: count, weight, kind: z.union([reportKind, z.literal('warning')]), message: z.string() }),
+  ),
+  pause: z.strictObject({ kind: z.enum(['approval', 'inconclusive', 'drift']), reason: z.string(), at: time }).optional(),
   approvedStage: count.optional(),
-  failure: z.looseObject({ reason: z.string(), gate: z.string().optional(), evidence: evidence.optional(), at: time }).optional(),
+  failure: z.strictObject({ reason: z.string(), gate: z.string().optional(), evidence: evidence.optional(), at: time }).optional(),
   startedAt: time,
   updatedAt: time,
 });
 
-const recordSchema = z.looseObject({ plan: planSchema, state: stateSchema, binding: z.string().optional() });
+const recordSchema = z.strictObject({ plan: planSchema, state: stateSchema, binding: z.string().optional() });
+
+// The compile-time proof that the schemas and the types are the same shapes.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const exact: [
+  Exact<z.output<typeof planSchema>, Plan>,
+  Exact<z.output<typeof stateSchema>, RolloutState>,
+  Exact<z.output<typeof recordSchema>, RolloutRecord>,
+  Exact<z.output<typeof reportKind>, ReportKind>,
+] = [true, true, true, true];
+void exact;
 
 /** A record that cannot be used: the message names where it came from and what is wrong. */
 export class UnusableRecordError extends Error {
@@ -106,7 +149,7 @@ const describe = (error: z.ZodError) =>
 export function checkState(value: unknown, plan: Plan, where: string): RolloutState {
   const parsed = stateSchema.safeParse(value);
   if (!parsed.success) throw new UnusableRecordError(`${where}: not a valid Rollgate rollout state (${describe(parsed.error)})`);
-  const state = parsed.data as unknown as RolloutState;
+  const state: RolloutState = parsed.data;
   if (state.stage >= plan.stages.length)
     throw new UnusableRecordError(`${where}: the state points at stage ${state.stage + 1}, but its plan has ${plan.stages.length}`);
   return state;
@@ -116,14 +159,14 @@ export function checkState(value: unknown, plan: Plan, where: string): RolloutSt
 export function checkPlan(value: unknown, where: string): Plan {
   const parsed = planSchema.safeParse(value);
   if (!parsed.success) throw new UnusableRecordError(`${where}: not a valid Rollgate plan (${describe(parsed.error)})`);
-  return parsed.data as unknown as Plan;
+  return parsed.data;
 }
 
 /** Parses and checks a whole record (plan, state, binding); throws UnusableRecordError naming `where`. */
 export function parseRecord(value: unknown, where: string): RolloutRecord {
   const parsed = recordSchema.safeParse(value);
   if (!parsed.success) throw new UnusableRecordError(`${where}: not a valid Rollgate record (${describe(parsed.error)})`);
-  const plan = parsed.data.plan as unknown as Plan;
+  const plan: Plan = parsed.data.plan;
   const state = checkState(parsed.data.state, plan, where);
   const binding = parsed.data.binding;
   return { plan, state, ...(binding !== undefined ? { binding } : {}) };

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../../src/config/load.js';
 import { compilePlan } from '../../../src/config/compile.js';
+import { initialState } from '../../../src/engine/engine.js';
 import type { Plan } from '../../../src/engine/plan.js';
 import type { RolloutState, TimelineEntry } from '../../../src/engine/types.js';
 import { renderTemplate } from '../../../src/gates/template.js';
@@ -61,18 +62,24 @@ describe('{{flag}} and {{variation}}', () => {
 });
 
 const entry = (at: number, weight: number, kind: TimelineEntry['kind']): TimelineEntry => ({ at, stage: 0, weight, kind, message: '' });
+/** A record as a flag rollout leaves it: the plan compiled from a spec, the state the engine keeps. */
 const record = (key: string, removeAfterMs: number, status: RolloutState['status'], timeline: TimelineEntry[]) => {
-  const plan = { environment: `env-${key}`, flag: { key, variation: 'on', removeAfterMs } } as Plan;
+  const parsed = parseSpec(`version: 1
+environment: env-${key}
+traffic: { provider: flagd, file: flags.json, flag: ${key}, variation: "on", stable: "off", removeAfter: ${removeAfterMs}ms }
+stages: [{ weight: 5 }, { weight: 100 }]
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const plan: Plan = compilePlan(parsed.spec);
   const last = timeline.at(-1)!;
-  const state = {
-    schema: 1,
+  const state: RolloutState = {
+    ...initialState(`run-${key}`, timeline[0]!.at),
     status,
     weight: last.weight,
+    stage: status === 'promoted' ? plan.stages.length - 1 : 0,
     timeline,
-    measurements: [],
-    stage: 0,
     updatedAt: last.at,
-  } as unknown as RolloutState;
+  };
   return { plan, state };
 };
 
@@ -120,14 +127,10 @@ describe('flag hygiene', () => {
       let out = '';
       stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       const io = { stdout, stderr: new PassThrough(), env: {}, cwd, signal: new AbortController().signal };
-      const plan = {
-        ...promoted('x', day).plan,
-        strategy: 'canary',
-        stable: 'off',
-        canary: 'on',
-        stages: [{ index: 0, name: '100%', weight: 100 }],
-      };
-      await writeFile(join(cwd, '.rollgate', 'production.json'), JSON.stringify({ plan, state: promoted('x', Date.now()).state }));
+      // The record shown: a rollout that is not a flag rollout (its own flag is not listed).
+      const shown = record('x', DAY, 'promoted', [entry(day, 100, 'stage-started'), entry(day + 1000, 100, 'promoted')]);
+      const { flag: _notAFlag, ...plan } = shown.plan;
+      await writeFile(join(cwd, '.rollgate', 'production.json'), JSON.stringify({ plan, state: shown.state }));
       expect(await statusCommand.run([], io)).toBe(0);
       expect(out).toContain('Flags fully rolled out long enough to remove from the code:');
       expect(out).toContain(`new-checkout (env-new-checkout): at 100% since ${new Date(day).toISOString().slice(0, 10)}, 45d ago`);
