@@ -36,6 +36,10 @@ export class LogGroupReporter implements Reporter {
       core.info(logText(`${ICON[m.verdict]} ${m.gate}: ${m.evidence.summary}`));
     }
     if (kind === 'measured') return;
+    if (kind === 'drift') {
+      core.warning(stripMarkdown(state.timeline.at(-1)?.message ?? 'drift'));
+      return;
+    }
     if (kind === 'stage-started' || kind === 'resumed') {
       this.close();
       const stage = plan.stages[state.stage]!;

@@ -94,6 +94,7 @@ const reportKind = z.enum([
   'promoted',
   'rolled-back',
   'failed',
+  'drift',
 ]);
 
 export const stateSchema = z.strictObject({

@@ -299,14 +299,22 @@ function onDrift(plan: Plan, state: RolloutState, stage: PlanStage, event: Extra
   state.weight = event.actual;
   if (plan.onDrift === 'reapply') {
     note(state, event.at, 'warning', `${message}; setting ${stage.weight}% again`);
-    return { state, effects: [{ type: 'save' }, { type: 'set-weight', weight: stage.weight, rollback: false }] };
+    return {
+      state,
+      effects: [{ type: 'save' }, { type: 'report', kind: 'drift' }, { type: 'set-weight', weight: stage.weight, rollback: false }],
+    };
   }
   state.status = 'paused';
   state.pause = { kind: 'drift', reason: message, at: event.at };
   note(state, event.at, 'paused', message);
   return {
     state,
-    effects: [{ type: 'save' }, { type: 'report', kind: 'paused' }, { type: 'request-approval', stage: state.stage, reason: message }],
+    effects: [
+      { type: 'save' },
+      { type: 'report', kind: 'drift' },
+      { type: 'report', kind: 'paused' },
+      { type: 'request-approval', stage: state.stage, reason: message },
+    ],
   };
 }
 

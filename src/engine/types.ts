@@ -101,7 +101,17 @@ export type EngineEvent =
   | { type: 'hook-done'; hook: string; ok: boolean; message: string; at: number };
 
 export type ReportKind =
-  'started' | 'stage-started' | 'measured' | 'awaiting-approval' | 'paused' | 'resumed' | 'promoted' | 'rolled-back' | 'failed';
+  | 'started'
+  | 'stage-started'
+  | 'measured'
+  | 'awaiting-approval'
+  | 'paused'
+  | 'resumed'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failed'
+  /** The router was found at a weight this rollout did not set (the pause or the re-apply follows). */
+  | 'drift';
 
 /**
  * What the driver does. `save` and `report` never answer; the last effect of a list may be one that

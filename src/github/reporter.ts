@@ -26,8 +26,11 @@ export interface GitHubReporterOptions {
   log: Logger;
 }
 
-/** Transitions that write nothing to GitHub: `started` is followed at once by stage 1, `measured` by more of the same. */
-const SILENT: ReadonlySet<ReportKind> = new Set(['started', 'measured']);
+/**
+ * Transitions that write nothing to GitHub: `started` is followed at once by stage 1, `measured` by
+ * more of the same, `drift` by the pause (or, re-applied, by the next write, its warning in the timeline).
+ */
+const SILENT: ReadonlySet<ReportKind> = new Set(['started', 'measured', 'drift']);
 
 export class GitHubReporter implements Reporter {
   /** The revert pull request, once opened. */

@@ -78,6 +78,8 @@ export class ConsoleReporter implements Reporter {
         const latest = this.latest(state);
         return this.out.isTTY ? undefined : `${at}   ${latest}`;
       }
+      case 'drift':
+        return `${at} ${state.timeline.at(-1)?.message ?? 'drift'}`;
       case 'rolled-back':
       case 'promoted':
       case 'failed':

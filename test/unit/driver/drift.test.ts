@@ -34,7 +34,10 @@ describe('drift', () => {
     expect(paused.state.pause).toMatchObject({ kind: 'drift' });
     expect(paused.state.pause!.reason).toBe('drift: the router sends 0% to v2, but this rollout set 50% (changed outside Rollgate)');
     expect(paused.state.weight).toBe(0);
-    expect(w.reports.at(-1)).toEqual({ kind: 'paused', stage: 1, weight: 0 });
+    expect(w.reports.slice(-2)).toEqual([
+      { kind: 'drift', stage: 1, weight: 0 },
+      { kind: 'paused', stage: 1, weight: 0 },
+    ]);
     // Nothing measured at the wrong weight was recorded.
     expect(paused.state.measurements.every((m) => m.weight === 10 || m.weight === 50)).toBe(true);
     expect(w.router.history).toEqual([10, 50]);

@@ -261,6 +261,32 @@ describe('alerts', () => {
     expect(second.warnings).toEqual(['alerts: the Slack alert "started" was not delivered (HTTP 403); the rollout goes on']);
   });
 
+  it('sends a drift alert naming both weights when someone else resets the router, then the pause', async () => {
+    const { log } = logger();
+    const alerts = new AlertReporter([{ channel: 'webhook', urlEnv: 'HOOK_URL', events: ['drift', 'paused'] }], {
+      env: { HOOK_URL: `${base}/hook` },
+      log,
+    });
+    const w = world(planFrom(SPEC));
+    const measure = w.gates['error-rate']!.measure.bind(w.gates['error-rate']);
+    w.gates['error-rate']!.measure = async (context) => {
+      if (context.weight === 50) w.router.weight = 0; // a reload put the old config back
+      return measure(context);
+    };
+    const result = await drive(
+      { router: w.router, gates: w.gates, store: w.store, reporters: [alerts], clock: w.clock, log: quietLog },
+      { plan: planFrom(SPEC), id: 'drift' },
+    );
+    expect(result.outcome).toBe('paused');
+    await alerts.flush(10_000);
+    expect(received.map((r) => r.json.event)).toEqual(['drift', 'paused']);
+    expect(received[0]!.json).toMatchObject({
+      event: 'drift',
+      stage: { number: 2, weight: 0 },
+      reason: 'drift: the router sends 0% to canary, but this rollout set 50% (changed outside Rollgate)',
+    });
+  });
+
   it('refuses, before anything moves, a channel whose variable is unset or not https', () => {
     const { log } = logger();
     expect(() => new AlertReporter([{ channel: 'slack', urlEnv: 'NOPE', events: ['started'] }], { env: {}, log })).toThrow(
