@@ -155,6 +155,8 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
 
   const run: RunState = { prepared: false };
   let recordLost: string | undefined;
+  /** This run has asked the router for a change (its state's weight may lag behind it). */
+  let moved = false;
   const finished = (outcome: Outcome): DriveResult => {
     if (recordLost)
       throw new RecordLostError(
@@ -180,6 +182,8 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
           } catch (error) {
             // Another run holds the environment (found when the record is created): not ours to touch.
             if (error instanceof RolloutLockedError) throw error;
+            // Not even created, and this run has moved nothing: stable serves all, nothing to undo.
+            if (!moved && state.weight === 0) throw error;
             const message = `could not save the rollout's record: ${(error as Error).message}`;
             log.warn(message);
             // Never hold up the way back; anywhere else, going on without a record is unsafe: roll back, then fail.
@@ -193,6 +197,7 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
           reports.add(effect.kind, state, plan);
           break;
         case 'set-weight':
+          moved = true;
           event = await setWeight(ports, plan, state, effect.weight, effect.rollback, options.routerAttempts ?? 3, run);
           break;
         case 'run-hook':
