@@ -104,8 +104,8 @@ export function readFileCommand(path: string): Record<string, string> {
   return values;
 }
 
-/** Resolves once `check` is true, polling; fails with `what` after `timeoutMs`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+/** Resolves once `check` is true, polling; fails with `what` after `timeoutMs` (a bound for a hang, not a pace: the machine may be busy). */
+export async function until(check: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
