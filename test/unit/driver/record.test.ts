@@ -32,10 +32,23 @@ const plans = specs.flatMap(({ file, text }) => {
 const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
 describe('the record schema', () => {
-  it('is met by the docs: every strategy, and the flag, cloud and proxy providers', () => {
+  it('is met by the docs: every strategy, and the proxy, flag, cloud and Kubernetes providers', () => {
     expect(new Set(plans.map((p) => p.plan.strategy))).toEqual(new Set(['canary', 'blue-green', 'rolling']));
     const providers = new Set(plans.map((p) => p.provider));
-    for (const provider of ['haproxy', 'nginx', 'flagd', 'unleash', 'launchdarkly', 'aws-alb', 'aws-lambda', 'cloud-run'])
+    for (const provider of [
+      'haproxy',
+      'nginx',
+      'flagd',
+      'unleash',
+      'launchdarkly',
+      'aws-alb',
+      'aws-ecs',
+      'aws-lambda',
+      'cloud-run',
+      'gateway-api',
+      'istio',
+      'kubernetes-service',
+    ])
       expect(providers, provider).toContain(provider);
     expect(plans.some((p) => p.plan.flag)).toBe(true);
   });
