@@ -115,10 +115,11 @@ describe('a loaded record', () => {
     };
   };
 
-  it('is refused, naming the file, when it is empty, not JSON, or not a Rollgate record', async () => {
+  it('is refused, naming the file, when it is empty, not a journal, or not a Rollgate record', async () => {
     for (const [text, why] of [
       ['', /is empty/],
-      ['{"plan": ', /is not JSON/],
+      ['{"plan": ', /production\.json: no snapshot in the journal/],
+      ['{"snapshot": {}}\nnot a line\n', /production\.json:2: not a journal line/],
       ['{"plan": {}, "state": {"schema": 1}}', /not a valid Rollgate record \(plan\.strategy/],
       [JSON.stringify({ plan: planFrom(TWO_STAGES), state: { schema: 1, status: 'progressing' } }), /state\.id/],
     ] as const) {
@@ -139,7 +140,8 @@ describe('a loaded record', () => {
     first.w.gates.errors = { name: 'errors', provider: 'x', measure: () => new Promise(() => undefined) };
     void first.go();
     await expect.poll(() => first.w.router.weight).toBe(10);
-    const recorded = JSON.parse(readFileSync(first.store.path, 'utf8'));
+    // Read back through the journal: the binding survives the changes appended after the snapshot.
+    const recorded = (await first.store.load())!;
     await first.store.release();
 
     const otherPlan = planFrom(TWO_STAGES.replace('weight: 50', 'weight: 60'));

@@ -138,7 +138,9 @@ async function rollout(
   return { result, router, deployments, reporter };
 }
 
-describe('a rollout recorded on GitHub', () => {
+// Each case drives a rollout against Prism (an HTTP round trip per call): on a busy two-core machine
+// the first, which also warms Prism's validator up, takes well over the default 30 s. A bound for a hang.
+describe('a rollout recorded on GitHub', { timeout: 120_000 }, () => {
   it.each([1, 3, 5])(
     'with %i stage(s): a deployment, a status per baking stage, one comment, at most 8 + 4 × stages REST calls',
     async (n) => {
