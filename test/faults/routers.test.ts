@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
+import { replay } from '../../src/driver/journal.js';
+import type { RolloutState } from '../../src/engine/types.js';
 import { createHaproxyRouter, HaproxyRuntimeApi } from '../../src/traffic/haproxy.js';
 import { startBackend, type Backend } from '../harness/backend.js';
 import { startHaproxy, type Haproxy } from '../harness/haproxy.js';
@@ -66,7 +68,8 @@ ${options.extra ?? ''}`,
   return { state: join(dir, '.rollgate/faults.json'), spec: join(dir, 'rollout.yml') };
 }
 
-const record = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+/** The record in a state file (a journal: a snapshot and the changes appended since). */
+const record = (path: string) => replay(readFileSync(path, 'utf8'), path) as unknown as { state: RolloutState };
 
 /** `rollgate <args>` in this process, as the CLI runs it. */
 async function cli(args: string[], signal = new AbortController().signal) {
@@ -143,11 +146,12 @@ describe('faults on a real HAProxy under load', () => {
     const c = checkout({ bake: '3s' });
     const running = cli(['run', '--config', c.spec, '--state', c.state, '--yes']);
     await waitUntil(async () => (await weightNow()) === 10, 30_000);
-    // The next save's temporary file cannot be created: a directory stands in its place (a save
-    // may be writing it this very moment: try again until it is gone).
+    // The state file cannot be written any more: a directory stands in its place (a save may be
+    // writing a new snapshot this very moment: try again until the directory is there).
     await waitUntil(async () => {
       try {
-        mkdirSync(`${c.state}.${process.pid}.tmp`);
+        rmSync(c.state, { force: true });
+        mkdirSync(c.state);
         return true;
       } catch {
         return false;
@@ -175,7 +179,7 @@ describe('faults on a real HAProxy under load', () => {
     expect(again.code, again.out).toBe(1);
     expect(await weightNow()).toBe(0);
     expect(record(c.state).state).toMatchObject({ status: 'rolled-back', weight: 0 });
-    expect(record(c.state).state.failure.reason).toMatch(/rolled back on a later run; before: rollback failed: .*admin\.sock/);
+    expect(record(c.state).state.failure?.reason).toMatch(/rolled back on a later run; before: rollback failed: .*admin\.sock/);
   });
 
   it('--abort with a corrupt or empty record returns traffic from the spec alone, naming the file', async () => {
@@ -195,7 +199,7 @@ describe('faults on a real HAProxy under load', () => {
     }
     const abort = await cli(['run', '--config', c.spec, '--state', c.state, '--abort']);
     expect(abort.code, abort.out).toBe(1);
-    expect(abort.out).toContain(`the state file ${c.state} is not JSON`);
+    expect(abort.out).toContain(`the state file ${c.state}: no snapshot in the journal; aborting from the spec alone`);
     expect(await weightNow()).toBe(0);
     expect(record(c.state).state).toMatchObject({ status: 'rolled-back', weight: 0 });
   });
