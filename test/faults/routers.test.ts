@@ -62,7 +62,7 @@ stages:
   - { weight: 50, bake: ${options.bake ?? '2s'} }
   - { weight: 100 }
 gates:
-  errors: { provider: command, command: sh ${join(dir, 'gate.sh')}, threshold: "< 0.01", interval: 250ms }
+  errors: { provider: command, command: sh ${join(dir, 'gate.sh')}, threshold: "< 0.01", interval: 1s }
 ${options.extra ?? ''}`,
   );
   return { state: join(dir, '.rollgate/faults.json'), spec: join(dir, 'rollout.yml') };
