@@ -1,5 +1,5 @@
 // The spec argument every spec-reading command shares: `--config FILE` or the file as a positional.
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError, type CliIO } from './command.js';
 import { formatSpecError, loadSpecFile } from '../config/load.js';
 import { environmentNameProblem } from '../config/common.js';
@@ -34,9 +34,8 @@ export async function loadSpecArg(file: string | undefined, io: CliIO): Promise<
 
 /** A file of the environment in .rollgate/ (state, report); the name never leads out of that folder. */
 export function rollgateFile(cwd: string, environment: string, suffix: '.json' | '-report.md'): string {
-  const folder = resolve(cwd, '.rollgate');
-  const path = resolve(folder, `${environmentArg(environment)}${suffix}`);
-  const inside = relative(folder, path);
-  if (!inside || inside.startsWith('..') || inside.includes(sep)) throw new UsageError(`environment "${environment}" leaves .rollgate/`);
-  return path;
+  const name = `${environmentArg(environment)}${suffix}`;
+  // One path segment, checked as text: path.resolve over '.rollgate' made the bundler glob the disk.
+  if (/[/\\]/.test(name) || name.startsWith('.')) throw new UsageError(`environment "${environment}" leaves .rollgate/`);
+  return resolve(cwd, `.rollgate/${name}`);
 }
