@@ -103,13 +103,25 @@ export interface KubeRun {
 }
 
 /** An in-memory state store; `crashAfter` saves, the next save throws as a dying runner would stop. */
-export function memoryStore(crashAfter = Infinity): StateStore & { record?: RolloutRecord; crashAfter: number } {
+/**
+ * A store in memory whose runner "dies" on save number `crashAfter + 1`: that save never returns, as
+ * when the process is killed (a thrown error would be handled: rolled back first), and `died`
+ * resolves so the test can carry on as the next run.
+ */
+export function memoryStore(crashAfter = Infinity): StateStore & { record?: RolloutRecord; crashAfter: number; died: Promise<void> } {
+  let die = () => {};
   const store = {
     crashAfter,
     record: undefined as RolloutRecord | undefined,
+    died: new Promise<void>((resolve) => (die = resolve)),
     load: async () => (store.record ? structuredClone(store.record) : undefined),
     save: async (record: RolloutRecord) => {
-      if (store.crashAfter-- <= 0) throw new Error('runner died');
+      if (store.crashAfter-- <= 0) {
+        const dead = die;
+        store.died = new Promise<void>((resolve) => (die = resolve));
+        dead();
+        return new Promise<void>(() => {});
+      }
       store.record = structuredClone(record);
     },
   };
@@ -118,7 +130,7 @@ export function memoryStore(crashAfter = Infinity): StateStore & { record?: Roll
 
 /**
  * Runs the spec's rollout. `verdict` decides each measurement (default: pass); an error out of the
- * driver (a store that "dies") ends up in `error`.
+ * driver, or a store whose runner died (`memoryStore`), ends up in `error`.
  */
 export async function runKubeRollout(
   specText: string,
@@ -155,11 +167,18 @@ export async function runKubeRollout(
     },
   };
   const run: KubeRun = { router, weights, measured, warnings };
+  const store = options.store ?? memoryStore();
+  const died = 'died' in store ? (store.died as Promise<void>).then(() => ({ died: true as const })) : new Promise<never>(() => {});
   try {
-    run.result = await drive(
-      { router: watched, gates: { errors: gate }, store: options.store ?? memoryStore(), reporters: [], clock: systemClock, log },
-      { plan: compilePlan(parsed.spec), id: 'test-rollout', routerAttempts: 1 },
-    );
+    const ended = await Promise.race([
+      drive(
+        { router: watched, gates: { errors: gate }, store, reporters: [], clock: systemClock, log },
+        { plan: compilePlan(parsed.spec), id: 'test-rollout', routerAttempts: 1 },
+      ),
+      died,
+    ]);
+    if ('died' in ended) run.error = new Error('runner died');
+    else run.result = ended;
   } catch (error) {
     run.error = error as Error;
   }
