@@ -58,6 +58,8 @@ ${gates}`;
 }
 
 async function rollout(s: Spec) {
+  // Each rollout starts from stable, as a new one does (a weight left by the previous test is drift).
+  await fetch(`${service.url}/_rollgate/weight`, { method: 'PUT', body: JSON.stringify({ weight: 0 }) });
   const { router, gates } = buildProviders(s, env);
   const store = memoryStore();
   return drive(
