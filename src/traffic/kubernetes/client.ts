@@ -234,6 +234,22 @@ export function explain(error: unknown, doing: string): KubeError {
   return new KubeError(e.code, `cannot ${doing}: ${message}${hint}`, status.reason);
 }
 
+/**
+ * Runs a read-decide-write again when its write, conditional on the resourceVersion read, met a
+ * newer object. Controllers write status all the time (a gateway accepting the last change bumps the
+ * resourceVersion too), so one lost race is routine; the attempt re-reads, and its drift check sees
+ * any change of the fields Rollgate owns. Writes here are forced applies: their only 409 is this one.
+ */
+export async function retryConflicts<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= tries || !(error instanceof KubeError && error.code === 409 && error.reason === 'Conflict')) throw error;
+    }
+  }
+}
+
 /** Who last changed a field under `path` (f:spec, f:rules...) other than `self`, from managedFields. */
 export function lastOtherManager(object: KubeObject, path: string[], self: string): string | undefined {
   const entries = (object.metadata.managedFields ?? []).filter((m) => m.manager !== self && owns(m.fieldsV1, path));

@@ -12,7 +12,16 @@ import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
 import { duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
-import { connect, connection, kubeName, lastOtherManager, type Connection, type KubeClient, type KubeObject } from './client.js';
+import {
+  connect,
+  connection,
+  kubeName,
+  lastOtherManager,
+  retryConflicts,
+  type Connection,
+  type KubeClient,
+  type KubeObject,
+} from './client.js';
 import { withWorkload, workloadSchema, type WorkloadSpec } from './workload.js';
 
 const gatewayApiSchema = z.strictObject({
@@ -161,41 +170,43 @@ export function createGatewayApiRouter(spec: GatewayApiSpec, env: ProviderEnv): 
     async setWeight(weight: number, context?: RouteContext) {
       const want = routeWeights(weight, baselineWeight(weight));
       const k = await kube();
-      const route = await readRoute(k);
-      const now = share(k, route);
-      // Drift: the route no longer has what Rollgate confirmed last. The way back to stable is never refused.
-      if (context && !context.rollback && context.from !== undefined && now !== context.from && !inForce(k, route, weight)) {
-        const who = lastOtherManager(route, ['spec', 'rules'], k.fieldManager) ?? 'an unknown writer';
-        throw new Error(
-          `drift: ${where(k)} sends ${now}% to ${spec.canary}, not the ${context.from}% Rollgate set; changed by ${who}. Not overwriting it`,
-        );
-      }
-      if (!inForce(k, route, weight)) {
-        const rules = structuredClone((route.spec?.rules as Rule[] | undefined) ?? []);
-        for (const { index } of targets(k, route)) {
-          const rule = rules[index]!;
-          const refs = (rule.backendRefs ??= []);
-          const stableRef = refs.find((ref) => isService(ref, spec.stable, k.namespace))!;
-          const set = (name: string, value: number) => {
-            const mine = refs.filter((ref) => isService(ref, name, k.namespace));
-            if (!mine.length) refs.push({ name, ...(stableRef.port !== undefined ? { port: stableRef.port } : {}), weight: value });
-            mine.forEach((ref, i) => (ref.weight = i === 0 ? value : 0));
-          };
-          set(spec.stable, want.stable);
-          set(spec.canary, want.canary);
-          if (baselineService) set(baselineService, want.baseline ?? 0);
+      await retryConflicts(async () => {
+        const route = await readRoute(k);
+        const now = share(k, route);
+        // Drift: the route no longer has what Rollgate confirmed last. The way back to stable is never refused.
+        if (context && !context.rollback && context.from !== undefined && now !== context.from && !inForce(k, route, weight)) {
+          const who = lastOtherManager(route, ['spec', 'rules'], k.fieldManager) ?? 'an unknown writer';
+          throw new Error(
+            `drift: ${where(k)} sends ${now}% to ${spec.canary}, not the ${context.from}% Rollgate set; changed by ${who}. Not overwriting it`,
+          );
         }
-        // Conditional on what was just read: a write in between is a 409, never overwritten.
-        await k.apply(
-          {
-            apiVersion: API_VERSION,
-            kind: 'HTTPRoute',
-            metadata: { name: spec.route, resourceVersion: route.metadata.resourceVersion! },
-            spec: { rules },
-          },
-          true,
-        );
-      }
+        if (!inForce(k, route, weight)) {
+          const rules = structuredClone((route.spec?.rules as Rule[] | undefined) ?? []);
+          for (const { index } of targets(k, route)) {
+            const rule = rules[index]!;
+            const refs = (rule.backendRefs ??= []);
+            const stableRef = refs.find((ref) => isService(ref, spec.stable, k.namespace))!;
+            const set = (name: string, value: number) => {
+              const mine = refs.filter((ref) => isService(ref, name, k.namespace));
+              if (!mine.length) refs.push({ name, ...(stableRef.port !== undefined ? { port: stableRef.port } : {}), weight: value });
+              mine.forEach((ref, i) => (ref.weight = i === 0 ? value : 0));
+            };
+            set(spec.stable, want.stable);
+            set(spec.canary, want.canary);
+            if (baselineService) set(baselineService, want.baseline ?? 0);
+          }
+          // Conditional on what was just read: a write in between is a 409, never overwritten.
+          await k.apply(
+            {
+              apiVersion: API_VERSION,
+              kind: 'HTTPRoute',
+              metadata: { name: spec.route, resourceVersion: route.metadata.resourceVersion! },
+              spec: { rules },
+            },
+            true,
+          );
+        }
+      });
       // Counts once every parent gateway accepted the new generation.
       const deadline = Date.now() + acceptMs;
       for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {

@@ -9,7 +9,16 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
-import { connect, connection, kubeName, lastOtherManager, type Connection, type KubeClient, type KubeObject } from './client.js';
+import {
+  connect,
+  connection,
+  kubeName,
+  lastOtherManager,
+  retryConflicts,
+  type Connection,
+  type KubeClient,
+  type KubeObject,
+} from './client.js';
 import { withWorkload, workloadSchema, type WorkloadSpec } from './workload.js';
 
 const istioSchema = z
@@ -135,41 +144,43 @@ export function createIstioRouter(spec: IstioSpec, env: ProviderEnv): TrafficRou
     async setWeight(weight: number, context?: RouteContext) {
       const want = split(weight);
       const k = await kube();
-      const vs = await read(k);
-      if (context && !context.rollback && context.from !== undefined && share(k, vs) !== context.from && !inForce(k, vs, weight)) {
-        const who = lastOtherManager(vs, ['spec', 'http'], k.fieldManager) ?? 'an unknown writer';
-        throw new Error(
-          `drift: ${where(k)} sends ${share(k, vs)}% to ${spec.canary}, not the ${context.from}% Rollgate set; changed by ${who}. Not overwriting it`,
+      await retryConflicts(async () => {
+        const vs = await read(k);
+        if (context && !context.rollback && context.from !== undefined && share(k, vs) !== context.from && !inForce(k, vs, weight)) {
+          const who = lastOtherManager(vs, ['spec', 'http'], k.fieldManager) ?? 'an unknown writer';
+          throw new Error(
+            `drift: ${where(k)} sends ${share(k, vs)}% to ${spec.canary}, not the ${context.from}% Rollgate set; changed by ${who}. Not overwriting it`,
+          );
+        }
+        if (inForce(k, vs, weight)) return;
+        if (weight > 0) await checkSubsets(k);
+        const http = structuredClone((vs.spec?.http as HttpRoute[] | undefined) ?? []);
+        for (const { index } of targets(k, vs)) {
+          const route = http[index]!;
+          const destinations = (route.route ??= []);
+          const stable = destinations.find((d) => is(d, spec.stable, k.namespace))!;
+          const set = (name: string, value: number) => {
+            const mine = destinations.filter((d) => is(d, name, k.namespace));
+            if (!mine.length) {
+              const { subset: _subset, ...base } = stable.destination;
+              destinations.push({ destination: spec.host ? { ...base, subset: name } : { ...base, host: name }, weight: value });
+            }
+            mine.forEach((d, i) => (d.weight = i === 0 ? value : 0));
+          };
+          set(spec.stable, want.stable);
+          set(spec.canary, want.canary);
+          if (baselineHost) set(baselineHost, want.baseline ?? 0);
+        }
+        await k.apply(
+          {
+            apiVersion: API_VERSION,
+            kind: 'VirtualService',
+            metadata: { name: spec.virtualService, resourceVersion: vs.metadata.resourceVersion! },
+            spec: { http },
+          },
+          true,
         );
-      }
-      if (inForce(k, vs, weight)) return;
-      if (weight > 0) await checkSubsets(k);
-      const http = structuredClone((vs.spec?.http as HttpRoute[] | undefined) ?? []);
-      for (const { index } of targets(k, vs)) {
-        const route = http[index]!;
-        const destinations = (route.route ??= []);
-        const stable = destinations.find((d) => is(d, spec.stable, k.namespace))!;
-        const set = (name: string, value: number) => {
-          const mine = destinations.filter((d) => is(d, name, k.namespace));
-          if (!mine.length) {
-            const { subset: _subset, ...base } = stable.destination;
-            destinations.push({ destination: spec.host ? { ...base, subset: name } : { ...base, host: name }, weight: value });
-          }
-          mine.forEach((d, i) => (d.weight = i === 0 ? value : 0));
-        };
-        set(spec.stable, want.stable);
-        set(spec.canary, want.canary);
-        if (baselineHost) set(baselineHost, want.baseline ?? 0);
-      }
-      await k.apply(
-        {
-          apiVersion: API_VERSION,
-          kind: 'VirtualService',
-          metadata: { name: spec.virtualService, resourceVersion: vs.metadata.resourceVersion! },
-          spec: { http },
-        },
-        true,
-      );
+      });
     },
     async getWeight() {
       const k = await kube();

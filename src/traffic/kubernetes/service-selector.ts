@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isDeepStrictEqual } from 'node:util';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
-import { connect, connection, kubeName, lastOtherManager, type Connection, type KubeClient } from './client.js';
+import { connect, connection, kubeName, lastOtherManager, retryConflicts, type Connection, type KubeClient } from './client.js';
 
 const serviceSchema = z.strictObject({
   provider: z.literal('kubernetes-service'),
@@ -61,24 +61,26 @@ export function createServiceSelectorRouter(spec: ServiceSelectorSpec, env: Prov
       if (weight !== 0 && weight !== 100)
         throw new Error(`a Service selector switches all or nothing: ${weight}% is not possible (use strategy blue-green)`);
       const k = await kube();
-      const [service, by] = await Promise.all([read(k), selectors(k)]);
-      const now = weightOf(service.spec?.selector, by);
-      if (now === weight) return;
-      if (now === undefined && !context?.rollback) {
-        const who = lastOtherManager(service, ['spec', 'selector'], k.fieldManager) ?? 'an unknown writer';
-        throw new Error(
-          `drift: ${where(k)} selects ${JSON.stringify(service.spec?.selector)}, neither ${spec.stable} nor ${spec.canary}; changed by ${who}. Not overwriting it`,
+      await retryConflicts(async () => {
+        const [service, by] = await Promise.all([read(k), selectors(k)]);
+        const now = weightOf(service.spec?.selector, by);
+        if (now === weight) return;
+        if (now === undefined && !context?.rollback) {
+          const who = lastOtherManager(service, ['spec', 'selector'], k.fieldManager) ?? 'an unknown writer';
+          throw new Error(
+            `drift: ${where(k)} selects ${JSON.stringify(service.spec?.selector)}, neither ${spec.stable} nor ${spec.canary}; changed by ${who}. Not overwriting it`,
+          );
+        }
+        await k.apply(
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: spec.service, resourceVersion: service.metadata.resourceVersion! },
+            spec: { selector: by[weight] },
+          },
+          true,
         );
-      }
-      await k.apply(
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name: spec.service, resourceVersion: service.metadata.resourceVersion! },
-          spec: { selector: by[weight] },
-        },
-        true,
-      );
+      });
     },
     async getWeight() {
       const k = await kube();

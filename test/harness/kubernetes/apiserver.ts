@@ -193,6 +193,7 @@ export class TestApiserver {
   private revision = 1;
   private server?: Server;
   private listeners: WriteListener[] = [];
+  private answered: Array<(request: TestApiserver['requests'][number]) => void> = [];
   url = '';
 
   constructor(private readonly options: ApiserverOptions) {
@@ -216,6 +217,11 @@ export class TestApiserver {
 
   onWrite(listener: WriteListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called with each request as its answer is sent, before the client reads it: acts between two of a client's requests. */
+  onAnswer(listener: (request: TestApiserver['requests'][number]) => void): void {
+    this.answered.push(listener);
   }
 
   type(kind: string): ResourceType {
@@ -333,13 +339,15 @@ export class TestApiserver {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let user = 'anonymous';
     const send = (status: number, body: unknown) => {
-      this.requests.push({
+      const request = {
         method: req.method ?? 'GET',
         path: `${url.pathname}${url.search}`,
         contentType: req.headers['content-type'],
         user,
         status,
-      });
+      };
+      this.requests.push(request);
+      for (const listener of this.answered) listener(request);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };

@@ -111,6 +111,7 @@ spec:
     const run = await runKubeRollout(
       spec(c, '  provider: gateway-api\n  route: web\n  stable: web-blue\n  canary: web-green\n  acceptTimeout: 5s\n'),
     );
+    expect(run.result?.state.failure).toBeUndefined();
     expect(run.result?.outcome).toBe('promoted');
     const route = JSON.parse(await c.kubectl(['get', 'httproute', 'web', '-n', NAMESPACE, '-o', 'json'])) as {
       spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> };

@@ -214,6 +214,26 @@ describe('gateway-api: someone else, a gateway, a crash, RBAC', () => {
     expect(refs(await get(c, ['httproute', 'web']), 0)).toEqual(['web=70', 'web-canary=30']);
   });
 
+  it('a status write between its read and its write (a gateway reporting) is read again, not a failed stage', async () => {
+    const c = await cluster();
+    const route = c.server.type('HTTPRoute');
+    let conflicts = 0;
+    // The gateway controller reports on the route right after each read of Rollgate's, until two of
+    // Rollgate's writes (conditional on the resourceVersion read) were refused as stale.
+    c.server.onAnswer((request) => {
+      if (!request.path.includes('/httproutes/web') || request.user !== 'admin') return;
+      if (request.method === 'PATCH' && request.status === 409) conflicts++;
+      if (request.method !== 'GET' || conflicts >= 2) return;
+      const now = c.server.get('HTTPRoute', NAMESPACE, 'web')!;
+      c.server.put(route, NAMESPACE, { metadata: { name: 'web' }, status: now.status }, 'gateway-controller', true);
+    });
+    const run = await runKubeRollout(gatewaySpec(c));
+    expect(run.result?.state.failure).toBeUndefined();
+    expect(run.result?.outcome).toBe('promoted');
+    expect(conflicts).toBe(2);
+    expect(refs(await get(c, ['httproute', 'web']), 0)).toEqual(['web=100', 'web-canary=0']);
+  });
+
   it('a gateway that never accepts the new generation: the stage does not count and the rollout fails loudly', async () => {
     const c = await cluster();
     c.controllers.options.acceptAfterMs = null;
