@@ -7,6 +7,8 @@ import plainHttp from 'node:http';
 import https from 'node:https';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
+import { durationAtLeast } from '../../config/common.js';
+import { formatDuration, parseDuration } from '../../config/duration.js';
 import type { ProviderEnv } from '../../ports.js';
 import { fromKubeconfig, inCluster, readKubeconfigs, type Cluster } from './kubeconfig.js';
 
@@ -48,8 +50,11 @@ export const connection = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/)
     .default('rollgate')
     .describe("Field manager of Rollgate's server-side applies (GitOps settings refer to it)."),
+  requestTimeout: durationAtLeast('100ms')
+    .default('30s')
+    .describe('Deadline of each apiserver request, from connect to the last byte; an apiserver that misses it counts as down.'),
 };
-export type Connection = { namespace?: string; kubeconfig?: string; context?: string; fieldManager: string };
+export type Connection = { namespace?: string; kubeconfig?: string; context?: string; fieldManager: string; requestTimeout?: string };
 
 /** An answer of the apiserver that is not a success, with its own words. */
 export class KubeError extends Error {
@@ -90,7 +95,8 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
   // A kubeconfig's (or the pod's) namespace becomes a path segment too: it must be a Kubernetes name.
   if (!kubeName.safeParse(namespace).success)
     throw new Error(`namespace ${JSON.stringify(namespace.slice(0, 80))} is not a Kubernetes name`);
-  const http = (method: string, path: string, body?: { type: string; text: string }) => request(cluster, method, path, body);
+  const deadlineMs = parseDuration(spec.requestTimeout ?? '30s')!;
+  const http = (method: string, path: string, body?: { type: string; text: string }) => request(cluster, deadlineMs, method, path, body);
   const resources = new Map<string, Promise<{ name: string; namespaced: boolean }>>();
   // The resource (httproutes...) of a kind, from the apiserver's discovery, as kubectl finds it.
   const resource = (apiVersion: string, kind: string) => {
@@ -159,12 +165,19 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
   };
 }
 
-/** An apiserver that answers nothing within this is treated as down, not waited on forever. */
-const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_BODY = 16 * 1024 * 1024;
 
-/** One HTTPS request; a non-2xx answer throws { code, body } for explain(). */
-async function request(cluster: Cluster, method: string, path: string, body?: { type: string; text: string }): Promise<unknown> {
+/**
+ * One HTTPS request; a non-2xx answer throws { code, body } for explain(). `deadlineMs` bounds the
+ * whole exchange (a socket idle timeout alone would let a trickling apiserver hold a rollout forever).
+ */
+async function request(
+  cluster: Cluster,
+  deadlineMs: number,
+  method: string,
+  path: string,
+  body?: { type: string; text: string },
+): Promise<unknown> {
   const url = new URL(cluster.server + path);
   const { authorization, cert, key } = await cluster.credentials();
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'rollgate' };
@@ -173,14 +186,16 @@ async function request(cluster: Cluster, method: string, path: string, body?: { 
   const options: https.RequestOptions = {
     method,
     headers,
-    timeout: REQUEST_TIMEOUT_MS,
     ca: cluster.ca,
     cert,
     key,
     rejectUnauthorized: !cluster.insecure,
     servername: cluster.serverName,
   };
-  return new Promise((resolve, reject) => {
+  return new Promise((settle, fail) => {
+    // Called only once the request is under way, after `deadline` below is set.
+    const resolve = (value: unknown) => (clearTimeout(deadline), settle(value));
+    const reject = (error: unknown) => (clearTimeout(deadline), fail(error));
     const req = (url.protocol === 'http:' ? plainHttp : https).request(url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -203,8 +218,9 @@ async function request(cluster: Cluster, method: string, path: string, body?: { 
       });
       res.on('error', reject);
     });
-    req.on('timeout', () =>
-      req.destroy(new Error(`the apiserver did not answer ${method} ${url.pathname} within ${REQUEST_TIMEOUT_MS / 1000}s`)),
+    const deadline = setTimeout(
+      () => req.destroy(new Error(`the apiserver did not answer ${method} ${url.pathname} within ${formatDuration(deadlineMs)}`)),
+      deadlineMs,
     );
     req.on('error', reject);
     req.end(body?.text);

@@ -1,6 +1,9 @@
 // The test apiserver held to what real clients expect: kubectl (client-go) and Rollgate's client
 // talk to it as to a cluster, and it refuses what a real apiserver refuses.
-import { chmod, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
@@ -87,6 +90,44 @@ describe('the test apiserver, as kubectl sees it', () => {
     expect(client.namespace).toBe(NAMESPACE);
     expect((await client.read('gateway.networking.k8s.io/v1', 'HTTPRoute', 'web'))?.metadata.name).toBe('web');
     expect(c.server.requests.some((r) => r.user === 'eks-user' && r.path.includes('/httproutes/web'))).toBe(true);
+  });
+
+  it('an apiserver that trickles its answer is cut off at requestTimeout, not waited on forever', async () => {
+    const tls = (file: string) => readFileSync(new URL(`../../fixtures/kubernetes/${file}`, import.meta.url));
+    const ticks = new Set<NodeJS.Timeout>();
+    // Headers at once, then a byte every 50 ms (bounded: 200 bytes): a socket idle timeout never fires.
+    const server = createServer({ cert: tls('server.crt'), key: tls('server.key') }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let sent = 0;
+      const tick = setInterval(() => (++sent > 200 ? (clearInterval(tick), res.end()) : res.write(' ')), 50);
+      ticks.add(tick);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'rollgate-k8s-slow-'));
+      const kubeconfig = join(dir, 'kubeconfig');
+      const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+      await writeFile(
+        kubeconfig,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'slow', cluster: { server: url, 'certificate-authority-data': CA_DATA } }],
+          users: [{ name: 'ci', user: { token: 't' } }],
+          contexts: [{ name: 'slow', context: { cluster: 'slow', user: 'ci', namespace: NAMESPACE } }],
+          'current-context': 'slow',
+        }),
+      );
+      const client = await connect(
+        { fieldManager: 'rollgate', requestTimeout: '300ms' },
+        { env: { KUBECONFIG: kubeconfig }, log: quiet, cwd: dir },
+      );
+      await expect(client.read('v1', 'Service', 'web')).rejects.toThrow(/the apiserver did not answer GET \/api\/v1 within 300ms/);
+    } finally {
+      for (const tick of ticks) clearInterval(tick);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('no credentials, a missing context: clear errors before any request', async () => {
