@@ -1,4 +1,4 @@
-// The Kubernetes API as the kubernetes providers use it: four verbs over the apiserver's REST
+// The Kubernetes API as the kubernetes providers use it: five verbs over the apiserver's REST
 // protocol (kinds found by discovery, as kubectl finds them), credentials from kubeconfig.ts.
 // Writes are server-side apply with Rollgate's own field manager, so GitOps tools see who owns what.
 // Not @kubernetes/client-node: its object API and config pull every generated model (3.6 MB).
@@ -75,6 +75,8 @@ export interface KubeClient {
   list(apiVersion: string, kind: string, labelSelector?: string): Promise<KubeObject[]>;
   /** Server-side apply as Rollgate's field manager (force: take fields over from other managers). */
   apply(object: KubeObject, force: boolean): Promise<KubeObject>;
+  /** Replaces the whole object (PUT), conditional on its metadata.resourceVersion. */
+  replace(object: KubeObject): Promise<KubeObject>;
   /** Deletes; true if it existed. */
   delete(apiVersion: string, kind: string, name: string): Promise<boolean>;
 }
@@ -150,6 +152,15 @@ export async function connect(spec: Connection, env: ProviderEnv): Promise<KubeC
         return (await http('PATCH', target, { type: 'application/apply-patch+yaml', text: JSON.stringify(body) })) as KubeObject;
       } catch (error) {
         throw explain(error, `apply ${object.kind} ${namespace}/${object.metadata.name}`);
+      }
+    },
+    async replace(object) {
+      const body = { ...object, metadata: { ...object.metadata, namespace } };
+      try {
+        const target = await path(object.apiVersion, object.kind, object.metadata.name, { fieldManager: spec.fieldManager });
+        return (await http('PUT', target, { type: 'application/json', text: JSON.stringify(body) })) as KubeObject;
+      } catch (error) {
+        throw explain(error, `replace ${object.kind} ${namespace}/${object.metadata.name}`);
       }
     },
     async delete(apiVersion, kind, name) {

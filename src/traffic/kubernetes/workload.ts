@@ -1,18 +1,21 @@
 // The canary workload of a Kubernetes rollout (`traffic.workload`): from the stable Deployment and
-// the new image, `<deployment>-canary` (and with `baseline: true`, `<deployment>-baseline`: the
+// the new image (or the pod template of a manifest file), `<deployment>-canary` (and with `baseline: true`, `<deployment>-baseline`: the
 // stable image at the canary's size and age) plus their Services, server-side applied before any
 // traffic moves; every label the stable Deployment or Service selects on gets a `-canary` /
 // `-baseline` value, so neither stable object ever selects the new pods. Rollgate waits until they
 // are available and fails fast with the pod's own message (ImagePullBackOff, CrashLoopBackOff,
-// ProgressDeadlineExceeded...). On promotion the new image goes to the stable Deployment, Rollgate
+// ProgressDeadlineExceeded...). On promotion the new image (or template) goes to the stable Deployment, Rollgate
 // waits for it, returns traffic to stable and deletes canary and baseline; on rollback, traffic is
 // at 0 % first, then they are deleted. Each step is idempotent: a re-run finds what exists.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
 import { duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
 import { envVarName, readEnvVar } from '../../util/credentials.js';
-import { kubeName, type KubeClient, type KubeObject } from './client.js';
+import { kubeName, retryConflicts, type KubeClient, type KubeObject } from './client.js';
 
 // An image reference: registry/repository[:tag][@digest], nothing a shell or YAML would read as syntax.
 const IMAGE = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
@@ -26,6 +29,13 @@ export const workloadSchema = z
       .optional()
       .describe('The new image; or imageEnv.'),
     imageEnv: envVarName.optional().describe('Environment variable holding the new image (set by the workflow, e.g. from the build job).'),
+    manifest: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A YAML file (relative to the working directory) with the new Deployment named `deployment`, as kustomize or helm template render it: its pod template, not just an image, is the canary's and, on promotion, the stable's. Instead of image/imageEnv.",
+      ),
     container: z.string().min(1).optional().describe('The container that gets the new image; default: the first.'),
     service: kubeName.optional().describe('The stable Service the canary Service is copied from; default: traffic.stable.'),
     baseline: z.boolean().default(false).describe("Also run <deployment>-baseline: the stable image at the canary's size and age."),
@@ -36,7 +46,9 @@ export const workloadSchema = z
       .describe('Scale the canary with its weight: ceil(stable replicas × weight / 100), at least `replicas`.'),
     timeout: duration.default('10m').describe('How long the canary (or the promoted stable Deployment) may take to become available.'),
   })
-  .refine((w) => (w.image === undefined) !== (w.imageEnv === undefined), { error: 'give the new image as image or imageEnv (one of them)' })
+  .refine((w) => [w.image, w.imageEnv, w.manifest].filter((x) => x !== undefined).length === 1, {
+    error: 'give the new version as image, imageEnv or manifest (one of them)',
+  })
   .describe('The canary workload Rollgate creates, promotes and deletes (optional).');
 
 export type WorkloadSpec = z.output<typeof workloadSchema>;
@@ -124,6 +136,26 @@ export function withWorkload(
     return { deployment, service, container: container.name };
   };
 
+  /**
+   * The new pod template: the manifest's, checked before anything is applied, or undefined when the
+   * new version is an image. Its labels must still match the stable selector: it is promoted as is.
+   */
+  let manifestTemplate: Promise<Deployment['spec']['template']> | undefined;
+  const newTemplate = (stable: Deployment) => {
+    if (!spec.manifest) return undefined;
+    manifestTemplate ??= readManifest(isAbsolute(spec.manifest) ? spec.manifest : join(env.cwd, spec.manifest), spec.deployment);
+    return manifestTemplate.then((template) => {
+      const labels = template.metadata?.labels ?? {};
+      const missing = Object.entries(stable.spec.selector.matchLabels ?? {}).filter(([key, value]) => labels[key] !== value);
+      if (missing.length)
+        throw new Error(
+          `traffic.workload.manifest ${spec.manifest}: the pod labels lack ${missing.map(([key, value]) => `${key}=${value}`).join(', ')}, which Deployment ${spec.deployment} selects on`,
+        );
+      return template;
+    });
+  };
+  const describeNew = () => (spec.manifest ? `the pod template of ${spec.manifest}` : newImage());
+
   /** Label values the stable objects select on get a suffix, so they never select the new pods. */
   const relabel = (labels: Record<string, string> | undefined, selected: Set<string>, suffix: string) => {
     const out: Record<string, string> = {};
@@ -133,16 +165,20 @@ export function withWorkload(
     return { ...out, [TRACK]: suffix };
   };
 
-  const desired = (stable: Awaited<ReturnType<typeof readStable>>, track: (typeof tracks)[number], replicas: number) => {
+  const desired = async (stable: Awaited<ReturnType<typeof readStable>>, track: (typeof tracks)[number], replicas: number) => {
     const selected = new Set([
       ...Object.keys(stable.deployment.spec.selector.matchLabels ?? {}),
       ...Object.keys((stable.service.spec?.selector as Record<string, string> | undefined) ?? {}),
     ]);
-    const template = structuredClone(stable.deployment.spec.template);
-    const image =
-      track === names.canary ? newImage() : stable.deployment.spec.template.spec.containers.find((c) => c.name === stable.container)!.image;
-    const container = template.spec.containers.find((c) => c.name === stable.container)!;
-    container.image = image;
+    const fromManifest = track === names.canary ? await newTemplate(stable.deployment) : undefined;
+    const template = structuredClone(fromManifest ?? stable.deployment.spec.template);
+    if (!fromManifest) {
+      const image =
+        track === names.canary
+          ? newImage()
+          : stable.deployment.spec.template.spec.containers.find((c) => c.name === stable.container)!.image;
+      template.spec.containers.find((c) => c.name === stable.container)!.image = image;
+    }
     const selector = relabel(stable.deployment.spec.selector.matchLabels, selected, track.suffix);
     const deployment: KubeObject = {
       apiVersion: 'apps/v1',
@@ -243,7 +279,7 @@ export function withWorkload(
     const k = await kube();
     const stable = await readStable(k);
     for (const track of tracks) {
-      const { deployment, service } = desired(stable, track, replicasFor(stable.deployment, weight));
+      const { deployment, service } = await desired(stable, track, replicasFor(stable.deployment, weight));
       await k.apply(service, true);
       await k.apply(deployment, true);
     }
@@ -285,23 +321,32 @@ export function withWorkload(
       weightNow = weight;
     },
     async prepare() {
-      env.log.info(`applying ${tracks.map((t) => t.deployment).join(' and ')} with ${newImage()}, waiting until available`);
+      env.log.info(`applying ${tracks.map((t) => t.deployment).join(' and ')} with ${describeNew()}, waiting until available`);
       await ensure(0);
     },
     async finish(outcome) {
       const k = await kube();
       if (outcome === 'promoted') {
         const stable = await readStable(k);
-        env.log.info(`promoting: ${newImage()} to Deployment ${k.namespace}/${spec.deployment}`);
-        await k.apply(
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: spec.deployment },
-            spec: { template: { spec: { containers: [{ name: stable.container, image: newImage() }] } } },
-          },
-          true,
-        );
+        env.log.info(`promoting: ${describeNew()} to Deployment ${k.namespace}/${spec.deployment}`);
+        const template = await newTemplate(stable.deployment);
+        if (template)
+          // The whole template, as the canary ran it: an apply would keep fields the manifest dropped
+          // that another manager (kubectl, a GitOps tool) owns.
+          await retryConflicts(async () => {
+            const current = (await readStable(k)).deployment;
+            await k.replace({ ...current, spec: { ...current.spec, template } });
+          });
+        else
+          await k.apply(
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name: spec.deployment },
+              spec: { template: { spec: { containers: [{ name: stable.container, image: newImage() }] } } },
+            },
+            true,
+          );
         await awaitAvailable(k, spec.deployment);
         await router.setWeight(0, { stage: 0, stageName: 'promotion', environment: '', rollback: true });
         if (!(await router.verify(0))) throw new Error(`traffic did not return to ${services.stable}; ${names.canary.deployment} is kept`);
@@ -326,4 +371,30 @@ export function withWorkload(
       return values;
     },
   };
+}
+
+/**
+ * The pod template of the Deployment named `name` in a manifest file (several documents allowed, as
+ * rendered output has), with every container's image checked as strictly as one in the spec.
+ */
+async function readManifest(path: string, name: string): Promise<Deployment['spec']['template']> {
+  const where = `traffic.workload.manifest ${path}`;
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`${where}: cannot read it (${error.code ?? error.message})`);
+  });
+  const documents = parseAllDocuments(text);
+  if (!Array.isArray(documents)) throw new Error(`${where}: not a YAML stream`);
+  const bad = documents.find((d) => d.errors.length);
+  if (bad) throw new Error(`${where}: not valid YAML: ${bad.errors[0]!.message}`);
+  const found = documents
+    .map((d) => d.toJS() as Deployment | null)
+    .filter((o): o is Deployment => !!o && o.apiVersion === 'apps/v1' && o.kind === 'Deployment' && o.metadata?.name === name);
+  if (found.length !== 1) throw new Error(`${where}: expected one apps/v1 Deployment named ${name}, found ${found.length}`);
+  const template = found[0]!.spec?.template;
+  const containers = template?.spec?.containers;
+  if (!Array.isArray(containers) || !containers.length) throw new Error(`${where}: the Deployment has no spec.template.spec.containers`);
+  for (const c of containers)
+    if (typeof c?.image !== 'string' || !IMAGE.test(c.image))
+      throw new Error(`${where}: container ${JSON.stringify(c?.name)} has no image reference such as ghcr.io/acme/web:1.2.3`);
+  return template;
 }

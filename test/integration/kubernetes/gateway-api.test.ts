@@ -1,6 +1,8 @@
 // Canary with a workload on the Gateway API, against the test apiserver (validated objects,
 // simulated Deployment and gateway controllers) with the real kubectl as the user's client: it applies
 // the team's manifests and reads back what Rollgate wrote.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startCluster, type TestCluster } from '../../harness/kubernetes/index.js';
 import type { ControllerOptions } from '../../harness/kubernetes/controllers.js';
@@ -162,6 +164,66 @@ describe('gateway-api with a canary workload', () => {
     const run = await runKubeRollout(spec, { env: { IMAGE: 'ghcr.io/acme/web:2.1.0' } });
     expect(run.result?.outcome).toBe('promoted');
     expect((await get(c, ['deployment', 'web'])).spec.template.spec.containers[0].image).toBe('ghcr.io/acme/web:2.1.0');
+  });
+
+  it('the new version as a manifest file: its whole pod template is the canary, then the stable; a bad one moves nothing', async () => {
+    const c = await cluster();
+    const manifest = (labels: string, image = 'ghcr.io/acme/web:3.0.0') => `---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: web-config }
+data: { a: b }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { ${labels} } }
+    spec:
+      containers:
+        - { name: app, image: "${image}", env: [{ name: MODE, value: next }] }
+        - { name: sidecar, image: ghcr.io/acme/log-shipper:4 }
+`;
+    const file = join(c.dir, 'web.yaml');
+    const spec = gatewaySpec(c, {
+      workload: `  workload: { deployment: web, manifest: ${file}, timeout: 10s }\n`,
+      stages: '  - { weight: 100 }',
+    });
+
+    await writeFile(file, manifest('team: shop'));
+    const unlabelled = await runKubeRollout(spec);
+    expect(unlabelled.result?.state.failure?.reason).toContain(
+      `traffic.workload.manifest ${file}: the pod labels lack app=web, which Deployment web selects on`,
+    );
+    await writeFile(file, manifest('app: web', 'web:3; rm -rf /'));
+    const hostile = await runKubeRollout(spec);
+    expect(hostile.result?.state.failure?.reason).toContain('container "app" has no image reference');
+    expect(await names(c, 'deployments')).toEqual(['web']);
+    expect(unlabelled.weights.concat(hostile.weights).filter((w) => w.weight > 0)).toEqual([]);
+
+    await writeFile(file, manifest('app: web, team: shop'));
+    let canary: Json | undefined;
+    const run = await runKubeRollout(spec, {
+      async verdict() {
+        canary ??= await get(c, ['deployment', 'web-canary']);
+        return 'pass' as const;
+      },
+    });
+    expect(run.result?.state.failure).toBeUndefined();
+    expect(run.result?.outcome).toBe('promoted');
+    const containers = (d: Json) =>
+      (d.spec.template.spec.containers as Json[]).map((x) => `${x.name} ${x.image} ${JSON.stringify(x.env ?? [])}`);
+    const next = ['app ghcr.io/acme/web:3.0.0 [{"name":"MODE","value":"next"}]', 'sidecar ghcr.io/acme/log-shipper:4 []'];
+    expect(containers(canary!)).toEqual(next);
+    expect(canary!.spec.template.metadata.labels).toMatchObject({ app: 'web-canary', team: 'shop' });
+    const stable = await get(c, ['deployment', 'web']);
+    expect(containers(stable)).toEqual(next);
+    // Replaced, not merged: the port the team's earlier apply set is gone with the manifest that dropped it.
+    expect(stable.spec.template.spec.containers[0].ports).toBeUndefined();
+    expect(stable.spec.template.metadata.labels).toEqual({ app: 'web', team: 'shop' });
+    expect(await names(c, 'deployments')).toEqual(['web']);
   });
 
   it("ProgressDeadlineExceeded is reported with the Deployment's own message", async () => {
