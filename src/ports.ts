@@ -67,6 +67,9 @@ export interface MeasureContext {
   /** When each stage so far came into force, oldest first (1-based stages): a judge that spends
    *  its alpha over the whole rollout anchors at the first and accounts per stage. */
   stageStarts?: Array<{ stage: number; at: number }>;
+  /** This is the gate's last measurement of the stage's bake: too few samples now is inconclusive,
+   *  no longer 'waiting'. Left out, every measurement is taken as the last. */
+  lastCheck?: boolean;
   signal?: AbortSignal;
 }
 

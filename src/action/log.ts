@@ -21,7 +21,7 @@ export const actionsLogger: Logger = {
   },
 };
 
-const ICON = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as const;
+const ICON = { pass: '✔', fail: '✘', inconclusive: '?', waiting: '…', error: '!' } as const;
 
 export class LogGroupReporter implements Reporter {
   private open = false;

@@ -2,7 +2,7 @@
 // and feeds the answer back as the next event.
 import { formatDuration } from '../config/duration.js';
 import { initialState, isFinished, needsRun, step } from '../engine/engine.js';
-import { stageNumber, type Plan } from '../engine/plan.js';
+import { stageNumber, stageSchedule, type Plan } from '../engine/plan.js';
 import type { EngineEvent, Outcome, ReportKind, RolloutState } from '../engine/types.js';
 import type {
   Clock,
@@ -365,6 +365,8 @@ async function runHook(ports: DriverPorts, plan: Plan, state: RolloutState, name
 
 async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, names: string[], signal?: AbortSignal): Promise<Measurement[]> {
   const values = ports.router.templateValues ? await valuesOf(ports.router, ports.log) : undefined;
+  const stage = plan.stages[state.stage];
+  const required = stage ? stageSchedule(plan, stage).required : {};
   return Promise.all(
     names.map(async (name): Promise<Measurement> => {
       const gate = ports.gates[name];
@@ -384,6 +386,7 @@ async function measure(ports: DriverPorts, plan: Plan, state: RolloutState, name
           ...(state.stageStartedAt !== undefined ? { stageStartedAt: state.stageStartedAt } : {}),
           ...(values ? { values } : {}),
           stageStarts: state.timeline.filter((e) => e.kind === 'stage-started').map((e) => ({ stage: stageNumber(e.stage), at: e.at })),
+          lastCheck: (state.done[name] ?? 0) + 1 >= (required[name] ?? 1),
           ...(signal ? { signal } : {}),
         });
         return { gate: name, at, ...result };

@@ -78,7 +78,7 @@ const evidence = z.object({
 });
 const recordedMeasurement = z.object({
   gate: z.string(),
-  verdict: z.enum(['pass', 'fail', 'inconclusive', 'error']),
+  verdict: z.enum(['pass', 'fail', 'inconclusive', 'waiting', 'error']),
   evidence,
   at: time,
   stage: count,
@@ -107,7 +107,10 @@ export const stateSchema = z.strictObject({
   stageStartedAt: time.optional(),
   done: z.record(z.string(), count),
   nextDueAt: z.record(z.string(), time),
-  counters: z.record(z.string(), z.strictObject({ failures: count, inconclusive: count, consecutiveErrors: count })),
+  counters: z.record(
+    z.string(),
+    z.strictObject({ failures: count, inconclusive: count, consecutiveErrors: count, waiting: count.optional() }),
+  ),
   hooksRun: names,
   measurements: z.array(recordedMeasurement),
   timeline: z.array(

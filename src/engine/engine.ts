@@ -6,6 +6,7 @@ import {
   MAX_RECORDED_MEASUREMENTS,
   type Effect,
   type EngineEvent,
+  type GateCounters,
   type Outcome,
   type ReportKind,
   type RolloutState,
@@ -134,7 +135,7 @@ function enterStage(plan: Plan, state: RolloutState, stage: PlanStage, at: numbe
   state.done = {};
   state.nextDueAt = {};
   delete state.stageStartedAt;
-  for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
+  for (const counters of Object.values(state.counters)) resetStageCounters(counters);
   if (stage.approval && state.approvedStage !== stage.index) {
     state.status = 'awaiting-approval';
     const reason = `approval needed before ${stageLabel(plan, stage.index)} (${stage.weight}%)`;
@@ -280,7 +281,7 @@ function onApprove(plan: Plan, state: RolloutState, stage: PlanStage, event: Ext
   if (state.status === 'paused') {
     delete state.pause;
     state.status = 'progressing';
-    for (const counters of Object.values(state.counters)) counters.inconclusive = 0;
+    for (const counters of Object.values(state.counters)) resetStageCounters(counters);
     note(state, event.at, 'resumed', `resumed${who}`);
     const next = continueBake(plan, state, stage, event.at);
     return { state: next.state, effects: [{ type: 'save' }, { type: 'report', kind: 'resumed' }, ...next.effects] };
@@ -363,8 +364,15 @@ function note(state: RolloutState, at: number, kind: TimelineEntry['kind'], mess
 function record(state: RolloutState, m: RolloutState['measurements'][number]) {
   const measurements = [...state.measurements, m];
   if (measurements.length > MAX_RECORDED_MEASUREMENTS) {
-    const oldestPass = measurements.findIndex((x) => x.verdict === 'pass');
+    // Passes and waits are dropped first: failures and inconclusive checks are the evidence kept.
+    const oldestPass = measurements.findIndex((x) => x.verdict === 'pass' || x.verdict === 'waiting');
     measurements.splice(oldestPass >= 0 ? oldestPass : 0, 1);
   }
   state.measurements = measurements;
+}
+
+/** What a gate's counters hold for one stage only: its inconclusive and waiting measurements. */
+function resetStageCounters(counters: GateCounters): void {
+  counters.inconclusive = 0;
+  delete counters.waiting;
 }

@@ -1,6 +1,10 @@
 // State, events and effects of the rollout engine. All plain JSON.
 
-export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+/**
+ * 'waiting': too few samples yet, more to come before the stage's bake ends (a young stage, not
+ * missing data). Not counted as inconclusive unless the bake ends without enough samples.
+ */
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'waiting' | 'error';
 
 /** Why a measurement came out as it did: enough for a reviewer to check it without rerunning. */
 export interface Evidence {
@@ -42,6 +46,8 @@ export interface GateCounters {
   /** Inconclusive measurements in the current stage. */
   inconclusive: number;
   consecutiveErrors: number;
+  /** 'waiting' measurements since the gate last judged: inconclusive after all if the stage ends unjudged. */
+  waiting?: number;
 }
 
 export interface TimelineEntry {

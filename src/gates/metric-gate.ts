@@ -38,7 +38,7 @@ export interface MetricSource {
 }
 
 /** What query templates are rendered with. */
-export type TemplateContext = Omit<MeasureContext, 'at' | 'signal' | 'stageStartedAt' | 'stageStarts'>;
+export type TemplateContext = Omit<MeasureContext, 'at' | 'signal' | 'stageStartedAt' | 'stageStarts' | 'lastCheck'>;
 
 /** `compare` with what metric sources add: counts for the sequential judge, the window and the sample step. */
 export const metricCompare = compare.extend({
@@ -247,6 +247,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     to: number,
     context: TemplateContext,
     stages: StageStart[],
+    lastCheck: boolean,
   ): Result => {
     const c = comparison!;
     const inWindow = (points: Point[]) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
@@ -257,12 +258,14 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     const tolerance = Number(c.tolerance.slice(0, -1)) / 100;
     const threshold = `${c.judge}: ${c.direction === 'either' ? 'a change' : `an ${c.direction}`} beyond ${c.tolerance} at α ${c.alpha}`;
     const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    // Too little data before the bake's last check is a young stage, not missing data: the gate
+    // waits (not counted as inconclusive). At the last check, noData decides.
     const noData = (summary: string, details: Record<string, unknown>): Result => ({
-      verdict: spec.noData,
+      verdict: lastCheck ? spec.noData : 'waiting',
       evidence: {
         query,
         threshold,
-        summary: `${summary} (noData: ${spec.noData})`,
+        summary: lastCheck ? `${summary} at the bake's last check (noData: ${spec.noData})` : `waiting for data: ${summary}`,
         ...(link ? { link } : {}),
         details: { judge: c.judge, window, ...details },
       },
@@ -338,7 +341,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
             : (context.stageStartedAt ?? fallback);
       try {
         const series = await fetchSeries(queries, from + stepMs, context.at, signal, context);
-        return compareResult(queries, series, from, context.at, context, stages);
+        return compareResult(queries, series, from, context.at, context, stages, context.lastCheck ?? true);
       } catch (error) {
         return failure(Object.values(queries).join('\n'), error);
       }
@@ -360,11 +363,17 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       }
       const queries = compareQueries(context);
       const series = await fetchSeries(queries, from + stepMs, to, signal, context);
-      return checks.map((at) => ({
+      return checks.map((at, i) => ({
         at,
-        ...compareResult(queries, series, windowMs !== undefined ? Math.max(from, at - windowMs) : from, at, context, [
-          { stage: context.stage, at: from },
-        ]),
+        ...compareResult(
+          queries,
+          series,
+          windowMs !== undefined ? Math.max(from, at - windowMs) : from,
+          at,
+          context,
+          [{ stage: context.stage, at: from }],
+          i === checks.length - 1,
+        ),
       }));
     },
   };

@@ -9,7 +9,7 @@ import { logText } from './untrusted.js';
 import { registerSecret } from '../util/secrets.js';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-const ICON = { pass: '✔', fail: '✘', inconclusive: '?', error: '!' } as const;
+const ICON = { pass: '✔', fail: '✘', inconclusive: '?', waiting: '…', error: '!' } as const;
 
 /** Terminal lines: secrets redacted, control characters (terminal escapes) made visible. */
 export class ConsoleLogger implements Logger {

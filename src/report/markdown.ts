@@ -23,7 +23,7 @@ export interface MarkdownOptions {
   maxLength?: number;
 }
 
-const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '❔', error: '⚠️' };
+const VERDICT_ICON: Record<Verdict, string> = { pass: '✅', fail: '❌', inconclusive: '❔', waiting: '⏳', error: '⚠️' };
 
 /** The one-line status; `text` neutralises the untrusted reasons in it (Markdown by default). */
 export function statusLine(plan: Plan, state: RolloutState, text: (untrusted: string) => string = markdownText): string {
@@ -124,10 +124,12 @@ function renderStageTable(plan: Plan, state: RolloutState): string {
 function gateCell(name: string, measurements: RecordedMeasurement[]): string {
   const last = measurements[measurements.length - 1];
   if (!last) return `\`${name}\` —`;
-  const bad = measurements.filter((m) => m.verdict !== 'pass').length;
+  // Waiting checks (too few samples yet) are neither ok nor bad: counted apart.
+  const waiting = measurements.filter((m) => m.verdict === 'waiting').length;
+  const ok = measurements.filter((m) => m.verdict === 'pass').length;
   const value = last.evidence.value !== undefined ? ` ${formatValue(last.evidence.value)}` : '';
   const limit = last.evidence.threshold ? ` (${markdownText(last.evidence.threshold, 80)})` : '';
-  return `${VERDICT_ICON[last.verdict]} \`${name}\`${value}${limit} · ${measurements.length - bad}/${measurements.length} ok`;
+  return `${VERDICT_ICON[last.verdict]} \`${name}\`${value}${limit} · ${ok}/${measurements.length - waiting} ok${waiting ? ` · ${waiting} waiting` : ''}`;
 }
 
 function stageStatus(state: RolloutState, index: number): string {

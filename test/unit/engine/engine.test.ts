@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, step } from '../../../src/engine/engine.js';
 import { timeline } from '../../../src/engine/plan.js';
-import type { EngineEvent, RolloutState } from '../../../src/engine/types.js';
+import { judgeMeasurement } from '../../../src/engine/policy.js';
+import type { EngineEvent, RolloutState, Verdict } from '../../../src/engine/types.js';
 import { dies, planFrom, THREE_HOURS, world } from '../../harness/sim.js';
 
 const HOUR = 3_600_000;
@@ -282,5 +283,31 @@ stages: [{ weight: 10, bake: 1m }, { weight: 50, bake: 1m }]
 `);
     expect(short.stages.map((s) => s.weight)).toEqual([10, 50, 100]);
     expect(short.stages[2]!.implicit).toBe(true);
+  });
+});
+
+describe('gate policy: waiting for samples', () => {
+  const policy = {
+    provider: 'p',
+    intervalMs: 30_000,
+    failureLimit: 0,
+    inconclusiveLimit: 1,
+    consecutiveErrorLimit: 0,
+    onInconclusive: 'pause' as const,
+  };
+  const m = (verdict: Verdict) => ({ gate: 'g', verdict, at: 0, evidence: { summary: verdict } });
+
+  it('forgets waiting checks once the gate judges, and counts them when it ends without data', () => {
+    const judged = { failures: 0, inconclusive: 0, consecutiveErrors: 0 };
+    for (const verdict of ['waiting', 'waiting', 'waiting', 'pass', 'inconclusive'] as const)
+      expect(judgeMeasurement(policy, judged, m(verdict)).action).toBe('continue');
+    expect(judged).toEqual({ failures: 0, inconclusive: 1, consecutiveErrors: 0 });
+
+    const unjudged = { failures: 0, inconclusive: 0, consecutiveErrors: 0 };
+    expect(judgeMeasurement(policy, unjudged, m('waiting')).action).toBe('continue');
+    expect(judgeMeasurement(policy, unjudged, m('inconclusive'))).toEqual({
+      action: 'pause',
+      reason: 'gate "g" was inconclusive 2 times in this stage (1 of them waiting for samples) (inconclusiveLimit 1): inconclusive',
+    });
   });
 });

@@ -5,6 +5,7 @@ import { createMetricGate, metricGateFields, refineMetricGate, type MetricSource
 import { JUDGES } from '../../../src/gates/judge/registry.js';
 import { z } from 'zod';
 import { measureContext } from './http-recorder.js';
+import { planFrom, world } from '../../harness/sim.js';
 
 const AT = Date.UTC(2026, 4, 1, 14, 0, 0);
 const STAGE_START = AT - 10 * 60_000;
@@ -101,7 +102,7 @@ describe('metric gate: compare mode through the judge registry', () => {
     });
   });
 
-  it('passes equal samples, and too few samples is no data', async () => {
+  it('passes equal samples; too few samples is waiting until the last check of the bake, then no data', async () => {
     const same = memorySource({ c: steps((i) => 100 + (i % 5)), b: steps((i) => 100 + ((i + 2) % 5)) });
     expect(
       (await gate({ compare: { canary: 'c', baseline: 'b' } }, same.source).measure(measureContext(AT, { stageStartedAt: STAGE_START })))
@@ -110,13 +111,28 @@ describe('metric gate: compare mode through the judge registry', () => {
     // Samples start one step (the 30 s interval) into the stage: of three points, one is in range,
     // and it falls in the stage's warm-up.
     const few = memorySource({ c: steps(() => 1, 3), b: steps(() => 1, 3) });
-    const result = await gate({ compare: { canary: 'c', baseline: 'b' }, noData: 'inconclusive' }, few.source).measure(
-      measureContext(AT, { stageStartedAt: STAGE_START }),
-    );
-    expect(result).toMatchObject({
-      verdict: 'inconclusive',
-      evidence: { summary: '0 canary and 0 baseline samples after the warm-up; minSamples is 10 (noData: inconclusive)' },
+    const spec = { compare: { canary: 'c', baseline: 'b' }, noData: 'fail' };
+    // A young stage is not missing data: even noData: fail waits while checks remain.
+    const early = await gate(spec, few.source).measure({ ...measureContext(AT, { stageStartedAt: STAGE_START }), lastCheck: false });
+    expect(early).toMatchObject({
+      verdict: 'waiting',
+      evidence: { summary: 'waiting for data: 0 canary and 0 baseline samples after the warm-up; minSamples is 10' },
     });
+    const last = await gate(spec, few.source).measure({ ...measureContext(AT, { stageStartedAt: STAGE_START }), lastCheck: true });
+    expect(last).toMatchObject({
+      verdict: 'fail',
+      evidence: {
+        summary: "0 canary and 0 baseline samples after the warm-up; minSamples is 10 at the bake's last check (noData: fail)",
+      },
+    });
+    // A caller that does not say (an older driver) gets the safe reading: every check is the last.
+    expect((await gate(spec, few.source).measure(measureContext(AT, { stageStartedAt: STAGE_START }))).verdict).toBe('fail');
+  });
+
+  it("replays too few samples as waiting, and the replay's last check as no data", async () => {
+    const few = memorySource({ c: steps(() => 1, 3), b: steps(() => 1, 3) });
+    const checks = await gate({ compare: { canary: 'c', baseline: 'b' } }, few.source).replay(measureContext(AT), STAGE_START, AT, 60_000);
+    expect(checks.map((c) => c.verdict)).toEqual([...Array<string>(9).fill('waiting'), 'inconclusive']);
   });
 
   it('pairs error and request counts step by step for the sequential judge', async () => {
@@ -141,5 +157,56 @@ describe('metric gate: compare mode through the judge registry', () => {
     );
     const mw = fields.safeParse({ compare: { canary: 'a', baseline: 'b', requests: { canary: 'c', baseline: 'd' } } });
     expect(mw.error?.issues[0]?.message).toMatch(/^requests is for judges that count errors \(sequential\); mann-whitney compares/);
+  });
+});
+
+describe('metric gate: a latency comparison in a whole rollout (engine, driver and judge, fake clock)', () => {
+  const spec = (bake: string) => `
+version: 1
+traffic: { provider: command, command: "true" }
+stages:
+  - { weight: 10, bake: ${bake} }
+  - { weight: 50, bake: ${bake} }
+gates:
+  latency: { provider: command, command: "true", interval: 30s }
+`;
+  /** A metric store that has a p99 point every step, canary and baseline alike (no regression). */
+  const latencies: MetricSource = {
+    label: 'Memory',
+    language: 'promql',
+    instant: async () => null,
+    async range(query, start, end, stepMs) {
+      const points: Point[] = [];
+      for (let at = Math.ceil(start / stepMs) * stepMs; at <= end; at += stepMs)
+        points.push({ at, value: 100 + (((at / stepMs) * (query === 'canary' ? 7 : 11)) % 13) });
+      return points;
+    },
+    link: () => undefined,
+  };
+  const run = async (bake: string) => {
+    const w = world(planFrom(spec(bake)));
+    w.gates.latency = gate({ compare: { canary: 'canary', baseline: 'baseline', minSamples: 10 }, interval: '30s' }, latencies);
+    return { w, result: await w.run() };
+  };
+
+  it('does not pause while a young stage has fewer than minSamples: the checks wait, then judge', async () => {
+    // 20 checks a stage, one sample a check, the first a warm-up: checks 1-10 have fewer than 10.
+    const { w, result } = await run('10m');
+    expect(result.outcome).toBe('promoted');
+    const first = result.state.measurements.filter((m) => m.stage === 0);
+    expect(first.map((m) => m.verdict)).toEqual([...Array<string>(10).fill('waiting'), ...Array<string>(10).fill('pass')]);
+    expect(first[0]!.evidence.summary).toBe('waiting for data: 0 canary and 0 baseline samples after the warm-up; minSamples is 10');
+    expect(w.router.history).toEqual([10, 50, 100]);
+  });
+
+  it('pauses a stage whose bake ended before minSamples, saying so, the waiting checks counted', async () => {
+    // 8 checks: the last one has 7 samples a side.
+    const { result } = await run('4m');
+    expect(result.outcome).toBe('paused');
+    expect(result.state.measurements.map((m) => m.verdict)).toEqual([...Array<string>(7).fill('waiting'), 'inconclusive']);
+    expect(result.state.pause?.reason).toBe(
+      'gate "latency" was inconclusive 8 times in this stage (7 of them waiting for samples) (inconclusiveLimit 3): ' +
+        "7 canary and 7 baseline samples after the warm-up; minSamples is 10 at the bake's last check (noData: inconclusive)",
+    );
   });
 });

@@ -202,7 +202,9 @@ describe('prometheus gate: compare', () => {
     const { gate: g } = gate({ compare: { canary: 'a', baseline: 'b', minSamples: 5, step: '10s', warmup: '0s' } });
     const result = await g.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(result.verdict).toBe('inconclusive');
-    expect(result.evidence.summary).toBe('3 canary and 3 baseline samples; minSamples is 5 (noData: inconclusive)');
+    expect(result.evidence.summary).toBe(
+      "3 canary and 3 baseline samples; minSamples is 5 at the bake's last check (noData: inconclusive)",
+    );
   });
 
   it('takes the last `window` instead of the stage when one is set', async () => {
@@ -360,13 +362,13 @@ describe('prometheus gate: compare', () => {
     const low = await gate({ compare: sequential }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(low.verdict).toBe('inconclusive');
     expect(low.evidence.summary).toMatch(
-      /^too little traffic: canary 10 requests, baseline 10 \(need 100 each\) \(noData: inconclusive\)$/,
+      /^too little traffic: canary 10 requests, baseline 10 \(need 100 each\) at the bake's last check \(noData: inconclusive\)$/,
     );
 
     api.reply({ json: matrix([]) });
     const none = await gate({ compare: sequential, noData: 'fail' }).gate.measure(measureContext(AT, { stageStartedAt: STAGE_START }));
     expect(none.verdict).toBe('fail');
-    expect(none.evidence.summary).toBe('no requests counted (canary 0, baseline 0 over 0 steps) (noData: fail)');
+    expect(none.evidence.summary).toBe("no requests counted (canary 0, baseline 0 over 0 steps) at the bake's last check (noData: fail)");
   });
 });
 
