@@ -9,6 +9,7 @@ import { buildProviders } from '../../src/driver/providers.js';
 import { parseSpec } from '../../src/config/load.js';
 import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../src/ports.js';
 import { between, type Load, type LoadCounts } from './load.js';
+import { waitUntil } from './wait.js';
 
 export interface Segment {
   /** The canary weight the router confirmed at the start of the segment. */
@@ -22,7 +23,7 @@ export interface Segment {
 export interface RolloutRun {
   result: DriveResult;
   segments: Segment[];
-  /** With tailMs: the load after the rollout ended, at the weight the router reads then. */
+  /** With `tail`: the next responses after the rollout ended, at the weight the router reads then. */
   tail?: Segment;
   router: TrafficRouter;
   /** What the rollout logged (e.g. the rolling router's "drained in … ms" per server). */
@@ -32,8 +33,11 @@ export interface RolloutRun {
   rollbackMs?: number;
 }
 
-/** Drives the spec's rollout; `load` is sampled at every confirmed weight, at the end, and after `tailMs`. */
-export async function runRollout(specText: string, load: Load, options: { tailMs?: number } = {}): Promise<RolloutRun> {
+/**
+ * Drives the spec's rollout; `load` is sampled at every confirmed weight, at the end, and once `tail`
+ * more responses came after the end (waited for up to 30 s: a busy machine answers slower, not less).
+ */
+export async function runRollout(specText: string, load: Load, options: { tail?: number } = {}): Promise<RolloutRun> {
   const parsed = parseSpec(specText);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
   const infos: string[] = [];
@@ -102,9 +106,11 @@ export async function runRollout(specText: string, load: Load, options: { tailMs
   );
   close();
   let tail: Segment | undefined;
-  if (options.tailMs) {
-    const [start, startedAt] = [load.counts(), performance.now()];
-    await new Promise((resolve) => setTimeout(resolve, options.tailMs));
+  if (options.tail) {
+    const [start, startedAt, want] = [load.counts(), performance.now(), options.tail];
+    await waitUntil(async () => between(start, load.counts()).responses >= want, 30_000).catch(() => {
+      throw new Error(`fewer than ${want} responses within 30 s after the rollout ended: ${JSON.stringify(between(start, load.counts()))}`);
+    });
     tail = { weight: await router.getWeight(), rollback: false, startedAt, counts: between(start, load.counts()) };
   }
   return { result, segments, router, infos, warnings, ...(tail ? { tail } : {}), ...(rollbackMs !== undefined ? { rollbackMs } : {}) };

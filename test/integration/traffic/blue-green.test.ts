@@ -129,7 +129,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     const run = await runRollout(
       spec(traffic(haproxy), c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }),
       load,
-      { tailMs: 1_500 },
+      { tail: 500 },
     );
     const total = await load.stop();
 
@@ -149,7 +149,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     expect(answersOf(preview!.counts, 'green')).toBe(0);
     expect(switched!.counts.responses).toBeGreaterThan(500);
     expect(answersOf(switched!.counts, 'blue')).toBeLessThanOrEqual(CONNECTIONS);
-    expect(run.tail!.counts.responses).toBeGreaterThan(500);
+    expect(run.tail!.counts.responses).toBeGreaterThanOrEqual(500);
     expect(run.tail!.counts.byVersion).toEqual({ blue: run.tail!.counts.responses });
     expect(await run.router.getWeight()).toBe(0);
     expect(total.sent).toBeGreaterThan(4_000);
@@ -170,7 +170,7 @@ describe('strategy blue-green on a real HAProxy', () => {
     requests: 5
     interval: 1s`;
     const run = await runRollout(spec(traffic(haproxy), c, { rollbackWindow: '2s', scaleDownDelay: '2s', errors }), load, {
-      tailMs: 1_000,
+      tail: 500,
     });
     const total = await load.stop();
 
@@ -215,7 +215,7 @@ describe('strategy blue-green on a real NGINX', () => {
       { stable: 'blue', canary: 'green' },
     ).trimEnd();
     const run = await runRollout(spec(traffic, c, { rollbackWindow: '10s', scaleDownDelay: '0s', errors: FAILING_ERRORS_GATE }), load, {
-      tailMs: 1_500,
+      tail: 500,
     });
     const total = await load.stop();
 
@@ -230,7 +230,7 @@ describe('strategy blue-green on a real NGINX', () => {
     expect(answersOf(preview!.counts, 'green')).toBe(0);
     expect(switched!.counts.responses).toBeGreaterThan(500);
     expect(answersOf(switched!.counts, 'blue')).toBeLessThanOrEqual(CONNECTIONS);
-    expect(run.tail!.counts.responses).toBeGreaterThan(500);
+    expect(run.tail!.counts.responses).toBeGreaterThanOrEqual(500);
     expect(run.tail!.counts.byVersion).toEqual({ blue: run.tail!.counts.responses });
     expect(failed(total)).toBe(0);
     expect(total.retried).toBeLessThanOrEqual(3 * CONNECTIONS); // three reloads: preview, switch, back
