@@ -12,7 +12,7 @@ import type { RolloutState } from '../engine/types.js';
 import type { TrafficRouter } from '../ports.js';
 import { FileStateStore } from '../driver/state-file.js';
 import { renderMarkdownReport } from '../report/markdown.js';
-import { createRouter, type TrafficSpec } from '../traffic/registry.js';
+import { createRouter, trafficProviders, type TrafficSpec } from '../traffic/registry.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import { environmentPageUrl, runContextFrom } from '../github/context.js';
@@ -37,6 +37,7 @@ export async function run(): Promise<void> {
 
     const { plan } = record;
     const traffic = JSON.parse(await readFile(join(dirname(recordPath), 'traffic.json'), 'utf8')) as TrafficSpec;
+    await trafficProviders.load([traffic.provider]);
     const router = createRouter(traffic, { env: providerEnvironment(readCredentials()), log, cwd: workspace() });
     const state = await restore(router, plan, record.state);
 

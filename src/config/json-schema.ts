@@ -1,10 +1,11 @@
 // The JSON Schema of the spec, generated from the zod schema (editors validate rollout.yml with it).
 import { z } from 'zod';
-import { specSchema } from './schema.js';
+import { loadAllProviders, specSchema } from './schema.js';
 import { webhookBody } from '../report/alerts/webhook.js';
 
-export function specJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(specSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+export async function specJsonSchema(): Promise<Record<string, unknown>> {
+  await loadAllProviders();
+  const schema = z.toJSONSchema(specSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     $id: 'https://github.com/rollgate/rollgate/schema/rollgate.schema.json',
@@ -14,8 +15,8 @@ export function specJsonSchema(): Record<string, unknown> {
   };
 }
 
-export function specJsonSchemaText(): string {
-  return `${JSON.stringify(specJsonSchema(), null, 2)}\n`;
+export async function specJsonSchemaText(): Promise<string> {
+  return `${JSON.stringify(await specJsonSchema(), null, 2)}\n`;
 }
 
 /** The JSON Schema of a webhook alert's body (receivers validate what Rollgate sends with it). */

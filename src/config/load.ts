@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { specSchema, type Spec } from './schema.js';
+import { loadProvidersNamedIn, providersLoadedFor, specSchema, type Spec } from './schema.js';
 import { didYouMean, objectKeysAt } from './keys.js';
 
 export interface SpecError {
@@ -63,7 +63,7 @@ export async function loadSpecFile(path: string, displayName = basename(path)): 
     const code = (error as NodeJS.ErrnoException).code;
     return fail(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'not a regular file (a directory)' : (error as Error).message);
   }
-  return parseSpec(text, displayName);
+  return parseSpecLoadingProviders(text, displayName);
 }
 
 /** Loads a spec or throws SpecInvalidError listing every problem. */
@@ -73,7 +73,34 @@ export async function loadSpecOrThrow(path: string, displayName?: string): Promi
   return result.spec;
 }
 
+/** Parses and validates a spec's text, first loading the providers it names (only those). */
+export async function parseSpecLoadingProviders(text: string, file = 'rollout.yml'): Promise<LoadResult> {
+  const read = readYaml(text, file);
+  if ('errors' in read) return { ok: false, errors: read.errors };
+  await loadProvidersNamedIn(read.data);
+  return validate(read, file);
+}
+
+/**
+ * Parses and validates a spec's text with the providers already loaded (loadAllProviders, or
+ * loadProvidersNamedIn); throws if the spec names one that is not, rather than misreport its fields.
+ */
 export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
+  const read = readYaml(text, file);
+  if ('errors' in read) return { ok: false, errors: read.errors };
+  if (!providersLoadedFor(read.data))
+    throw new Error('parseSpec: the spec names a provider that is not loaded (use parseSpecLoadingProviders)');
+  return validate(read, file);
+}
+
+interface ReadYaml {
+  doc: Document;
+  data: unknown;
+  at: (offset: number) => { line: number; column: number };
+}
+
+/** Phase 1: the YAML, its syntax errors and its data (which names the providers to load). */
+function readYaml(text: string, file: string): ReadYaml | { errors: SpecError[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number) => {
@@ -101,7 +128,7 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
       errors.push({ file, line, column, path: '', message: `YAML: ${firstLine(e.message)}` });
     }
   }
-  if (errors.length) return { ok: false, errors: dedupe(errors) };
+  if (errors.length) return { errors: dedupe(errors) };
 
   let data: unknown;
   try {
@@ -111,19 +138,25 @@ export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
     const message = /alias/i.test((error as Error).message)
       ? `YAML: too many alias expansions (at most ${MAX_YAML_ALIASES}); write the repeated parts out`
       : `YAML: ${firstLine((error as Error).message)}`;
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '', message }] };
+    return { errors: [{ file, line: 1, column: 1, path: '', message }] };
   }
   if (data === null || data === undefined) {
     return {
-      ok: false,
       errors: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a rollout spec (version: 1, traffic, stages)' }],
     };
   }
-  const parsed = specSchema.safeParse(data);
+  return { doc, data, at };
+}
+
+/** Phase 2: the data against the spec's schema, each problem placed at its line and column. */
+function validate({ doc, data, at }: ReadYaml, file: string): LoadResult {
+  const errors: SpecError[] = [];
+  const schema = specSchema();
+  const parsed = schema.safeParse(data);
   if (parsed.success) return { ok: true, spec: parsed.data, errors: [] };
 
   for (const issue of parsed.error.issues) {
-    for (const e of describeIssue(issue, data)) {
+    for (const e of describeIssue(issue, data, schema)) {
       const node = nodeAt(doc, e.path, e.pointAtKey);
       const pos = node?.range ? at(node.range[0]) : { line: 1, column: 1 };
       errors.push({ file, ...pos, path: formatPath(e.path), message: e.message });
@@ -142,13 +175,13 @@ interface Described {
   pointAtKey?: boolean;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, schema: z.core.$ZodType): Described[] {
   const path = [...issue.path];
   const got = valueAt(data, path);
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
-        const hint = didYouMean(key, objectKeysAt(specSchema, path, data));
+        const hint = didYouMean(key, objectKeysAt(schema, path, data));
         return { path: [...path, key], pointAtKey: true, message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
       });
     case 'too_big':
@@ -195,7 +228,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): Described[] {
       }
       // A union of shapes (e.g. environment: string | {name, url}): report the closest branch's problems.
       const branches = issue.errors.map((branch) =>
-        branch.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, data)),
+        branch.flatMap((inner) => describeIssue({ ...inner, path: [...path, ...inner.path] }, data, schema)),
       );
       // Prefer a branch of the value's own type over one that rejects the type outright.
       const wrongType = (d: Described[]) => d.length === 1 && d[0]!.path.length === path.length && d[0]!.message.startsWith('expected ');

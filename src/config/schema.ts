@@ -2,8 +2,8 @@
 // Each object is strict, so a misspelt key is an error (with a "did you mean" hint from load.ts).
 import { z } from 'zod';
 import { duration, environmentNameSchema, httpUrl } from './common.js';
-import { gateSchema } from '../gates/registry.js';
-import { trafficSchema } from '../traffic/registry.js';
+import { gateProviders } from '../gates/registry.js';
+import { trafficProviders } from '../traffic/registry.js';
 import { FLAG_TEMPLATE_VARIABLES } from '../gates/template.js';
 import { migrationsSchema } from '../migrations/settings.js';
 import { alertSchema } from '../report/alerts/index.js';
@@ -32,104 +32,151 @@ const environment = z.union([
   }),
 ]);
 
-export const specSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    version: z.literal(1),
-    strategy: z.enum(['canary', 'blue-green', 'rolling']).default('canary'),
-    environment: environment.default('production'),
-    traffic: trafficSchema,
-    stages: z.array(stageSchema).min(1).max(MAX_STAGES).optional().describe('The canary stages (strategy canary).'),
-    blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
-    rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
-    gates: z
-      .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
-      .default({}),
-    rollback: z.strictObject({ revert: z.enum(['none', 'pull-request']).default('none') }).default({ revert: 'none' }),
-    onDrift: z
-      .enum(['pause', 'reapply'])
-      .default('pause')
-      .describe(
-        'When the router is found at a weight Rollgate did not set (someone else changed it): pause and alert (default), or set the stage weight again.',
-      ),
-    migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
-    notify: z
-      .strictObject({
-        pullRequest: z.boolean().default(true),
-        deployment: z.boolean().default(true),
-        summary: z.boolean().default(true),
-        alerts: z.array(alertSchema).default([]).describe('Alerts where the team is: Slack, Microsoft Teams, a signed webhook.'),
-      })
-      .default({ pullRequest: true, deployment: true, summary: true, alerts: [] }),
-  })
-  .superRefine((spec, ctx) => {
-    // Each strategy has its own block, and only that one.
-    const blocks = { canary: 'stages', 'blue-green': 'blueGreen', rolling: 'rolling' } as const;
-    const own = blocks[spec.strategy];
-    if (spec[own] === undefined) {
-      ctx.addIssue({ code: 'custom', path: [own], message: `is required (strategy ${spec.strategy})` });
-    }
-    for (const [strategy, key] of Object.entries(blocks)) {
-      if (key !== own && spec[key] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `belongs to strategy ${strategy}, but strategy is ${spec.strategy}` });
-      }
-    }
-    const checkGates = (names: string[] | undefined, path: PropertyKey[]) =>
-      names?.forEach((name, j) => {
-        if (!(name in spec.gates)) {
-          const known = Object.keys(spec.gates);
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, j],
-            message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})`,
-          });
-        }
-      });
-    checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
-    checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
-    checkGates(spec.rolling?.gates, ['rolling', 'gates']);
-    // {{flag}} and {{variation}} have a value only when the router is a feature flag.
-    if (!('flag' in spec.traffic)) {
-      for (const [name, gate] of Object.entries(spec.gates)) {
-        const used = FLAG_TEMPLATE_VARIABLES.filter((v) => new RegExp(`\\{\\{\\s*${v}\\s*\\}\\}`).test(JSON.stringify(gate)));
-        if (used.length) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['gates', name],
-            message: `uses {{${used.join('}}, {{')}}}, which only a feature-flag traffic provider (flagd, unleash, launchdarkly) gives a value`,
-          });
-        }
-      }
-    }
-    if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rolling', 'maxSurge'],
-        message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})`,
-      });
-    }
+type TrafficUnion = ReturnType<typeof trafficProviders.union>;
+type GateUnion = ReturnType<typeof gateProviders.union>;
 
-    let previous = -1;
-    let full = -1;
-    (spec.stages ?? []).forEach((stage, i) => {
-      if (full >= 0) {
-        ctx.addIssue({ code: 'custom', path: ['stages', i], message: `no stage may follow the 100% stage (stages[${full}])` });
+const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion) =>
+  z
+    .strictObject({
+      $schema: z.string().optional(),
+      version: z.literal(1),
+      strategy: z.enum(['canary', 'blue-green', 'rolling']).default('canary'),
+      environment: environment.default('production'),
+      traffic: trafficSchema,
+      stages: z.array(stageSchema).min(1).max(MAX_STAGES).optional().describe('The canary stages (strategy canary).'),
+      blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
+      rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
+      gates: z
+        .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
+        .default({}),
+      rollback: z.strictObject({ revert: z.enum(['none', 'pull-request']).default('none') }).default({ revert: 'none' }),
+      onDrift: z
+        .enum(['pause', 'reapply'])
+        .default('pause')
+        .describe(
+          'When the router is found at a weight Rollgate did not set (someone else changed it): pause and alert (default), or set the stage weight again.',
+        ),
+      migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
+      notify: z
+        .strictObject({
+          pullRequest: z.boolean().default(true),
+          deployment: z.boolean().default(true),
+          summary: z.boolean().default(true),
+          alerts: z.array(alertSchema).default([]).describe('Alerts where the team is: Slack, Microsoft Teams, a signed webhook.'),
+        })
+        .default({ pullRequest: true, deployment: true, summary: true, alerts: [] }),
+    })
+    .superRefine((spec, ctx) => {
+      // Each strategy has its own block, and only that one.
+      const blocks = { canary: 'stages', 'blue-green': 'blueGreen', rolling: 'rolling' } as const;
+      const own = blocks[spec.strategy];
+      if (spec[own] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [own], message: `is required (strategy ${spec.strategy})` });
       }
-      if (stage.weight < previous) {
+      for (const [strategy, key] of Object.entries(blocks)) {
+        if (key !== own && spec[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `belongs to strategy ${strategy}, but strategy is ${spec.strategy}` });
+        }
+      }
+      const checkGates = (names: string[] | undefined, path: PropertyKey[]) =>
+        names?.forEach((name, j) => {
+          if (!(name in spec.gates)) {
+            const known = Object.keys(spec.gates);
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, j],
+              message: `no gate named "${name}" (gates: ${known.length ? known.join(', ') : 'none defined'})`,
+            });
+          }
+        });
+      checkGates(spec.blueGreen?.preSwitchGates, ['blueGreen', 'preSwitchGates']);
+      checkGates(spec.blueGreen?.postSwitchGates, ['blueGreen', 'postSwitchGates']);
+      checkGates(spec.rolling?.gates, ['rolling', 'gates']);
+      // {{flag}} and {{variation}} have a value only when the router is a feature flag.
+      if (!('flag' in spec.traffic)) {
+        for (const [name, gate] of Object.entries(spec.gates)) {
+          const used = FLAG_TEMPLATE_VARIABLES.filter((v) => new RegExp(`\\{\\{\\s*${v}\\s*\\}\\}`).test(JSON.stringify(gate)));
+          if (used.length) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['gates', name],
+              message: `uses {{${used.join('}}, {{')}}}, which only a feature-flag traffic provider (flagd, unleash, launchdarkly) gives a value`,
+            });
+          }
+        }
+      }
+      if (spec.rolling && spec.rolling.surge.length < spec.rolling.maxSurge) {
         ctx.addIssue({
           code: 'custom',
-          path: ['stages', i, 'weight'],
-          message: `weights must not decrease (${stage.weight} after ${previous})`,
+          path: ['rolling', 'maxSurge'],
+          message: `needs that many spare servers in rolling.surge (has ${spec.rolling.surge.length})`,
         });
       }
-      if (stage.weight === 100 && full < 0) full = i;
-      previous = Math.max(previous, stage.weight);
-      checkGates(stage.gates, ['stages', i, 'gates']);
-    });
-  });
 
-export type Spec = z.output<typeof specSchema>;
-export type SpecInput = z.input<typeof specSchema>;
+      let previous = -1;
+      let full = -1;
+      (spec.stages ?? []).forEach((stage, i) => {
+        if (full >= 0) {
+          ctx.addIssue({ code: 'custom', path: ['stages', i], message: `no stage may follow the 100% stage (stages[${full}])` });
+        }
+        if (stage.weight < previous) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['stages', i, 'weight'],
+            message: `weights must not decrease (${stage.weight} after ${previous})`,
+          });
+        }
+        if (stage.weight === 100 && full < 0) full = i;
+        previous = Math.max(previous, stage.weight);
+        checkGates(stage.gates, ['stages', i, 'gates']);
+      });
+    });
+
+type SpecSchema = ReturnType<typeof buildSpecSchema>;
+let built: { traffic: TrafficUnion; gate: GateUnion; schema: SpecSchema } | undefined;
+
+/**
+ * The spec's schema over the providers loaded so far: a spec validates fully once the providers it
+ * names are loaded (loadProvidersNamedIn); loadAllProviders() for the JSON Schema.
+ */
+export function specSchema(): SpecSchema {
+  const traffic = trafficProviders.union();
+  const gate = gateProviders.union();
+  if (built?.traffic !== traffic || built.gate !== gate) built = { traffic, gate, schema: buildSpecSchema(traffic, gate) };
+  return built.schema;
+}
+
+/** The provider names a spec's data gives: `traffic.provider` and each gate's `provider` (any value, unchecked). */
+export function providersNamedIn(data: unknown): { traffic: unknown[]; gates: unknown[] } {
+  const field = (value: unknown, key: string): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  const gates = field(data, 'gates');
+  return {
+    traffic: [field(field(data, 'traffic'), 'provider')],
+    gates: gates !== null && typeof gates === 'object' ? Object.values(gates).map((gate) => field(gate, 'provider')) : [],
+  };
+}
+
+/** Loads the providers a spec's data names, so that specSchema() checks their fields. */
+export async function loadProvidersNamedIn(data: unknown): Promise<void> {
+  const named = providersNamedIn(data);
+  await Promise.all([trafficProviders.load(named.traffic), gateProviders.load(named.gates)]);
+}
+
+/** Whether every provider the data names (and that exists) is loaded; names that exist nowhere count as loaded. */
+export function providersLoadedFor(data: unknown): boolean {
+  const named = providersNamedIn(data);
+  const ready = (registry: typeof trafficProviders | typeof gateProviders, names: unknown[]) =>
+    names.every((name) => typeof name !== 'string' || !registry.names.includes(name) || registry.isLoaded(name));
+  return ready(trafficProviders, named.traffic) && ready(gateProviders, named.gates);
+}
+
+export async function loadAllProviders(): Promise<void> {
+  await Promise.all([trafficProviders.loadAll(), gateProviders.loadAll()]);
+}
+
+export type Spec = z.output<SpecSchema>;
+export type SpecInput = z.input<SpecSchema>;
 export type Stage = z.output<typeof stageSchema>;
 export type { GateSpec } from '../gates/registry.js';
 export type { TrafficSpec } from '../traffic/registry.js';

@@ -1,26 +1,26 @@
 // Gate providers by the spec's `provider:` name. Adding one: a file in this folder and a line here.
-import { z } from 'zod';
+// Each file loads only when a spec names it (src/util/lazy-providers.ts).
+import type { z } from 'zod';
 import type { Gate, ProviderEnv } from '../ports.js';
 import type { GateProvider } from './provider.js';
-import { commandGate } from './command.js';
-import { httpGate } from './http.js';
-import { prometheusGate } from './prometheus.js';
-import { datadogGate } from './datadog.js';
-import { newrelicGate } from './newrelic.js';
-import { cloudwatchGate } from './cloudwatch.js';
-import { embeddedGate } from './embedded.js';
+import { lazyProviders } from '../util/lazy-providers.js';
 
-const providers = [prometheusGate, datadogGate, newrelicGate, cloudwatchGate, httpGate, commandGate, embeddedGate] as const;
+const loaders = {
+  prometheus: async () => (await import('./prometheus.js')).prometheusGate,
+  datadog: async () => (await import('./datadog.js')).datadogGate,
+  newrelic: async () => (await import('./newrelic.js')).newrelicGate,
+  cloudwatch: async () => (await import('./cloudwatch.js')).cloudwatchGate,
+  http: async () => (await import('./http.js')).httpGate,
+  command: async () => (await import('./command.js')).commandGate,
+  embedded: async () => (await import('./embedded.js')).embeddedGate,
+};
 
-export const gateSchema = z.discriminatedUnion(
-  'provider',
-  providers.map((p) => p.schema) as unknown as [(typeof providers)[number]['schema'], ...(typeof providers)[number]['schema'][]],
-);
-export type GateSpec = z.output<typeof gateSchema>;
+type AnyGateProvider = Awaited<ReturnType<(typeof loaders)[keyof typeof loaders]>>;
+export type GateSpec = z.output<AnyGateProvider['schema']>;
 
+export const gateProviders = lazyProviders<AnyGateProvider>('gate', loaders);
+
+/** Builds the gate a spec names; its provider is loaded (gateProviders.load) by whoever read the spec. */
 export function createGate(name: string, spec: GateSpec, env: ProviderEnv): Gate {
-  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as
-    GateProvider | undefined;
-  if (!provider) throw new Error(`no gate provider "${spec.provider}"`);
-  return provider.create(name, spec, env);
+  return (gateProviders.get(spec.provider) as GateProvider).create(name, spec, env);
 }

@@ -1,48 +1,33 @@
 // Traffic providers by the spec's `provider:` name. Adding one: a file in this folder and a line here.
-import { z } from 'zod';
+// Each file loads only when a spec names it (src/util/lazy-providers.ts).
+import type { z } from 'zod';
 import type { ProviderEnv, TrafficRouter } from '../ports.js';
 import type { TrafficProvider } from './provider.js';
-import { commandTraffic } from './command.js';
-import { embeddedTraffic } from './embedded.js';
-import { haproxyTraffic } from './haproxy.js';
-import { nginxTraffic } from './nginx.js';
-import { flagdTraffic } from './flags/flagd.js';
-import { unleashTraffic } from './flags/unleash.js';
-import { launchdarklyTraffic } from './flags/launchdarkly.js';
-import { awsAlbTraffic } from './aws/aws-alb.js';
-import { awsEcsTraffic } from './aws/aws-ecs.js';
-import { awsLambdaTraffic } from './aws/aws-lambda.js';
-import { cloudRunTraffic } from './gcp/cloud-run.js';
-import { gatewayApiTraffic } from './kubernetes/gateway-api.js';
-import { istioTraffic } from './kubernetes/istio.js';
-import { serviceSelectorTraffic } from './kubernetes/service-selector.js';
+import { lazyProviders } from '../util/lazy-providers.js';
 
-const providers = [
-  commandTraffic,
-  embeddedTraffic,
-  haproxyTraffic,
-  nginxTraffic,
-  flagdTraffic,
-  unleashTraffic,
-  launchdarklyTraffic,
-  awsAlbTraffic,
-  awsLambdaTraffic,
-  awsEcsTraffic,
-  cloudRunTraffic,
-  gatewayApiTraffic,
-  istioTraffic,
-  serviceSelectorTraffic,
-] as const;
+const loaders = {
+  command: async () => (await import('./command.js')).commandTraffic,
+  embedded: async () => (await import('./embedded.js')).embeddedTraffic,
+  haproxy: async () => (await import('./haproxy.js')).haproxyTraffic,
+  nginx: async () => (await import('./nginx.js')).nginxTraffic,
+  flagd: async () => (await import('./flags/flagd.js')).flagdTraffic,
+  unleash: async () => (await import('./flags/unleash.js')).unleashTraffic,
+  launchdarkly: async () => (await import('./flags/launchdarkly.js')).launchdarklyTraffic,
+  'aws-alb': async () => (await import('./aws/aws-alb.js')).awsAlbTraffic,
+  'aws-lambda': async () => (await import('./aws/aws-lambda.js')).awsLambdaTraffic,
+  'aws-ecs': async () => (await import('./aws/aws-ecs.js')).awsEcsTraffic,
+  'cloud-run': async () => (await import('./gcp/cloud-run.js')).cloudRunTraffic,
+  'gateway-api': async () => (await import('./kubernetes/gateway-api.js')).gatewayApiTraffic,
+  istio: async () => (await import('./kubernetes/istio.js')).istioTraffic,
+  'kubernetes-service': async () => (await import('./kubernetes/service-selector.js')).serviceSelectorTraffic,
+};
 
-export const trafficSchema = z.discriminatedUnion(
-  'provider',
-  providers.map((p) => p.schema) as unknown as [(typeof providers)[number]['schema'], ...(typeof providers)[number]['schema'][]],
-);
-export type TrafficSpec = z.output<typeof trafficSchema>;
+type AnyTrafficProvider = Awaited<ReturnType<(typeof loaders)[keyof typeof loaders]>>;
+export type TrafficSpec = z.output<AnyTrafficProvider['schema']>;
 
+export const trafficProviders = lazyProviders<AnyTrafficProvider>('traffic', loaders);
+
+/** Builds the router a spec names; its provider is loaded (trafficProviders.load) by whoever read the spec. */
 export function createRouter(spec: TrafficSpec, env: ProviderEnv): TrafficRouter {
-  const provider = providers.find((p) => (p.schema.shape.provider as z.ZodLiteral<string>).value === spec.provider) as
-    TrafficProvider | undefined;
-  if (!provider) throw new Error(`no traffic provider "${spec.provider}"`);
-  return provider.create(spec, env);
+  return (trafficProviders.get(spec.provider) as TrafficProvider).create(spec, env);
 }

@@ -8,7 +8,7 @@ Prints the JSON Schema (draft 2020-12) of rollout.yml, generated from the same s
 validates with. Point your editor at it:
   # yaml-language-server: $schema=https://…/schema/rollgate.schema.json`,
   async run(_args, io) {
-    io.stdout.write(specJsonSchemaText());
+    io.stdout.write(await specJsonSchemaText());
     return EXIT.ok;
   },
 };

@@ -4,6 +4,7 @@ import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli.js';
+import { formatSpecError, parseSpec } from '../../../src/config/load.js';
 
 async function dirWith(files: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), 'rollgate-cli-'));
@@ -42,6 +43,40 @@ describe('rollgate CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('bad.yml:9:5 stages[0].bak: unknown key "bak" (did you mean "bake"?)');
     expect(bad.stderr).toContain('bad.yml:10:13 stages[1].weight: must be at most 100 (got 150)');
+  });
+
+  it('validate loads only the providers a spec names, yet reports exactly what the whole schema does', async () => {
+    // Errors inside the named providers' fields, a misspelt provider and a missing one: the CLI loads
+    // haproxy and prometheus only; this process (test/setup.ts) has every provider loaded.
+    const text = `version: 1
+traffic:
+  provider: haproxy
+  socket: "no socket"
+  backend: web
+  stable: web-v1
+  canary: web-v2
+  timeout: 5 seconds
+stages:
+  - weight: 100
+gates:
+  errors:
+    provider: prometheus
+    url: ftp://prometheus
+    query: up
+    threshold: "< 0.01"
+    interval: 30s
+  latency:
+    provider: prometeus
+  health:
+    url: https://canary.example.com/healthz
+`;
+    const dir = await dirWith({ 'rollout.yml': text });
+    const run = await runCli(['validate', 'rollout.yml'], { cwd: dir });
+    const expected = parseSpec(text, 'rollout.yml');
+    if (expected.ok) throw new Error('the spec above must be invalid');
+    expect(expected.errors.length).toBeGreaterThanOrEqual(5);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(expected.errors.map((e) => `${formatSpecError(e)}\n`).join(''));
   });
 
   it('plan: prints the timeline with the total time', async () => {
