@@ -5,7 +5,7 @@ import { drive, type DriveResult } from '../../src/driver/driver.js';
 import { systemClock } from '../../src/driver/clock.js';
 import { compilePlan } from '../../src/config/compile.js';
 import { buildProviders } from '../../src/driver/providers.js';
-import { parseSpec } from '../../src/config/load.js';
+import { parseSpecLoadingProviders } from '../../src/config/load.js';
 import type { Logger, RolloutRecord, TrafficRouter } from '../../src/ports.js';
 
 export interface FlagStage {
@@ -30,7 +30,7 @@ export async function runFlagRollout(
   share: (weight: number) => Promise<number>,
   env: Record<string, string | undefined> = process.env,
 ): Promise<FlagRolloutRun> {
-  const parsed = parseSpec(specText);
+  const parsed = await parseSpecLoadingProviders(specText);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
   const warnings: string[] = [];
   const log: Logger = { info: () => undefined, debug: () => undefined, warn: (m) => warnings.push(m), mask: () => undefined };

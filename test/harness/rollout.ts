@@ -6,7 +6,7 @@ import { drive, type DriveResult } from '../../src/driver/driver.js';
 import { systemClock } from '../../src/driver/clock.js';
 import { compilePlan } from '../../src/config/compile.js';
 import { buildProviders } from '../../src/driver/providers.js';
-import { parseSpec } from '../../src/config/load.js';
+import { parseSpecLoadingProviders } from '../../src/config/load.js';
 import type { Gate, Logger, RolloutRecord, TrafficRouter } from '../../src/ports.js';
 import { between, type Load, type LoadCounts } from './load.js';
 import { waitUntil } from './wait.js';
@@ -38,7 +38,7 @@ export interface RolloutRun {
  * more responses came after the end (waited for up to 30 s: a busy machine answers slower, not less).
  */
 export async function runRollout(specText: string, load: Load, options: { tail?: number } = {}): Promise<RolloutRun> {
-  const parsed = parseSpec(specText);
+  const parsed = await parseSpecLoadingProviders(specText);
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
   const infos: string[] = [];
   const warnings: string[] = [];
