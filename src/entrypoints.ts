@@ -1,5 +1,5 @@
 // Everything dist/ runs, in one bundle (dist/index.js). Each entry of dist/<name>/index.js is a
-// two-line shim written by scripts/build.mjs that imports one of these and calls it. Each entry
+// small shim written by scripts/build.mjs that imports one of these and calls it. Each entry
 // loads its own code on demand, so `rollgate --help` does not load the action, nor the action the CLI.
 import { VERSION } from './version.js';
 
