@@ -24,16 +24,16 @@ import { environmentPageUrl, runContextFrom, type RunContext } from '../github/c
 import { DeploymentStore, RolloutInProgressError } from '../github/deployments.js';
 import { MissingPermissionError } from '../github/permissions.js';
 import { findPullRequest } from '../github/pull-request.js';
-import { GitHubReporter } from '../github/reporter.js';
 import { AlertReporter } from '../report/alerts/index.js';
 import { failureLine, readStatus } from '../github/status-text.js';
 import { checkApprovalPoints, OneStageStore, stopAfterStage } from './advance.js';
 import { revertStep } from './revert.js';
-import { providerEnvironment, readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
+import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import { actionsLogger as log, LogGroupReporter } from './log.js';
-import { deploymentTarget, loadActionSpec, publishReport, workspace } from './setup.js';
+import { createGitHubReporter, deploymentTarget, loadActionSpec, providerContext, publishReport, rolloutFiles } from './setup.js';
+import { saveState } from './saved-state.js';
 import { lintMigrationsStep } from './migrations.js';
-import type { Spec } from '../config/schema.js';
+import { environmentIsProduction, type Spec } from '../config/schema.js';
 
 export async function run(): Promise<void> {
   try {
@@ -61,11 +61,11 @@ export async function run(): Promise<void> {
 async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, plan: Plan, runContext: RunContext): Promise<void> {
   // Everything the post step needs if this step dies: it finds the last safe state in `record`.
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'rollgate-'));
-  const files = { record: join(dir, 'record.json'), report: join(dir, 'report.md') };
+  const files = rolloutFiles(dir);
   // The router as validated now: a later step may change the checkout, the post step must not care.
-  await writeFile(join(dir, 'traffic.json'), JSON.stringify(spec.traffic), { mode: 0o600 });
-  core.saveState('record', files.record);
-  if (spec.notify.summary) core.saveState('summary', 'true');
+  await writeFile(files.traffic, JSON.stringify(spec.traffic), { mode: 0o600 });
+  saveState('record', files.record);
+  if (spec.notify.summary) saveState('summary', true);
 
   // Traffic matters more than the comment: a token that may not read pull requests costs the comment only.
   const pullRequest = spec.notify.pullRequest
@@ -76,20 +76,20 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
       })
     : undefined;
   log.info(pullRequest ? `reporting on pull request #${pullRequest.number}` : 'no pull request for this commit: no comment');
-  if (pullRequest) core.saveState('pull-request', pullRequest.number);
+  if (pullRequest) saveState('pullRequest', pullRequest.number);
   const comment = pullRequest
-    ? new StickyComment(github, runContext.repo, pullRequest.number, plan.environment, log, (id) => core.saveState('comment-id', id))
+    ? new StickyComment(github, runContext.repo, pullRequest.number, plan.environment, log, (id) => saveState('commentId', id))
     : undefined;
   const deployments = spec.notify.deployment
     ? new DeploymentStore({
         github,
-        target: deploymentTarget(spec, plan, runContext),
+        target: deploymentTarget(plan, runContext, environmentIsProduction(spec)),
         log,
         localPath: files.record,
         embedded: async () => (await comment?.find())?.record,
         // `run` takes up this commit's rollout only; the controls act on whichever is in progress.
         anyCommit: inputs.command !== 'run',
-        onDeployment: (id) => core.saveState('deployment-id', id),
+        onDeployment: (id) => saveState('deploymentId', id),
       })
     : undefined;
   const store: StateStore = deployments ?? new FileStateStore(files.record);
@@ -99,12 +99,12 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   if (inputs.command === 'promote' && !active) throw new Error(`no rollout in progress in ${plan.environment} to promote`);
   const { drivePlan, driveStore } = forCommand(inputs.command, plan, store, active);
 
-  const env = providerEnvironment(inputs.credentials);
-  const { router, gates, hooks } = buildProviders(spec, { env, log, cwd: workspace() });
+  const providers = providerContext(inputs.credentials);
+  const { router, gates, hooks } = buildProviders(spec, providers);
   const groups = new LogGroupReporter();
   const alerts = spec.notify.alerts.length
     ? new AlertReporter(spec.notify.alerts, {
-        env,
+        env: providers.env,
         log,
         links: () => ({
           run: runContext.runUrl,
@@ -113,13 +113,10 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
         }),
       })
     : undefined;
-  const githubReporter = new GitHubReporter({
-    ...(deployments ? { deployments } : {}),
-    ...(comment ? { comment } : {}),
+  const githubReporter = createGitHubReporter(plan, runContext, {
+    deployments,
+    comment,
     ...(spec.rollback.revert === 'pull-request' && pullRequest ? { revert: { github, repo: runContext.repo, pullRequest } } : {}),
-    links: { run: runContext.runUrl, ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}) },
-    runUrl: runContext.runUrl,
-    log,
   });
   let result: DriveResult;
   try {
@@ -142,14 +139,14 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
     );
   } catch (error) {
     // Another run holds the environment: the traffic is its business, so the post step must not touch it either.
-    if (error instanceof RolloutLockedError || error instanceof RolloutInProgressError) core.saveState('verdict', 'none');
+    if (error instanceof RolloutLockedError || error instanceof RolloutInProgressError) saveState('verdict', 'none');
     throw error;
   } finally {
     groups.close();
     await router.close?.();
     await alerts?.flush();
   }
-  core.saveState('verdict', result.outcome);
+  saveState('verdict', result.outcome);
 
   const links = { run: runContext.runUrl, ...(githubReporter.revertUrl ? { revertPullRequest: githubReporter.revertUrl } : {}) };
   await publishReport(files.report, renderMarkdownReport(result.plan, result.state, { links }), spec.notify.summary);
@@ -235,12 +232,17 @@ async function nothingToAbort(deployments: DeploymentStore | undefined, plan: Pl
   core.notice(
     `no rollout in progress in ${plan.environment}: nothing to abort${newest?.status ? ` (the last one: "${newest.status.description}")` : ''}`,
   );
-  core.saveState('verdict', 'none');
+  saveState('verdict', 'none');
   setOutputs({ ...status, ...(newest ? { deploymentId: newest.id } : {}) });
 }
 
 async function showStatus(github: GitHubClient, spec: Spec, plan: Plan, runContext: RunContext): Promise<void> {
-  const deployments = new DeploymentStore({ github, target: deploymentTarget(spec, plan, runContext), log, anyCommit: true });
+  const deployments = new DeploymentStore({
+    github,
+    target: deploymentTarget(plan, runContext, environmentIsProduction(spec)),
+    log,
+    anyCommit: true,
+  });
   const newest = await deployments.newest();
   if (!newest) {
     core.info(`no Rollgate rollout recorded in ${plan.environment}`);

@@ -1,117 +1,82 @@
 // The post step (runs even when the job was cancelled): if the main step ended without a verdict
-// (cancelled, killed, crashed) after traffic moved, return traffic to the last safe state (the
-// stable version at 100 % for a canary), record `error` on the deployment and update the comment.
+// (cancelled, killed, crashed) after traffic moved, the driver feeds the engine an `interrupted`
+// event for the saved record. The engine decides as for any rollback: traffic back to the stable
+// version (the driver's retries with backoff, verified), then the record, then the deployment status
+// and the comment. This file only wires the ports and says how it ended.
 import { redact } from '../util/secrets.js';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { isFinished } from '../engine/engine.js';
-import { stageLabel, stageNumber, type Plan } from '../engine/plan.js';
-import type { RolloutState } from '../engine/types.js';
-import type { TrafficRouter } from '../ports.js';
+import { dirname } from 'node:path';
+import { drive, type DriveResult } from '../driver/driver.js';
+import { systemClock } from '../driver/clock.js';
 import { FileStateStore } from '../driver/state-file.js';
+import { isFinished } from '../engine/engine.js';
+import { stageLabel } from '../engine/plan.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { createRouter, trafficProviders, type TrafficSpec } from '../traffic/registry.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
-import { environmentPageUrl, runContextFrom } from '../github/context.js';
+import { runContextFrom } from '../github/context.js';
 import { DeploymentStore } from '../github/deployments.js';
-import { GitHubReporter } from '../github/reporter.js';
-import { statusText } from '../github/status-text.js';
+import { failureLine } from '../github/status-text.js';
 import { actionsLogger as log } from './log.js';
-import { publishReport, workspace } from './setup.js';
-import { providerEnvironment, readCredentials } from './inputs.js';
-
-/** Attempts to set the safe weight before giving up and saying so. */
-const RESTORE_ATTEMPTS = 3;
+import { readCredentials } from './inputs.js';
+import { readSavedState } from './saved-state.js';
+import { createGitHubReporter, deploymentTarget, providerContext, publishReport, rolloutFiles } from './setup.js';
 
 export async function run(): Promise<void> {
   try {
-    const verdict = core.getState('verdict');
-    if (verdict) return core.info(`the main step ended with a verdict (${verdict}): nothing to restore`);
-    const recordPath = core.getState('record');
-    const record = recordPath ? await new FileStateStore(recordPath).load() : undefined;
-    if (!record) return core.info('traffic never moved: nothing to restore');
+    const saved = readSavedState();
+    if (saved.verdict) return core.info(`the main step ended with a verdict (${saved.verdict}): nothing to restore`);
+    const files = saved.record ? rolloutFiles(dirname(saved.record)) : undefined;
+    // The local record, not the deployment: the way back must not depend on GitHub answering.
+    const store = files && new FileStateStore(files.record);
+    const record = await store?.load();
+    if (!files || !store || !record) return core.info('traffic never moved: nothing to restore');
     if (isFinished(record.state)) return core.info(`the rollout had ended (${record.state.status}): nothing to restore`);
 
     const { plan } = record;
-    const traffic = JSON.parse(await readFile(join(dirname(recordPath), 'traffic.json'), 'utf8')) as TrafficSpec;
+    // The router as the main step validated it: a later step may have changed the checkout.
+    const traffic = JSON.parse(await readFile(files.traffic, 'utf8')) as TrafficSpec;
     await trafficProviders.load([traffic.provider]);
-    const router = createRouter(traffic, { env: providerEnvironment(readCredentials()), log, cwd: workspace() });
-    const state = await restore(router, plan, record.state);
+    const router = createRouter(traffic, providerContext(readCredentials()));
 
-    const token = core.getInput('github-token');
     const runContext = runContextFrom(context);
-    const github = createGitHubClient({ token, log });
-    const deploymentId = Number(core.getState('deployment-id')) || undefined;
-    const target = {
-      repo: runContext.repo,
-      environment: plan.environment,
-      sha: runContext.sha,
-      logUrl: runContext.runUrl,
-      ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}),
-    };
-    const deployments = deploymentId ? new DeploymentStore({ github, target, log }) : undefined;
-    deployments?.adopt(deploymentId!);
-    const pullRequest = Number(core.getState('pull-request')) || undefined;
-    const comment = pullRequest ? new StickyComment(github, runContext.repo, pullRequest, plan.environment, log) : undefined;
-    const commentId = Number(core.getState('comment-id')) || undefined;
-    if (comment && commentId) comment.adopt(commentId);
-    const reporter = new GitHubReporter({
-      ...(deployments ? { deployments } : {}),
-      ...(comment ? { comment } : {}),
-      links: { run: runContext.runUrl, ...(deployments ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}) },
-      runUrl: runContext.runUrl,
-      log,
-    });
-    await deployments?.postStatus(statusText(plan, state)).catch((error: Error) => log.warn(`deployment status: ${error.message}`));
-    const problems: string[] = [];
-    await reporter.writeComment(plan, state, problems);
-    for (const problem of problems) log.warn(problem);
-    const reportPath = join(dirname(recordPath), 'report.md');
+    const github = createGitHubClient({ token: core.getInput('github-token'), log });
+    const deployments = saved.deploymentId ? new DeploymentStore({ github, target: deploymentTarget(plan, runContext), log }) : undefined;
+    if (deployments && saved.deploymentId) deployments.adopt(saved.deploymentId);
+    const comment = saved.pullRequest ? new StickyComment(github, runContext.repo, saved.pullRequest, plan.environment, log) : undefined;
+    if (comment && saved.commentId) comment.adopt(saved.commentId);
+
+    const where = stageLabel(plan, record.state.stage);
+    let result: DriveResult;
+    try {
+      result = await drive(
+        { router, gates: {}, store, reporters: [createGitHubReporter(plan, runContext, { deployments, comment })], clock: systemClock, log },
+        {
+          plan,
+          id: record.state.id,
+          ...(record.binding !== undefined ? { binding: record.binding } : {}),
+          command: { type: 'interrupted', reason: `the main step ended without a verdict at ${where} (cancelled, killed or crashed)` },
+        },
+      );
+    } finally {
+      await router.close?.();
+    }
+
     await publishReport(
-      reportPath,
-      renderMarkdownReport(plan, state, { links: { run: runContext.runUrl } }),
-      core.getState('summary') === 'true',
+      files.report,
+      renderMarkdownReport(result.plan, result.state, { links: { run: runContext.runUrl } }),
+      saved.summary === true,
     );
-    core.error(redact(`${plan.environment}: ${state.failure!.reason}`), { title: 'Rollgate interrupted' });
-    process.exitCode = core.ExitCode.Failure;
+    const message =
+      result.outcome === 'rolled-back'
+        ? `${plan.environment}: ${failureLine(result.state)}; ${plan.stable} serves 100% again`
+        : `${plan.environment}: interrupted at ${where}, and returning traffic to ${plan.stable} failed: ${result.state.failure?.reason ?? 'see the log'}. Check the router.`;
+    core.error(redact(message), { title: 'Rollgate interrupted' });
+    process.exitCode = 1; // not core.ExitCode: @github/local-action's stand-in of @actions/core lacks it
   } catch (error) {
     core.setFailed(redact((error as Error).message));
   }
-}
-
-/** Sets the stable version back to 100 % (verified), and returns the state to record. */
-async function restore(router: TrafficRouter, plan: Plan, previous: RolloutState): Promise<RolloutState> {
-  const state = structuredClone(previous);
-  const stage = plan.stages[state.stage]!;
-  let problem = '';
-  for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
-    try {
-      await router.setWeight(0, { stage: stageNumber(state.stage), stageName: stage.name, environment: plan.environment, rollback: true });
-      if (await router.verify(0)) {
-        problem = '';
-        break;
-      }
-      problem = `router ${router.type} did not confirm 0%`;
-    } catch (error) {
-      problem = (error as Error).message;
-    }
-    log.warn(`returning traffic to ${plan.stable} failed (attempt ${attempt}/${RESTORE_ATTEMPTS}): ${problem}`);
-  }
-  await router.close?.();
-  const at = Date.now();
-  const where = stageLabel(plan, state.stage);
-  const reason = problem
-    ? `interrupted at ${where}, and returning traffic to ${plan.stable} failed: ${problem}`
-    : `interrupted: the main step ended without a verdict at ${where} (cancelled, killed or crashed); ${plan.stable} serves 100% again`;
-  state.status = problem ? 'failed' : 'rolled-back';
-  if (!problem) state.weight = 0;
-  delete state.pause;
-  state.failure = { reason, at };
-  state.updatedAt = at;
-  state.timeline.push({ at, stage: state.stage, weight: state.weight, kind: problem ? 'failed' : 'rolled-back', message: reason });
-  log.info(reason);
-  return state;
 }

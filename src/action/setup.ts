@@ -1,14 +1,20 @@
-// What the main and the post step share: the spec as the inputs name it, the deployment target,
-// and where the report goes (a file for the `report` output, and the job summary).
+// The wiring the main and the post step share: the spec as the inputs name it, where a rollout's
+// files live, what providers see, the deployment target, the GitHub reporter, and where the report
+// goes (a file for the `report` output, and the job summary).
 import * as core from '@actions/core';
 import { environmentNameProblem } from '../config/common.js';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Plan } from '../engine/plan.js';
 import { formatSpecError, loadSpecFile } from '../config/load.js';
-import { environmentIsProduction, type Spec } from '../config/schema.js';
-import type { RunContext } from '../github/context.js';
-import type { DeploymentTarget } from '../github/deployments.js';
+import type { Spec } from '../config/schema.js';
+import type { StickyComment } from '../github/comment.js';
+import { environmentPageUrl, type RunContext } from '../github/context.js';
+import type { DeploymentStore, DeploymentTarget } from '../github/deployments.js';
+import { GitHubReporter, type GitHubReporterOptions } from '../github/reporter.js';
+import type { ProviderEnv } from '../ports.js';
+import { providerEnvironment } from './inputs.js';
+import { actionsLogger as log } from './log.js';
 
 export const workspace = () => process.env.GITHUB_WORKSPACE || process.cwd();
 
@@ -40,8 +46,21 @@ export async function loadActionSpec(config: string, environment: string | undef
   return { ...spec, environment: typeof spec.environment === 'string' ? environment : { ...spec.environment, name: environment } };
 }
 
-export function deploymentTarget(spec: Spec, plan: Plan, run: RunContext): DeploymentTarget {
-  const production = environmentIsProduction(spec);
+/**
+ * A rollout's files, in a directory of the runner's temp: the record (the post step's way back),
+ * the router as the main step validated it, and the Markdown report.
+ */
+export function rolloutFiles(dir: string): { record: string; traffic: string; report: string } {
+  return { record: join(dir, 'record.json'), traffic: join(dir, 'traffic.json'), report: join(dir, 'report.md') };
+}
+
+/** What the router, gates, hooks and alerts get: the credentials over the job's environment, the log, the workspace. */
+export function providerContext(credentials: Record<string, string>): ProviderEnv {
+  return { env: providerEnvironment(credentials), log, cwd: workspace() };
+}
+
+/** Where the Deployment goes; `production` undefined lets GitHub decide. */
+export function deploymentTarget(plan: Plan, run: RunContext, production?: boolean): DeploymentTarget {
   return {
     repo: run.repo,
     environment: plan.environment,
@@ -50,6 +69,23 @@ export function deploymentTarget(spec: Spec, plan: Plan, run: RunContext): Deplo
     ...(production !== undefined ? { production } : {}),
     ...(plan.environmentUrl ? { environmentUrl: plan.environmentUrl } : {}),
   };
+}
+
+/** The GitHub reporter of a run, main step or post step alike. */
+export function createGitHubReporter(
+  plan: Plan,
+  run: RunContext,
+  parts: { deployments?: DeploymentStore | undefined; comment?: StickyComment | undefined; revert?: GitHubReporterOptions['revert'] },
+): GitHubReporter {
+  const { deployments, comment, revert } = parts;
+  return new GitHubReporter({
+    ...(deployments ? { deployments } : {}),
+    ...(comment ? { comment } : {}),
+    ...(revert ? { revert } : {}),
+    links: { run: run.runUrl, ...(deployments ? { deployment: environmentPageUrl(run, plan.environment) } : {}) },
+    runUrl: run.runUrl,
+    log,
+  });
 }
 
 /** Writes the Markdown report to its file (the `report` output) and, if the spec asks, to the job summary. */

@@ -40,8 +40,11 @@ export interface DriveOptions {
   id: string;
   /** Asked when the engine waits for a human. */
   approve?: (stage: number, reason: string, state: RolloutState) => Promise<ApprovalAnswer>;
-  /** A manual control for the rollout in progress: approve (or promote fully), or abort. */
-  command?: { type: 'approve'; by?: string; full?: boolean } | { type: 'abort'; reason: string };
+  /**
+   * A control for the rollout in progress: approve (or promote fully), abort (a person asked), or
+   * interrupted (the run that drove it ended without a verdict: the action's post step).
+   */
+  command?: { type: 'approve'; by?: string; full?: boolean } | { type: 'abort' | 'interrupted'; reason: string };
   /** Aborting this signal rolls the rollout back (Ctrl-C, job cancelled). */
   signal?: AbortSignal;
   /** Attempts for each traffic change before it counts as a router error. */
@@ -113,7 +116,7 @@ class ReportQueue {
 
 async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: ReportQueue): Promise<DriveResult> {
   const { clock, store, log } = ports;
-  const aborting = options.command?.type === 'abort';
+  const aborting = options.command !== undefined && options.command.type !== 'approve';
   let recorded: RolloutRecord | undefined;
   try {
     recorded = await store.load();
@@ -238,7 +241,7 @@ async function driveClaimed(ports: DriverPorts, options: DriveOptions, reports: 
     }
     if (interrupted() && !isFinished(state)) {
       log.warn('interrupted: returning traffic to the stable version');
-      event = { type: 'abort', reason: 'interrupted', at: clock.now() };
+      event = { type: 'interrupted', reason: 'the run was stopped (Ctrl-C, SIGTERM or a cancelled job)', at: clock.now() };
     }
   }
 }
@@ -273,7 +276,7 @@ function sameSpec(recorded: RolloutRecord, options: DriveOptions): boolean {
 
 function commandEvent(command: DriveOptions['command'], state: RolloutState, at: number): EngineEvent | undefined {
   if (!command) return undefined;
-  if (command.type === 'abort') return { type: 'abort', reason: command.reason, at };
+  if (command.type !== 'approve') return { type: command.type, reason: command.reason, at };
   // Approving only means something when the rollout waits for it, or to promote at once.
   if (!command.full && state.status !== 'awaiting-approval' && state.status !== 'paused') return undefined;
   return { type: 'approve', at, ...(command.by ? { by: command.by } : {}), ...(command.full ? { full: true } : {}) };

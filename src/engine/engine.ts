@@ -60,7 +60,7 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
   if (!stage) throw new Error(`state points at stage ${state.stage}, but the plan has ${plan.stages.length}`);
 
   // A rollback that failed is not over: a re-run (or an abort) finishes it, never resumes the canary.
-  if (state.status === 'failed' && (event.type === 'start' || event.type === 'abort')) {
+  if (state.status === 'failed' && (event.type === 'start' || event.type === 'abort' || event.type === 'interrupted')) {
     note(state, event.at, 'resumed', `retrying the rollback (${state.failure?.reason ?? 'it failed'})`);
     return rollBack(state, event.at, {
       ...state.failure,
@@ -84,6 +84,13 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
     case 'abort':
       if (state.status === 'rolling-back') return { state, effects: [] };
       return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
+    case 'interrupted':
+      // A rollback the interrupted run began is finished, keeping its reason; anything else rolls back.
+      if (state.status === 'rolling-back') {
+        note(state, event.at, 'resumed', `interrupted: ${event.reason}; finishing the rollback`);
+        return { state, effects: [{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }] };
+      }
+      return rollBack(state, event.at, { reason: `interrupted: ${event.reason}` });
     case 'drift':
       return onDrift(plan, state, stage, event);
     case 'fault':

@@ -99,6 +99,8 @@ export type EngineEvent =
   /** A reviewer approves the next stage or lifts a pause; `full` skips straight to 100 %. */
   | { type: 'approve'; at: number; by?: string; full?: boolean }
   | { type: 'abort'; at: number; reason: string }
+  /** The run driving the rollout ended without a verdict (cancelled, killed, crashed): back to stable. */
+  | { type: 'interrupted'; at: number; reason: string }
   | { type: 'provider-error'; at: number; message: string }
   /** The router reads a weight Rollgate did not set (someone else changed it). */
   | { type: 'drift'; at: number; expected: number; actual: number }
