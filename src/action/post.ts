@@ -53,7 +53,14 @@ export async function run(): Promise<void> {
     let result: DriveResult;
     try {
       result = await drive(
-        { router, gates: {}, store, reporters: [createGitHubReporter(plan, runContext, { deployments, comment })], clock: systemClock, log },
+        {
+          router,
+          gates: {},
+          store,
+          reporters: [createGitHubReporter(plan, runContext, { deployments, comment })],
+          clock: systemClock,
+          log,
+        },
         {
           plan,
           id: record.state.id,

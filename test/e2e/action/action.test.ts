@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { startGitHubHarness, type GitHubHarness } from '../../harness/github/index.js';
 import { Checkout, job, pullRequestEvent, pushEvent, STAGES, type SpecOptions } from './fixture.js';
 import { runStep, startStep, until, type StepResult } from './runner.js';
+import { FileStateStore } from '../../../src/driver/state-file.js';
 
 const TOKEN = 'ghs_e2eJobToken4f1d2c3b4a5968778695a4b3';
 const READ_ONLY = 'ghs_e2eReadOnlyToken00112233445566778899';
@@ -234,6 +235,32 @@ describe.concurrent('the action, as the runner runs it', { timeout: 150_000 }, (
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('**Rolled back** at stage 1/3');
     expect(comments[0]!.body).toContain('interrupted: the main step ended without a verdict');
+    expect(post.summary).toContain('**Rolled back**');
+    clean(expect, s.repo, ended, post);
+  });
+
+  it("SIGKILL mid-bake without deployment statuses: the post step takes over the dead run's lock and returns traffic", async ({
+    expect,
+  }) => {
+    const s = scenario({ bake: '30s', deployment: false });
+    const j = s.push();
+    const main = startStep(j, 'main', CONFIG);
+    await until(() => s.checkout.weights().includes(10), 'stage 1 to bake');
+    main.child.kill('SIGKILL');
+    const ended = await main.done;
+    expect(ended.signal).toBe('SIGKILL');
+    expect(ended.state.verdict).toBeUndefined();
+    // The dead run's lock is still there: the post step must take it over, not wait or refuse.
+    expect(existsSync(`${ended.state.record}.lock`)).toBe(true);
+
+    const post = await startStep(j, 'post', CONFIG, ended.state).done;
+    expect(post.code).toBe(1);
+    expect(s.checkout.weights()).toEqual([10, 0]);
+    expect(post.stdout).toContain('::error title=Rollgate interrupted::production: interrupted: the main step ended without a verdict');
+    expect(post.stdout).toContain('shop-v1 serves 100% again');
+    expect((await new FileStateStore(ended.state.record!).load())?.state.status).toBe('rolled-back');
+    expect(existsSync(`${ended.state.record}.lock`)).toBe(false);
+    expect(s.state().deployments).toEqual([]);
     expect(post.summary).toContain('**Rolled back**');
     clean(expect, s.repo, ended, post);
   });

@@ -13,6 +13,8 @@ export interface SpecOptions {
   bake?: string;
   revert?: boolean;
   approvalAt?: number;
+  /** false: no deployment statuses (the record is the local file alone, guarded by its lock). */
+  deployment?: boolean;
 }
 
 export function specText(options: SpecOptions = {}): string {
@@ -44,7 +46,7 @@ gates:
       FAIL_FROM: "${options.failFrom ?? 101}"
 rollback:
   revert: ${options.revert ? 'pull-request' : 'none'}
-`;
+${options.deployment === false ? 'notify:\n  deployment: false\n' : ''}`;
 }
 
 export const STAGES = 3;

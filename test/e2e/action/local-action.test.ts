@@ -1,6 +1,7 @@
 // The action under GitHub's @github/local-action: its own stand-ins for @actions/core and
 // @actions/github (swapped in with quibble) around the action's entry, src/action/main.ts, which
-// exports run(). local-action runs sources, not bundles ("transpiled code … simply doesn't work").
+// exports run(), then the post step's, src/action/post.ts, in the same process with the state the
+// main step saved. local-action runs sources, not bundles ("transpiled code … simply doesn't work").
 // The stand-in core has no ExitCode: a rollout that rolls back must still end as a failure.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ function localAction(env: Record<string, string>): Promise<string> {
       .join('\n') + '\n',
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', ROOT, 'src/action/main.ts', file], {
+    const child = spawn(process.execPath, [BIN, 'run', ROOT, 'src/action/main.ts', file, '--post', 'src/action/post.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dir, NODE_PACKAGE_MANAGER: 'npm' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +79,7 @@ function localAction(env: Record<string, string>): Promise<string> {
 }
 
 describe('@github/local-action', () => {
-  it('runs the action: credentials reach the gate, a failing gate rolls back, the outputs and the failure are reported', async () => {
+  it('runs the action and its post step: credentials reach the gate, a failing gate rolls back, the outputs and the failure are reported', async () => {
     expect(existsSync(BIN), 'npm install @github/local-action').toBe(true);
     const ws = workspace();
     const out = await localAction({
@@ -99,6 +100,8 @@ describe('@github/local-action', () => {
     expect(out).toContain('::set-output name=outcome::rolled-back');
     expect(out).toContain('::set-output name=stage::2');
     expect(out).toMatch(/production rolled back at stage 2\/3/);
+    // The post step ran on what the main step saved: the verdict is there, traffic is not touched again.
+    expect(out).toContain('the main step ended with a verdict (rolled-back): nothing to restore');
     expect(out).not.toContain('hunter2-local');
     expect(out).not.toMatch(/Cannot read properties|ExitCode|TypeError/);
   }, 180_000);
