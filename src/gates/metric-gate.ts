@@ -247,7 +247,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     to: number,
     context: TemplateContext,
     stages: StageStart[],
-    lastCheck: boolean,
+    lastCheck: boolean | undefined,
   ): Result => {
     const c = comparison!;
     const inWindow = (points: Point[]) => points.filter((p) => p.at > from && p.at <= to && Number.isFinite(p.value));
@@ -260,12 +260,14 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
     const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     // Too little data before the bake's last check is a young stage, not missing data: the gate
     // waits (not counted as inconclusive). At the last check, noData decides.
+    // Not told (an older caller): every check may be the last for no data, none for a final look.
+    const last = lastCheck ?? true;
     const noData = (summary: string, details: Record<string, unknown>): Result => ({
-      verdict: lastCheck ? spec.noData : 'waiting',
+      verdict: last ? spec.noData : 'waiting',
       evidence: {
         query,
         threshold,
-        summary: lastCheck ? `${summary} at the bake's last check (noData: ${spec.noData})` : `waiting for data: ${summary}`,
+        summary: last ? `${summary} at the bake's last check (noData: ${spec.noData})` : `waiting for data: ${summary}`,
         ...(link ? { link } : {}),
         details: { judge: c.judge, window, ...details },
       },
@@ -285,6 +287,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
       minDifference: c.minDifference ?? 0,
       stages,
       warmupMs,
+      bakeOver: lastCheck === true,
     });
     if ('noData' in outcome) return noData(outcome.noData, outcome.details);
     return {
@@ -341,7 +344,7 @@ export function createMetricGate(name: string, provider: string, spec: MetricGat
             : (context.stageStartedAt ?? fallback);
       try {
         const series = await fetchSeries(queries, from + stepMs, context.at, signal, context);
-        return compareResult(queries, series, from, context.at, context, stages, context.lastCheck ?? true);
+        return compareResult(queries, series, from, context.at, context, stages, context.lastCheck);
       } catch (error) {
         return failure(Object.values(queries).join('\n'), error);
       }

@@ -21,6 +21,8 @@ export interface Scenario {
   runFactor?: number;
   /** The canary/baseline ratio at the edge of what is tolerated (default 1 + TOLERANCE). */
   boundaryRatio?: number;
+  /** A spec that loads refuses (shown for what the judge would do if fed anyway; outside the guarantee). */
+  refusedAtLoad?: boolean;
 }
 
 const base = { intervals: 60, seconds: 30, rps: 100, baseRate: 0.01 };
@@ -54,6 +56,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'overlapping',
     what: 'increase([1m]) every 30 s (refused at load; here fed anyway)',
     model: base,
+    refusedAtLoad: true,
     transform: (intervals) =>
       intervals.map((i, k) => {
         const p = intervals[k - 1];
@@ -114,8 +117,9 @@ export function drawRollout(scenario: Scenario, share: number, ratio: number, ra
 /**
  * The check (1-based) at which the sequential judge rolls the rollout back, or null: one series
  * since the rollout began, stages marked, the first interval of each stage a warm-up, as the
- * metric gate runs it. Stateless, so the crossing of one call on the whole series is exactly the
- * check at which asking after every interval would have failed.
+ * metric gate runs it. Stateless, so the failure of one call on the whole series is exactly the
+ * check at which asking after every interval would have failed: the e-process's crossing, or the
+ * fixed-horizon look at the end of a stage's bake, whichever comes first.
  */
 export function sequentialRollback(intervals: RateInterval[], stageStarts: number[] = [0]): number | null {
   const flagged = intervals.map((i, k) => ({
@@ -123,7 +127,8 @@ export function sequentialRollback(intervals: RateInterval[], stageStarts: numbe
     stage: stageStarts.filter((s) => s <= k).length,
     ...(stageStarts.includes(k) ? { warmup: true } : {}),
   }));
-  const crossedAt = sequentialRateTest(flagged, { alpha: ALPHA, direction: 'increase', tolerance: TOLERANCE }).details!.crossedAt as
-    number | null;
-  return crossedAt === null ? null : crossedAt + 1;
+  // The whole series with the last bake over holds every stage's fixed-horizon look, each on its own prefix.
+  const failedAt = sequentialRateTest(flagged, { alpha: ALPHA, direction: 'increase', tolerance: TOLERANCE, bakeOver: true }).details!
+    .failedAt as number | null;
+  return failedAt === null ? null : failedAt + 1;
 }

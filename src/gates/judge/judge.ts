@@ -54,6 +54,8 @@ export interface JudgeInput {
   stages: StageStart[];
   /** A fresh canary's measurements this long after its stage starts are shown but not judged. */
   warmupMs: number;
+  /** This is the last check of the stage's bake (the driver says so): a judge may take its final look. */
+  bakeOver: boolean;
 }
 
 export type JudgeOutcome =

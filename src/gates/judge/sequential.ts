@@ -33,6 +33,7 @@
 // resumed rollout reaches the same verdict. A crossing at ANY prefix fails.
 import { judged, stageOf, type Direction, type Judge, type JudgeResult, type Point } from './judge.js';
 import { formatNumber, formatP } from './mann-whitney.js';
+import { normalSf } from './normal.js';
 
 /** Error and request counts of canary and baseline over one interval (not cumulative). */
 export interface RateInterval {
@@ -57,17 +58,39 @@ export interface SequentialRateOptions {
   minRequests?: number;
   /** Smallest absolute difference of error rates worth a rollback (0.001 = 0.1 points). Default 0. */
   minDifference?: number;
+  /**
+   * The latest stage's bake is over (its last check): it gets its fixed-horizon look too. Every
+   * earlier stage of the series is complete and always has its look. Default false.
+   */
+  bakeOver?: boolean;
 }
 
 // Prior over the log rate ratio beyond the tolerated one, r = |ln(θ/θ0)|: half-normal with scale
 // PRIOR_SCALE on a grid of step GRID_STEP up to ln(GRID_MAX_RATIO). Validity holds for any prior;
-// the prior only decides which regressions are caught fastest.
+// the prior only decides which regressions are caught fastest (a narrower one, tried at 0.3, is
+// faster at 25 % share and slower at 1 %, where information is scarce).
 const PRIOR_SCALE = Math.log(2);
 const GRID_STEP = 0.04;
 const GRID_MAX_RATIO = 64;
 // φ̂ is divided by the median of χ²_n/n (normal quantile 0): as likely above the truth as below
-// while few intervals back it. The cap below, not a wide bound here, keeps early misses harmless.
+// once several intervals back it; the prior dispersion below and the cap keep early misses harmless.
 const DISPERSION_Z = 0;
+// Before the data says otherwise, the dispersion is taken as PRIOR_DISPERSION, worth
+// PRIOR_INTERVALS intervals: the first few intervals, whose φ̂ is noise, add little evidence.
+const PRIOR_DISPERSION = 3;
+const PRIOR_INTERVALS = 2;
+// Counts of neighbouring intervals may be correlated (an overlapping range window counts each error
+// twice; a slow wander): the dispersion adds the lag-1 autocovariance of the residuals with
+// Bartlett weight ½ (Newey-West), when it is positive.
+const LAG_WEIGHT = 0.5;
+// Alpha is split: SEQUENTIAL_SHARE to the e-process, checked at every interval; the rest to one
+// fixed-horizon look at the end of each stage's bake, the k-th completed stage spending half of
+// what is left (FINAL_SHARE·alpha·2^−k). A look at all the evidence at once is the most powerful
+// test there is for it, and a canary at the edge of its tolerance gains from it at most that much.
+const SEQUENTIAL_SHARE = 0.8;
+const FINAL_SHARE = 1 - SEQUENTIAL_SHARE;
+// Fewer judged intervals than this tell too little about the dispersion for a fixed-horizon look.
+const FINAL_MIN_INTERVALS = 5;
 // No interval may multiply the e-value by more than e: at alpha 0.05 (e³ ≈ 20) at least three
 // intervals must agree before a rollback. Capping a factor only lowers its mean, so validity is
 // kept, and one interval whose dispersion was under-estimated cannot roll back on its own.
@@ -129,6 +152,9 @@ function percent(errors: number, requests: number): string {
  */
 class Dispersion {
   private squares = 0;
+  /** Σ residual_i · residual_{i−1}: the lag-1 autocovariance, times the intervals. */
+  private cross = 0;
+  private previous = 0;
   private variance = 0;
   private squaredVariance = 0;
   private intervals = 0;
@@ -141,7 +167,9 @@ class Dispersion {
     // SS/V is a scaled χ² with n_eff degrees of freedom: dividing by the quantile of χ²_n/n at
     // DISPERSION_Z corrects its skew when few intervals back it.
     const n = (this.variance * this.variance) / this.squaredVariance;
-    return Math.max(1, this.squares / this.variance / chiSquareLowerQuantileRatio(n));
+    const prior = PRIOR_INTERVALS * (this.variance / this.intervals); // binomial variance of that many typical intervals
+    const squares = this.squares + 2 * LAG_WEIGHT * Math.max(0, this.cross) + PRIOR_DISPERSION * prior;
+    return Math.max(1, squares / (this.variance + prior) / chiSquareLowerQuantileRatio(n + PRIOR_INTERVALS));
   }
 
   add(interval: RateInterval): void {
@@ -151,20 +179,25 @@ class Dispersion {
     this.baseline.errors += b;
     this.baseline.requests += nb;
     const errors = c + b;
+    const before = this.previous;
+    this.previous = 0; // an interval without errors (or without one arm) has residual 0, for the lag too
     if (errors === 0 || nc === 0 || nb === 0) return;
     // Half an error on each side keeps the fitted ratio finite before both arms have erred.
     const ratio = (this.canary.errors + 0.5) / this.canary.requests / ((this.baseline.errors + 0.5) / this.baseline.requests);
     const share = (nc * ratio) / (nc * ratio + nb);
     const variance = errors * share * (1 - share);
     if (!(variance > 0)) return;
-    this.squares += (c - errors * share) ** 2;
+    const residual = c - errors * share;
+    this.cross += residual * before;
+    this.previous = residual;
+    this.squares += residual ** 2;
     this.variance += variance;
     this.squaredVariance += variance * variance;
     this.intervals += 1;
   }
 }
 
-/** χ²_n quantile at DISPERSION_CONFIDENCE, divided by n (Wilson-Hilferty; n may be fractional). */
+/** χ²_n quantile at normal quantile −DISPERSION_Z, divided by n (Wilson-Hilferty; n may be fractional). */
 function chiSquareLowerQuantileRatio(n: number): number {
   const z = -DISPERSION_Z;
   const c = 2 / (9 * n);
@@ -174,10 +207,63 @@ function chiSquareLowerQuantileRatio(n: number): number {
 interface StageAccount {
   stage: number;
   intervals: number;
+  /** Index of the stage's last interval in the series. */
+  last: number;
   /** Evidence the stage multiplied the e-process by (e^Δlog). */
   evidence: number;
   /** Always-valid p of the rollout at the end of the stage. */
   p: number;
+}
+
+/**
+ * One-sided p of the fixed-horizon look: the score test of θ at the tolerated ratio on all judged
+ * intervals at once, Σ(C − T·ρ0) over its binomial variance inflated by the dispersion φ̂ of these
+ * intervals (around their fitted ratio, all of the lag-1 autocovariance included, never below 1), read as a
+ * Student t with one degree of freedom per interval less one (Wallace's normal approximation).
+ */
+function finalLookP(intervals: RateInterval[], direction: Direction, tolerance: number): number {
+  const judged = intervals.filter(
+    (i) => !i.warmup && i.canaryErrors + i.baselineErrors > 0 && i.canaryRequests > 0 && i.baselineRequests > 0,
+  );
+  if (judged.length < FINAL_MIN_INTERVALS) return 1;
+  const sums = sumCounts(judged);
+  const fitted = (sums.canaryErrors + 0.5) / sums.canaryRequests / ((sums.baselineErrors + 0.5) / sums.baselineRequests);
+  const share = (i: RateInterval, ratio: number) => (i.canaryRequests * ratio) / (i.canaryRequests * ratio + i.baselineRequests);
+  let squares = 0;
+  let variance = 0;
+  let cross = 0;
+  let previous = 0;
+  for (const i of judged) {
+    const errors = i.canaryErrors + i.baselineErrors;
+    const rho = share(i, fitted);
+    const residual = i.canaryErrors - errors * rho;
+    squares += residual * residual;
+    variance += errors * rho * (1 - rho);
+    cross += residual * previous;
+    previous = residual;
+  }
+  const df = judged.length - 1;
+  // All of the lag-1 autocovariance (γ0 + 2γ1, as for windows overlapping by one step): a look
+  // at everything at once has no cap to fall back on.
+  const phi = Math.max(1, ((squares + 2 * Math.max(0, cross)) / variance) * (judged.length / df));
+  const oneSided = (nullRatio: number, sign: 1 | -1) => {
+    let score = 0;
+    let information = 0;
+    for (const i of judged) {
+      const errors = i.canaryErrors + i.baselineErrors;
+      const rho = share(i, nullRatio);
+      score += sign * (i.canaryErrors - errors * rho);
+      information += errors * rho * (1 - rho);
+    }
+    if (!(information > 0)) return 1;
+    const t = score / Math.sqrt(information * phi);
+    const z = Math.sign(t) * ((8 * df + 1) / (8 * df + 3)) * Math.sqrt(df * Math.log1p((t * t) / df));
+    return normalSf(z);
+  };
+  if (direction === 'increase') return oneSided(1 + tolerance, 1);
+  if (tolerance >= 1) return 1; // a decrease beyond 100 % is impossible
+  if (direction === 'decrease') return oneSided(1 - tolerance, -1);
+  return Math.min(1, 2 * Math.min(oneSided(1 + tolerance, 1), oneSided(1 - tolerance, -1)));
 }
 
 /**
@@ -214,7 +300,10 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
   if (direction !== 'decrease') arms.push(buildArm(1 + tolerance, 1));
   if (direction !== 'increase' && tolerance < 1) arms.push(buildArm(1 - tolerance, -1));
   const logArmWeight = Math.log(1 / (direction === 'either' ? 2 : 1));
-  const threshold = Math.log(1 / alpha);
+  // The e-process has SEQUENTIAL_SHARE of alpha: it fails at e-value 1/(SEQUENTIAL_SHARE·alpha).
+  const threshold = Math.log(1 / (SEQUENTIAL_SHARE * alpha));
+  // Its always-valid p, scaled so that p ≤ alpha is a crossing (Bonferroni over the two parts).
+  const alwaysValidP = (logE: number) => Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-logE) / SEQUENTIAL_SHARE));
 
   // logLR[a][k] = Σ_i (r_k · C_i − T_i · log1p(ρ_i · (e^{r_k} − 1))) / φ_i.
   const logLR = arms.map((arm) => new Float64Array(arm.logRatios.length));
@@ -231,17 +320,18 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
   intervals.forEach((interval, index) => {
     const stage = interval.stage ?? 1;
     if (stages.at(-1)?.stage !== stage) {
-      stages.push({ stage, intervals: 0, evidence: 1, p: 1 });
+      stages.push({ stage, intervals: 0, last: index, evidence: 1, p: 1 });
       stageStartLog = currentLog;
     }
     const account = stages.at(-1)!;
     account.intervals += 1;
+    account.last = index;
     phi = dispersion.value();
     dispersion.add(interval);
     if (interval.warmup) {
       warmup += 1;
       account.evidence = Math.exp(currentLog - stageStartLog);
-      account.p = Math.min(1, Math.exp(-maxLog));
+      account.p = alwaysValidP(maxLog);
       return;
     }
     totals.canaryErrors += interval.canaryErrors;
@@ -266,11 +356,21 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
       if (crossedAt === null && currentLog >= threshold) crossedAt = index;
     }
     account.evidence = Math.exp(currentLog - stageStartLog);
-    account.p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
+    account.p = alwaysValidP(maxLog);
   });
 
-  // Always-valid p = 1 / max e-value; kept above 0 when the evidence is overwhelming (exp underflows).
-  const p = Math.max(Number.MIN_VALUE, Math.min(1, Math.exp(-maxLog)));
+  // Always-valid p = 1 / max e-value (scaled); kept above 0 when the evidence is overwhelming.
+  const p = alwaysValidP(maxLog);
+  // The fixed-horizon looks: every completed stage, on all judged intervals up to its last.
+  const completed = options.bakeOver ? stages : stages.slice(0, -1);
+  const finalLooks = completed.map((account, k) => ({
+    stage: account.stage,
+    at: account.last,
+    p: finalLookP(intervals.slice(0, account.last + 1), direction, tolerance),
+    level: FINAL_SHARE * alpha * Math.pow(2, -(k + 1)),
+  }));
+  const failedLook = finalLooks.find((look) => look.p <= look.level && (crossedAt === null || look.at < crossedAt));
+  const failedAt = failedLook ? failedLook.at : crossedAt;
   const canaryRate = totals.canaryRequests > 0 ? totals.canaryErrors / totals.canaryRequests : undefined;
   const baselineRate = totals.baselineRequests > 0 ? totals.baselineErrors / totals.baselineRequests : undefined;
   const estimate = canaryRate !== undefined && baselineRate ? canaryRate / baselineRate : undefined;
@@ -287,6 +387,8 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
     maxLogLikelihoodRatio: maxLog,
     threshold: 1 / alpha,
     crossedAt,
+    finalLooks: finalLooks.map(({ stage, p: lookP, level }) => ({ stage, p: lookP, level })),
+    failedAt,
     direction,
     tolerance,
     ...(minDifference > 0 ? { minDifference } : {}),
@@ -303,6 +405,13 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
     minDifference > 0 &&
     (difference === undefined ||
       (direction === 'increase' ? difference : direction === 'decrease' ? -difference : Math.abs(difference)) < minDifference);
+  if (failedLook && !tooSmall) {
+    return {
+      verdict: 'fail',
+      summary: `${rates}, p=${formatP(failedLook.p)} ≤ ${formatNumber(failedLook.level)} in the fixed-horizon look at the end of stage ${failedLook.stage}'s bake (${how})`,
+      ...result,
+    };
+  }
   if (crossedAt !== null && !tooSmall) {
     return {
       verdict: 'fail',
@@ -318,7 +427,7 @@ export function sequentialRateTest(intervals: RateInterval[], options: Sequentia
     };
   }
   const verdictText =
-    crossedAt !== null
+    failedAt !== null
       ? `≤ ${alpha}, but the rates differ by less than ${formatNumber(100 * minDifference)} points: no regression worth a rollback`
       : `> ${alpha}: no regression shown`;
   return {
@@ -339,7 +448,7 @@ export const sequentialJudge: Judge = {
   counts: true,
   span: 'rollout',
   judge(input) {
-    const { direction, tolerance, alpha, minRequests, minDifference, stages, warmupMs } = input;
+    const { direction, tolerance, alpha, minRequests, minDifference, stages, warmupMs, bakeOver } = input;
     const byTime = (points: Point[] = []) => new Map(points.map((p) => [p.at, p.value]));
     const canaryErrors = byTime(input.canary);
     const baselineErrors = byTime(input.baseline);
@@ -369,7 +478,7 @@ export const sequentialJudge: Judge = {
     }
     // Totals of the judged intervals: warm-up ones are shown, not judged.
     const totals = sumCounts(intervals.filter((i) => !i.warmup));
-    const result = sequentialRateTest(intervals, { alpha, direction, tolerance, minRequests, minDifference });
+    const result = sequentialRateTest(intervals, { alpha, direction, tolerance, minRequests, minDifference, bakeOver });
     if (result.verdict === 'inconclusive' && (totals.canaryRequests < minRequests || totals.baselineRequests < minRequests)) {
       return { noData: result.summary, details: { steps: intervals.length, totals } };
     }

@@ -150,6 +150,27 @@ describe('metric gate: compare mode through the judge registry', () => {
     expect(result.evidence).toMatchObject({ canary: 0.03, baseline: 0.005, details: { judge: 'sequential', steps: 60 } });
   });
 
+  it("hands the sequential judge the driver's word that the bake is over: its fixed-horizon look", async () => {
+    // 1.5× the baseline's error rate over 40 steps: no e-process crossing, but the look at all of it.
+    const { source } = memorySource({
+      ce: steps(() => 3, 40),
+      cr: steps(() => 750, 40),
+      be: steps(() => 6, 40),
+      br: steps(() => 2250, 40),
+    });
+    const spec = {
+      compare: { judge: 'sequential', canary: 'ce', baseline: 'be', requests: { canary: 'cr', baseline: 'br' }, step: '10s', warmup: '0s' },
+    };
+    const at = STAGE_START + 40 * 10_000;
+    const context = measureContext(at, { stageStartedAt: STAGE_START, stageStarts: [{ stage: 2, at: STAGE_START }] });
+    expect((await gate(spec, source).measure({ ...context, lastCheck: false })).verdict).toBe('pass');
+    // Not told: no look (a look at every check would spend its alpha again and again).
+    expect((await gate(spec, source).measure(context)).verdict).toBe('pass');
+    const last = await gate(spec, source).measure({ ...context, lastCheck: true });
+    expect(last.verdict).toBe('fail');
+    expect(last.evidence.summary).toMatch(/in the fixed-horizon look at the end of stage 2's bake/);
+  });
+
   it('refuses a spec whose requests do not fit its judge', () => {
     const sequential = fields.safeParse({ compare: { judge: 'sequential', canary: 'a', baseline: 'b' } });
     expect(sequential.error?.issues[0]?.message).toBe(

@@ -34,11 +34,11 @@ describe('sequentialRateTest verdicts', () => {
     expect(result.verdict).toBe('fail');
     expect(result.p).toBeLessThanOrEqual(0.05);
     expect(result.estimate).toBeCloseTo(2.1818, 3);
-    // The first interval only calibrates the dispersion (whose bound is wide while few intervals
-    // back it), and no interval adds more than e: it crosses 1/0.05 at the fifth.
-    expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 4, dispersion: 1 });
+    // The first interval only calibrates the dispersion (taken as 3 until the data outweighs that
+    // prior), and no interval adds more than e: it crosses 1/0.05 at the sixth.
+    expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 5, dispersion: 1 });
     expect(result.summary).toMatch(
-      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 5 of 10 \(increase, tolerance 0%\)$/,
+      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 6 of 10 \(increase, tolerance 0%\)$/,
     );
   });
 
@@ -296,5 +296,58 @@ describe('sequentialRateTest validity on simulated A/A data (seeded)', () => {
       if (sequentialRateTest(series, increase).verdict === 'fail') caught++;
     }
     expect(caught).toBeGreaterThanOrEqual(95);
+  });
+});
+
+describe('sequentialRateTest on correlated intervals', () => {
+  it('counts neighbours that err together (an overlapping window, a slow wander) as more dispersion', () => {
+    // The same 40 intervals, canary-heavy (A) and baseline-heavy (B), in two orders: in runs of
+    // four, neighbours share their excess (as overlapping windows make them); alternating, not.
+    const a = interval(6, 750, 6, 2250);
+    const b = interval(0, 750, 12, 2250);
+    const runs = Array.from({ length: 40 }, (_, k) => (k % 8 < 4 ? a : b));
+    const alternating = Array.from({ length: 40 }, (_, k) => (k % 2 === 0 ? a : b));
+    const dispersion = (series: typeof runs) => sequentialRateTest(series, increase).details!.dispersion as number;
+    expect(dispersion(runs)).toBeGreaterThan(1.3 * dispersion(alternating));
+  });
+});
+
+describe('sequentialRateTest: the fixed-horizon look at the end of a bake', () => {
+  // 1.5× the baseline's rate, 40 intervals: too little for the e-process, enough for one look at all of it.
+  const series = Array.from({ length: 40 }, () => interval(3, 750, 6, 2250));
+
+  it('fails when the bake is over and the look at all the evidence shows the regression', () => {
+    const open = sequentialRateTest(series, { ...increase, tolerance: 0.1 });
+    expect(open.verdict).toBe('pass');
+    const over = sequentialRateTest(series, { ...increase, tolerance: 0.1, bakeOver: true });
+    expect(over.verdict).toBe('fail');
+    expect(over.summary).toMatch(
+      /, p=0\.004\d ≤ 0\.005 in the fixed-horizon look at the end of stage 1's bake \(increase, tolerance 10%\)$/,
+    );
+    expect(over.details).toMatchObject({ crossedAt: null, failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.005, 12) }] });
+  });
+
+  it('keeps the look of every completed stage, each on its own prefix and at half the level of the one before', () => {
+    const healthy = Array.from({ length: 20 }, () => ({ ...interval(2, 750, 6, 2250), stage: 2 }));
+    const result = sequentialRateTest([...series.map((i) => ({ ...i, stage: 1 })), ...healthy], { ...increase, tolerance: 0.1 });
+    // Stage 2 is still baking: only stage 1 has had its look, and it failed then (interval 40).
+    expect(result.details).toMatchObject({ failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.005, 12) }] });
+    const both = sequentialRateTest([...series.map((i) => ({ ...i, stage: 1 })), ...healthy], {
+      ...increase,
+      tolerance: 0.1,
+      bakeOver: true,
+    });
+    expect((both.details!.finalLooks as Array<{ level: number }>).map((look) => look.level)).toEqual([
+      expect.closeTo(0.005, 12),
+      expect.closeTo(0.0025, 12),
+    ]);
+  });
+
+  it('takes no look with fewer than 5 judged intervals, and none at a canary as good as its baseline', () => {
+    expect(sequentialRateTest(series.slice(0, 4), { ...increase, tolerance: 0.1, bakeOver: true }).details).toMatchObject({
+      finalLooks: [{ stage: 1, p: 1 }],
+    });
+    const same = Array.from({ length: 40 }, () => interval(2, 750, 6, 2250));
+    expect(sequentialRateTest(same, { ...increase, tolerance: 0.1, bakeOver: true }).verdict).toBe('pass');
   });
 });
