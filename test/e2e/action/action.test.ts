@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { startGitHubHarness, type GitHubHarness } from '../../harness/github/index.js';
 import { Checkout, job, pullRequestEvent, pushEvent, STAGES, type SpecOptions } from './fixture.js';
 import { runStep, startStep, until, type StepResult } from './runner.js';
+import { FileStateStore } from '../../../src/driver/state-file.js';
 
 const TOKEN = 'ghs_e2eJobToken4f1d2c3b4a5968778695a4b3';
 const READ_ONLY = 'ghs_e2eReadOnlyToken00112233445566778899';
@@ -257,6 +258,9 @@ describe.concurrent('the action, as the runner runs it', { timeout: 150_000 }, (
     expect(s.checkout.weights()).toEqual([10, 0]);
     expect(post.stdout).toContain('::error title=Rollgate interrupted::production: interrupted: the main step ended without a verdict');
     expect(post.stdout).toContain('shop-v1 serves 100% again');
+    // The post step recorded the rollback and let go of the dead run's lock.
+    expect((await new FileStateStore(ended.state.record!).load())?.state.status).toBe('rolled-back');
+    expect(existsSync(`${ended.state.record}.lock`)).toBe(false);
     expect(s.state().deployments).toEqual([]);
     expect(post.summary).toContain('**Rolled back**');
     clean(expect, s.repo, ended, post);

@@ -1,0 +1,7 @@
+var g=Object.defineProperty;var o=(s,a)=>g(s,"name",{value:a,configurable:!0});const S=5114,f=[5114],y={5114:((s,a,t)=>{t.r(a),t.d(a,{schemaCommand:o(()=>m,"schemaCommand")});var l=t(3567),c=t(8439),n=t(9894),d=t(8677);async function r(){await(0,n.ko)();const e=c.bl((0,n.pQ)(),{io:"input",unrepresentable:"any"});return{$schema:e.$schema,$id:"https://github.com/rollgate/rollgate/schema/rollgate.schema.json",title:"Rollgate rollout spec",description:"A progressive rollout: traffic stages, metric gates, approvals and rollback. See README.md.",...e}}o(r,"specJsonSchema");async function h(){return`${JSON.stringify(await r(),null,2)}
+`}o(h,"specJsonSchemaText");function u(){const e=z.toJSONSchema(webhookBody,{io:"output"});return`${JSON.stringify({$schema:e.$schema,$id:"https://github.com/rollgate/rollgate/schema/alert-webhook.schema.json",title:"Rollgate webhook alert",description:"The JSON body Rollgate POSTs to a webhook alert channel; signed in X-Rollgate-Signature (sha256=HMAC of the body).",...e},null,2)}
+`}o(u,"alertWebhookJsonSchemaText");const m={help:`Usage: rollgate schema
+
+Prints the JSON Schema (draft 2020-12) of rollout.yml, generated from the same schema the CLI
+validates with. Point your editor at it:
+  # yaml-language-server: $schema=https://\u2026/schema/rollgate.schema.json`,async run(e,i){return i.stdout.write(await h()),l.d.ok}}})};export{S as id,f as ids,y as modules};
