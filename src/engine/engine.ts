@@ -82,15 +82,15 @@ export function step(plan: Plan, previous: RolloutState, event: EngineEvent): St
     case 'approve':
       return onApprove(plan, state, stage, event);
     case 'abort':
-      if (state.status === 'rolling-back') return { state, effects: [] };
-      return rollBack(state, event.at, { reason: `aborted: ${event.reason}` });
-    case 'interrupted':
-      // A rollback the interrupted run began is finished, keeping its reason; anything else rolls back.
+    case 'interrupted': {
+      const why = `${event.type === 'abort' ? 'aborted' : 'interrupted'}: ${event.reason}`;
+      // A rollback an earlier (or dead) run began is finished, keeping its reason; anything else rolls back.
       if (state.status === 'rolling-back') {
-        note(state, event.at, 'resumed', `interrupted: ${event.reason}; finishing the rollback`);
+        note(state, event.at, 'resumed', `${why}; finishing the rollback`);
         return { state, effects: [{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }] };
       }
-      return rollBack(state, event.at, { reason: `interrupted: ${event.reason}` });
+      return rollBack(state, event.at, { reason: why });
+    }
     case 'drift':
       return onDrift(plan, state, stage, event);
     case 'fault':

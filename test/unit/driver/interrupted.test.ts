@@ -56,6 +56,11 @@ describe('the engine on `interrupted`', () => {
     expect(effects).toEqual([{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }]);
     expect(state.failure).toMatchObject({ gate: 'errors' });
     expect(state.timeline.at(-1)).toMatchObject({ kind: 'resumed', message: 'interrupted: gone; finishing the rollback' });
+    // `rollgate abort` on a record a dead run left mid-rollback finishes it too (it used to stop with no next step).
+    const aborted = step(plan, rolling, { type: 'abort', reason: 'on call', at: 70_000 });
+    expect(aborted.effects).toEqual([{ type: 'save' }, { type: 'set-weight', weight: 0, rollback: true }]);
+    expect(aborted.state.failure).toMatchObject({ gate: 'errors' });
+    expect(aborted.state.timeline.at(-1)).toMatchObject({ kind: 'resumed', message: 'aborted: on call; finishing the rollback' });
   });
 
   it('changes nothing in a finished rollout', () => {
