@@ -61,8 +61,10 @@ describe('rollgate demo (the CLI process)', () => {
     const run = await runCli(['demo', '--scenario', 'faulty', '--bake', '4s', '--rps', '150', '--report', 'report.md'], { cwd });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/Rolled back at stage \d\/5 — v2 serves 100% of demo/);
+    // Either part of the judge may catch it: the always-valid e-process during a bake, or the
+    // fixed-horizon look at the end of one (a busy machine sends fewer requests, so later).
     expect(run.stdout).toMatch(
-      /why: gate "errors" failed 1 time \(failureLimit 0\): canary error rate [\d.]+% vs baseline [\d.]+%.*always-valid p=\S+ ≤ 0\.05 at interval \d+ of \d+/,
+      /why: gate "errors" failed 1 time \(failureLimit 0\): canary error rate [\d.]+% vs baseline [\d.]+%.*(always-valid p=\S+ ≤ [\d.]+ at interval \d+ of \d+|p=\S+ ≤ [\d.e-]+ in the fixed-horizon look at the end of stage \d's bake)/,
     );
     expect(run.stdout).toMatch(/judged: canary \d+ errors in \d+ requests, baseline \d+ in \d+/);
     expect(run.stdout).toMatch(/always-valid p at the end of each stage: 1: /);
