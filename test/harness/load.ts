@@ -40,6 +40,11 @@ export interface LoadCounts {
 export interface Load {
   /** The counts so far (a copy). */
   counts(): LoadCounts;
+  /**
+   * Starts counting only the requests sent from now on: the answer to a request already in flight
+   * (sent at the old weight) is left out. Returns a reader of those counts.
+   */
+  countFromNow(): () => LoadCounts;
   /** Ends the run now; requests still in flight are neither answered nor failed. */
   stop(): Promise<LoadCounts>;
   /** Resolves when a bound is reached or stop() was called. */
@@ -65,18 +70,24 @@ export const emptyCounts = (): LoadCounts => ({ sent: 0, responses: 0, non2xx: 0
 
 export function startLoad(options: LoadOptions): Load {
   const counts = emptyCounts();
+  // Each window counts the requests numbered from `first` on; the whole run is the window from 0.
+  const windows: { first: number; counts: LoadCounts }[] = [{ first: 0, counts }];
+  const inWindows = (n: number, add: (c: LoadCounts) => void) => {
+    for (const w of windows) if (n >= w.first) add(w.counts);
+  };
   const header = (options.versionHeader ?? 'x-version').toLowerCase();
   const connections = options.connections ?? 10;
 
   const setupClient = (client: AutocannonClient) => {
-    let inFlight = 0; // on the current connection
+    const numbers: number[] = []; // the requests in flight on the current connection, oldest first
     let answered = 0; // responses completed on the current connection
     let answerStarted = false; // a byte of the answer to the request in flight came
     let version = '?';
     let ended: 'reset' | 'error' | 'timeout' = 'timeout';
     client.on('request', () => {
-      counts.sent++;
-      inFlight++;
+      const n = counts.sent;
+      numbers.push(n);
+      inWindows(n, (c) => c.sent++);
       answerStarted = false;
     });
     client.on('headers', ({ headers }) => {
@@ -84,21 +95,18 @@ export function startLoad(options: LoadOptions): Load {
       version = at >= 0 ? headers[at + 1]! : '?';
     });
     client.on('response', (statusCode) => {
-      inFlight--;
       answered++;
-      counts.responses++;
-      if (statusCode < 200 || statusCode > 299) counts.non2xx++;
-      else counts.byVersion[version] = (counts.byVersion[version] ?? 0) + 1;
+      inWindows(numbers.shift() ?? 0, (c) => {
+        c.responses++;
+        if (statusCode < 200 || statusCode > 299) c.non2xx++;
+        else c.byVersion[version] = (c.byVersion[version] ?? 0) + 1;
+      });
     });
     // Every reconnect replaces a connection that ended: what was in flight on it is lost.
     const connect = client._connect.bind(client);
     client._connect = () => {
-      if (inFlight > 0) {
-        if (ended === 'reset' && answered > 0 && !answerStarted) counts.retried += inFlight;
-        else if (ended === 'reset') counts.resets += inFlight;
-        else counts.errors += inFlight;
-      }
-      inFlight = 0;
+      const kind = ended === 'reset' && answered > 0 && !answerStarted ? 'retried' : ended === 'reset' ? 'resets' : 'errors';
+      for (const n of numbers.splice(0)) inWindows(n, (c) => c[kind]++);
       answered = 0;
       ended = 'timeout'; // autocannon replaces a connection without an event only when a request timed out
       connect();
@@ -135,6 +143,11 @@ export function startLoad(options: LoadOptions): Load {
   const timer = setTimeout(() => instance!.stop(), options.maxSeconds * 1000);
   return {
     counts: () => copy(counts),
+    countFromNow() {
+      const window = { first: counts.sent, counts: emptyCounts() };
+      windows.push(window);
+      return () => copy(window.counts);
+    },
     async stop() {
       instance!.stop();
       return finished;

@@ -23,7 +23,7 @@ export interface Segment {
 export interface RolloutRun {
   result: DriveResult;
   segments: Segment[];
-  /** With `tail`: the next responses after the rollout ended, at the weight the router reads then. */
+  /** With `tail`: the answers to the next requests sent after the rollout ended, at the weight the router reads then. */
   tail?: Segment;
   router: TrafficRouter;
   /** What the rollout logged (e.g. the rolling router's "drained in … ms" per server). */
@@ -107,11 +107,12 @@ export async function runRollout(specText: string, load: Load, options: { tail?:
   close();
   let tail: Segment | undefined;
   if (options.tail) {
-    const [start, startedAt, want] = [load.counts(), performance.now(), options.tail];
-    await waitUntil(async () => between(start, load.counts()).responses >= want, 30_000).catch(() => {
-      throw new Error(`fewer than ${want} responses within 30 s after the rollout ended: ${JSON.stringify(between(start, load.counts()))}`);
+    // Only requests sent after the rollout ended: one in flight since before may still get the old weight's answer.
+    const [tailCounts, startedAt, want] = [load.countFromNow(), performance.now(), options.tail];
+    await waitUntil(async () => tailCounts().responses >= want, 30_000).catch(() => {
+      throw new Error(`fewer than ${want} responses within 30 s after the rollout ended: ${JSON.stringify(tailCounts())}`);
     });
-    tail = { weight: await router.getWeight(), rollback: false, startedAt, counts: between(start, load.counts()) };
+    tail = { weight: await router.getWeight(), rollback: false, startedAt, counts: tailCounts() };
   }
   return { result, segments, router, infos, warnings, ...(tail ? { tail } : {}), ...(rollbackMs !== undefined ? { rollbackMs } : {}) };
 }

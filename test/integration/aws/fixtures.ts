@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto, type Moto } from '../../harness/moto.js';
 import { runRollout, type RolloutRun } from '../../harness/rollout.js';
-import type { Load, LoadCounts } from '../../harness/load.js';
+import { emptyCounts, type Load } from '../../harness/load.js';
 import type { Logger, ProviderEnv } from '../../../src/ports.js';
 
 /**
@@ -117,8 +117,12 @@ export const providerEnv = (env: Record<string, string | undefined> = process.en
   cwd: process.cwd(),
 });
 
-const zero: LoadCounts = { sent: 0, responses: 0, non2xx: 0, byVersion: {}, resets: 0, retried: 0, errors: 0 };
-const noLoad: Load = { counts: () => ({ ...zero }), stop: async () => zero, finished: Promise.resolve(zero) };
+const noLoad: Load = {
+  counts: emptyCounts,
+  countFromNow: () => emptyCounts,
+  stop: async () => emptyCounts(),
+  finished: Promise.resolve(emptyCounts()),
+};
 
 /** Drives the spec's rollout against the emulator; `segments` are the weights the router confirmed. */
 export const drive = (spec: string): Promise<RolloutRun> => runRollout(spec, noLoad);
