@@ -14,7 +14,8 @@ import { FileStateStore } from '../driver/state-file.js';
 import { isFinished } from '../engine/engine.js';
 import { stageLabel } from '../engine/plan.js';
 import { renderMarkdownReport } from '../report/markdown.js';
-import { createRouter, trafficProviders, type TrafficSpec } from '../traffic/registry.js';
+import { trafficProviders } from '../traffic/registry.js';
+import { buildRouter, type RouterSpec } from '../driver/providers.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
 import { runContextFrom } from '../github/context.js';
@@ -38,9 +39,9 @@ export async function run(): Promise<void> {
 
     const { plan } = record;
     // The router as the main step validated it: a later step may have changed the checkout.
-    const traffic = JSON.parse(await readFile(files.traffic, 'utf8')) as TrafficSpec;
-    await trafficProviders.load([traffic.provider]);
-    const router = createRouter(traffic, providerContext(readCredentials()));
+    const routerSpec = JSON.parse(await readFile(files.router, 'utf8')) as RouterSpec;
+    await trafficProviders.load([routerSpec.traffic.provider]);
+    const router = buildRouter(routerSpec, providerContext(readCredentials()));
 
     const runContext = runContextFrom(context);
     const github = createGitHubClient({ token: core.getInput('github-token'), log });

@@ -50,8 +50,8 @@ export async function loadActionSpec(config: string, environment: string | undef
  * A rollout's files, in a directory of the runner's temp: the record (the post step's way back),
  * the router as the main step validated it, and the Markdown report.
  */
-export function rolloutFiles(dir: string): { record: string; traffic: string; report: string } {
-  return { record: join(dir, 'record.json'), traffic: join(dir, 'traffic.json'), report: join(dir, 'report.md') };
+export function rolloutFiles(dir: string): { record: string; router: string; report: string } {
+  return { record: join(dir, 'record.json'), router: join(dir, 'router.json'), report: join(dir, 'report.md') };
 }
 
 /** What the router, gates, hooks and alerts get: the credentials over the job's environment, the log, the workspace. */

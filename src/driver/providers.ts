@@ -15,14 +15,19 @@ export interface Providers {
   hooks: HookRunner;
 }
 
+/** What the router is built from: the post step keeps exactly this from the main step. */
+export type RouterSpec = Pick<Spec, 'strategy' | 'traffic' | 'rolling'>;
+
 export function buildProviders(spec: Spec, env: ProviderEnv, clock: Clock = systemClock): Providers {
   const gates: Record<string, Gate> = {};
   for (const [name, gate] of Object.entries(spec.gates)) gates[name] = createGate(name, gate, env);
-  let router = createRouter(spec.traffic, env);
-  if (spec.strategy === 'rolling' && spec.rolling) {
-    if (!isFleetRouter(router))
-      throw new Error(`strategy rolling needs a router that can drain servers (haproxy or nginx), not ${spec.traffic.provider}`);
-    router = createRollingRouter(router, spec.rolling, { env: env.env, cwd: env.cwd, clock, log: env.log });
-  }
-  return { router, gates, hooks: shellHooks(env.env, env.cwd) };
+  return { router: buildRouter(spec, env, clock), gates, hooks: shellHooks(env.env, env.cwd) };
+}
+
+export function buildRouter(spec: RouterSpec, env: ProviderEnv, clock: Clock = systemClock): TrafficRouter {
+  const router = createRouter(spec.traffic, env);
+  if (spec.strategy !== 'rolling' || !spec.rolling) return router;
+  if (!isFleetRouter(router))
+    throw new Error(`strategy rolling needs a router that can drain servers (haproxy or nginx), not ${spec.traffic.provider}`);
+  return createRollingRouter(router, spec.rolling, { env: env.env, cwd: env.cwd, clock, log: env.log });
 }

@@ -21,8 +21,12 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
   const targets = rolling.targets;
   const n = targets.length;
   let updated: number | undefined;
-  /** Targets whose update has begun in this process: a failed batch leaves some drained or half-deployed. */
-  let touched = 0;
+  /**
+   * Targets whose update has begun: a failed batch leaves some drained or half-deployed. Unknown in a
+   * process that did not move them (the post step, `abort` from another job): the run that died may
+   * have begun any batch beyond the recorded share, so a rollback then covers every target.
+   */
+  let touched: number | undefined;
   const countFor = (weight: number) => Math.round((weight * n) / 100);
 
   const addressOf = async (name: string): Promise<FleetServer> => {
@@ -83,7 +87,7 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
   const inBatches = async (names: string[], version: 'canary' | 'stable') => {
     for (let i = 0; i < names.length; i += rolling.maxUnavailable) {
       const batch = names.slice(i, i + rolling.maxUnavailable);
-      if (version === 'canary') touched = Math.max(touched, targets.indexOf(batch[batch.length - 1]!) + 1);
+      if (version === 'canary') touched = Math.max(touched ?? 0, targets.indexOf(batch[batch.length - 1]!) + 1);
       await Promise.all(batch.map((name) => replace(name, version)));
     }
   };
@@ -105,13 +109,14 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
     async setWeight(weight: number, context: RouteContext) {
       const from = context.from !== undefined ? countFor(context.from) : (updated ?? 0);
       const to = countFor(weight);
+      const reach = Math.max(from, touched ?? (context.rollback ? n : 0));
       if (to > from) {
         if (from === 0) await setSurge(true);
         await inBatches(targets.slice(from, to), 'canary');
         if (to === n) await setSurge(false);
-      } else if (to < Math.max(from, touched)) {
+      } else if (to < reach) {
         // The way back also covers the servers of a batch that failed before the router confirmed it.
-        await inBatches(targets.slice(to, Math.max(from, touched)).reverse(), 'stable');
+        await inBatches(targets.slice(to, reach).reverse(), 'stable');
         if (to === 0) await setSurge(false);
       }
       updated = to;

@@ -118,4 +118,22 @@ describe('rolling fleet router', () => {
     expect((await fleet.servers()).every((s) => s.state === 'ready')).toBe(true);
     expect(await router.getWeight()).toBe(0);
   });
+
+  it('in a process that moved nothing (the post step, abort from another job), a rollback covers every target: the dead run may have begun any batch', async () => {
+    const deploy = 'echo "$ROLLGATE_TARGET $ROLLGATE_VERSION" >> deploys.txt';
+    const { dir, fleet, router } = await setUp(deploy);
+    // The dead run confirmed 25 % (web1) and had drained web2 for the next batch when it was killed.
+    await fleet.setServerState('web2', 'maint');
+    await router.setWeight(0, { ...context, rollback: true, from: 25 });
+    expect(await readFile(join(dir, 'deploys.txt'), 'utf8')).toBe('web4 stable\nweb3 stable\nweb2 stable\nweb1 stable\n');
+    expect((await fleet.servers()).every((s) => s.state === 'ready')).toBe(true);
+    expect(await router.verify(0)).toBe(true);
+  });
+
+  it('resuming at the recorded share in a new process redeploys nothing', async () => {
+    const deploy = 'echo "$ROLLGATE_TARGET $ROLLGATE_VERSION" >> deploys.txt';
+    const { dir, router } = await setUp(deploy);
+    await router.setWeight(25, { ...context, from: 25 });
+    await expect(readFile(join(dir, 'deploys.txt'), 'utf8')).rejects.toThrow('ENOENT');
+  });
 });
