@@ -3,7 +3,7 @@
 // written atomically (temp file flushed, rename), then one appended line per save with what
 // changed, so a save costs what changed, not the rollout's history. The journal is compacted into a
 // new snapshot once its changes outweigh the snapshot, and on the first save of each run.
-import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RolloutRecord, StateStore } from '../ports.js';
 import { delta, replay, type JournalLine } from './journal.js';
@@ -46,7 +46,7 @@ export class FileStateStore implements StateStore {
         // Only when the file is still the one this process wrote (not replaced by another run).
         const now = await identity(this.path);
         if (now?.inode === last.inode && now.size === last.snapshotBytes + last.appendedBytes) {
-          await appendFile(this.path, line);
+          await appendDurably(this.path, line);
           this.last = { ...last, record: snapshotOf(record), appendedBytes: last.appendedBytes + Buffer.byteLength(line) };
           return;
         }
@@ -64,6 +64,7 @@ export class FileStateStore implements StateStore {
       await handle.close();
     }
     await rename(temp, this.path);
+    await syncDirectory(dirname(this.path));
     const written = await identity(this.path);
     this.last = written && { record: snapshotOf(record), snapshotBytes: Buffer.byteLength(text), appendedBytes: 0, inode: written.inode };
   }
@@ -103,6 +104,26 @@ function snapshotOf(record: RolloutRecord): RolloutRecord {
     ...record,
     state: { ...record.state, timeline: [...record.state.timeline], measurements: [...record.state.measurements] },
   };
+}
+
+/** Appended and flushed before the save returns: a change the driver went on from survives a power loss. */
+async function appendDurably(path: string, line: string): Promise<void> {
+  const handle = await open(path, 'a');
+  try {
+    await handle.appendFile(line);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A rename is durable only once its directory is flushed. Some filesystems refuse to sync a directory: then as good as it gets. */
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  await handle
+    ?.sync()
+    .catch(() => undefined)
+    .finally(() => handle.close());
 }
 
 /** The file's inode and size: a file another run replaced (rename) or changed is not appended to. */
