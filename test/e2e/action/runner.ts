@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeCommands, readFileCommand } from '../../harness/runner-files.js';
 
 export const ENTRY = {
   main: fileURLToPath(new URL('../../../dist/main/index.js', import.meta.url)),
@@ -95,15 +96,6 @@ export async function runStep(job: Job, inputs: Record<string, string>): Promise
   return { main, post };
 }
 
-/** `name<<DELIMITER\nvalue\nDELIMITER` blocks, as @actions/core writes them. */
-export function readFileCommand(path: string): Record<string, string> {
-  const text = readFileSync(path, 'utf8');
-  const values: Record<string, string> = {};
-  const block = /^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm;
-  for (const match of text.matchAll(block)) values[match[1]!] = match[3]!;
-  return values;
-}
-
 /** Resolves once `check` is true, polling; fails with `what` after `timeoutMs` (a bound for a hang, not a pace: the machine may be busy). */
 export async function until(check: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -111,9 +103,4 @@ export async function until(check: () => boolean, what: string, timeoutMs = 90_0
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Workflow commands escape %, CR, LF (and : , in properties); the runner decodes them. */
-export function decodeCommands(text: string): string {
-  return text.replaceAll('%0D', '\r').replaceAll('%0A', '\n').replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%25', '%');
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readSavedState, saveState } from '../../../src/action/saved-state.js';
-import { readFileCommand } from '../../e2e/action/runner.js';
+import { readFileCommand } from '../../harness/runner-files.js';
 
 let dir: string | undefined;
 afterEach(() => {
