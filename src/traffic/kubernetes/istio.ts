@@ -9,16 +9,8 @@
 import { z } from 'zod';
 import { defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
-import {
-  connect,
-  connection,
-  kubeName,
-  lastOtherManager,
-  retryConflicts,
-  type Connection,
-  type KubeClient,
-  type KubeObject,
-} from './client.js';
+import { connect, connection, kubeName, type Connection, type KubeClient } from './client.js';
+import { splitFor, weightedRoute } from './weighted-route.js';
 import { withWorkload, workloadSchema, type WorkloadSpec } from './workload.js';
 
 const istioSchema = z
@@ -53,79 +45,40 @@ interface Destination {
   weight?: number;
   [key: string]: unknown;
 }
-interface HttpRoute {
-  name?: string;
-  route?: Destination[];
-  [key: string]: unknown;
-}
 
 export function createIstioRouter(spec: IstioSpec, env: ProviderEnv): TrafficRouter {
   let client: Promise<KubeClient> | undefined;
   const kube = () => (client ??= connect(spec as Connection, env));
   let baselineHost: string | undefined;
   let baselineWeight: (weight: number) => number | undefined = () => undefined;
-  const where = (k: KubeClient) => `VirtualService ${k.namespace}/${spec.virtualService}`;
 
   /** A short name, name.namespace, name.namespace.svc and the cluster FQDN all mean the Service. */
   const sameHost = (host: string, name: string, namespace: string) =>
     [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`].includes(host);
-  const is = (d: Destination, name: string, namespace: string) =>
-    spec.host
-      ? sameHost(d.destination.host, spec.host, namespace) && d.destination.subset === name
-      : sameHost(d.destination.host, name, namespace) && !d.destination.subset;
-
-  const read = async (k: KubeClient) => {
-    const vs = await k.read(API_VERSION, 'VirtualService', spec.virtualService);
-    if (!vs) throw new Error(`${where(k)} does not exist`);
-    return vs;
-  };
-  const targets = (k: KubeClient, vs: KubeObject) => {
-    const routes = ((vs.spec?.http as HttpRoute[] | undefined) ?? []).map((route, index) => ({ route, index }));
-    if (spec.routes) {
-      const missing = spec.routes.filter((name) => !routes.some(({ route }) => route.name === name));
-      if (missing.length) throw new Error(`${where(k)} has no HTTP route named ${missing.map((m) => `"${m}"`).join(', ')}`);
-    }
-    const chosen = spec.routes
-      ? routes.filter(({ route }) => route.name !== undefined && spec.routes!.includes(route.name))
-      : routes.filter(({ route }) => (route.route ?? []).some((d) => is(d, spec.stable, k.namespace)));
-    if (!chosen.length) throw new Error(`${where(k)} has no HTTP route to ${spec.stable}`);
-    for (const { route, index } of chosen)
-      if (!(route.route ?? []).some((d) => is(d, spec.stable, k.namespace)))
-        throw new Error(`${where(k)} HTTP route ${index + 1} has no destination ${spec.stable}`);
-    return chosen;
-  };
-  // Istio's rule: a lone destination without a weight takes 100 %, otherwise an omitted weight is 0.
-  const weightOf = (route: HttpRoute, name: string, namespace: string) => {
-    const all = route.route ?? [];
-    return all.filter((d) => is(d, name, namespace)).reduce((sum, d) => sum + (d.weight ?? (all.length === 1 ? 100 : 0)), 0);
-  };
-  const share = (k: KubeClient, vs: KubeObject) => {
-    const shares = targets(k, vs).map(({ route, index }) => {
-      const total = (route.route ?? []).reduce((sum, d) => sum + (d.weight ?? ((route.route ?? []).length === 1 ? 100 : 0)), 0);
-      if (total === 0) throw new Error(`${where(k)} HTTP route ${index + 1} has every destination at weight 0`);
-      return { index, share: Math.round((100 * weightOf(route, spec.canary, k.namespace)) / total) };
-    });
-    const odd = shares.find((s) => s.share !== shares[0]!.share);
-    if (odd)
-      throw new Error(
-        `${where(k)}: HTTP routes disagree on the canary share (route ${shares[0]!.index + 1}: ${shares[0]!.share}%, route ${odd.index + 1}: ${odd.share}%)`,
-      );
-    return shares[0]!.share;
-  };
-  const split = (weight: number) => {
-    if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
-    const baseline = baselineWeight(weight);
-    return { stable: 100 - weight - (baseline ?? 0), canary: weight, baseline };
-  };
-  const inForce = (k: KubeClient, vs: KubeObject, weight: number) => {
-    const want = split(weight);
-    return targets(k, vs).every(
-      ({ route }) =>
-        weightOf(route, spec.stable, k.namespace) === want.stable &&
-        weightOf(route, spec.canary, k.namespace) === want.canary &&
-        (baselineHost === undefined || weightOf(route, baselineHost, k.namespace) === (want.baseline ?? 0)),
-    );
-  };
+  const virtualService = weightedRoute<Destination>(
+    {
+      apiVersion: API_VERSION,
+      kind: 'VirtualService',
+      rulesField: 'http',
+      backendsField: 'route',
+      ruleWord: 'HTTP route',
+      backendWord: 'destination',
+      is: (d, name, namespace) =>
+        spec.host
+          ? sameHost(d.destination.host, spec.host, namespace) && d.destination.subset === name
+          : sameHost(d.destination.host, name, namespace) && !d.destination.subset,
+      // Istio's rule: a lone destination without a weight takes 100 %, otherwise an omitted weight is 0.
+      weightOf: (d, all) => d.weight ?? (all.length === 1 ? 100 : 0),
+      add: (name, stable) => {
+        const { subset: _subset, ...base } = stable.destination;
+        return { destination: spec.host ? { ...base, subset: name } : { ...base, host: name } };
+      },
+    },
+    { name: spec.virtualService, ...(spec.routes ? { ruleNames: spec.routes } : {}), stable: spec.stable, canary: spec.canary },
+  );
+  const split = (weight: number) =>
+    splitFor(weight, { stable: spec.stable, canary: spec.canary, baseline: baselineHost }, baselineWeight(weight));
+  /** Subset mode: both subsets exist in the DestinationRule. */
   const checkSubsets = async (k: KubeClient) => {
     if (!spec.host) return;
     const name = spec.destinationRule ?? spec.host;
@@ -142,53 +95,17 @@ export function createIstioRouter(spec: IstioSpec, env: ProviderEnv): TrafficRou
   const router: TrafficRouter = {
     type: 'istio',
     async setWeight(weight: number, context?: RouteContext) {
-      const want = split(weight);
       const k = await kube();
-      await retryConflicts(async () => {
-        const vs = await read(k);
-        if (context && !context.rollback && context.from !== undefined && share(k, vs) !== context.from && !inForce(k, vs, weight)) {
-          const who = lastOtherManager(vs, ['spec', 'http'], k.fieldManager) ?? 'an unknown writer';
-          throw new Error(
-            `drift: ${where(k)} sends ${share(k, vs)}% to ${spec.canary}, not the ${context.from}% Rollgate set; changed by ${who}. Not overwriting it`,
-          );
-        }
-        if (inForce(k, vs, weight)) return;
-        if (weight > 0) await checkSubsets(k);
-        const http = structuredClone((vs.spec?.http as HttpRoute[] | undefined) ?? []);
-        for (const { index } of targets(k, vs)) {
-          const route = http[index]!;
-          const destinations = (route.route ??= []);
-          const stable = destinations.find((d) => is(d, spec.stable, k.namespace))!;
-          const set = (name: string, value: number) => {
-            const mine = destinations.filter((d) => is(d, name, k.namespace));
-            if (!mine.length) {
-              const { subset: _subset, ...base } = stable.destination;
-              destinations.push({ destination: spec.host ? { ...base, subset: name } : { ...base, host: name }, weight: value });
-            }
-            mine.forEach((d, i) => (d.weight = i === 0 ? value : 0));
-          };
-          set(spec.stable, want.stable);
-          set(spec.canary, want.canary);
-          if (baselineHost) set(baselineHost, want.baseline ?? 0);
-        }
-        await k.apply(
-          {
-            apiVersion: API_VERSION,
-            kind: 'VirtualService',
-            metadata: { name: spec.virtualService, resourceVersion: vs.metadata.resourceVersion! },
-            spec: { http },
-          },
-          true,
-        );
-      });
+      // Subsets must exist before any traffic goes to them; the way back needs no check.
+      await virtualService.change(k, weight, split(weight), context, weight > 0 ? () => checkSubsets(k) : undefined);
     },
     async getWeight() {
       const k = await kube();
-      return share(k, await read(k));
+      return virtualService.share(k, await virtualService.read(k));
     },
     async verify(weight) {
       const k = await kube();
-      return inForce(k, await read(k), weight);
+      return virtualService.inForce(k, await virtualService.read(k), split(weight));
     },
     async templateValues() {
       return { namespace: (await kube()).namespace };
