@@ -5,7 +5,7 @@
 // nothing is reloaded.
 import { connect } from 'node:net';
 import { z } from 'zod';
-import { defineTrafficProvider } from './provider.js';
+import { checkWeight, defineTrafficProvider } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
 import { duration } from '../config/common.js';
@@ -203,7 +203,7 @@ export function createHaproxyRouter(spec: HaproxySpec): TrafficRouter & FleetRou
   return {
     type: 'haproxy',
     async setWeight(weight) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
+      checkWeight(weight);
       const state = await servers();
       // Never send traffic to a server HAProxy's own health check holds DOWN: the canary would
       // answer 503s (measured: a deploy that returned before its check passed). The way back to

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { z } from 'zod';
-import { defineTrafficProvider } from './provider.js';
+import { checkWeight, defineTrafficProvider, serialQueue } from './provider.js';
 import { splitWeights, type FleetRouter, type FleetServer, type ServerAdminState } from './fleet.js';
 import type { TrafficRouter } from '../ports.js';
 import { duration, versionName } from '../config/common.js';
@@ -215,12 +215,7 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
     return serving.length > 0 && serving.every((w) => w.startedAt >= written - START_TIME_SLACK_MS);
   };
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = queue.then(task, task);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serially = serialQueue();
   const statesOf = (servers: RenderedServer[]) => new Map(servers.map((s) => [s.address, s.state]));
   const known = (name: string) => {
     if (![...spec.servers.stable, ...spec.servers.canary].includes(name)) {
@@ -230,9 +225,8 @@ export function createNginxRouter(spec: NginxSpec): TrafficRouter & FleetRouter 
 
   return {
     type: 'nginx',
-    setWeight(weight) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-        return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
+    async setWeight(weight) {
+      checkWeight(weight);
       return serially(async () => apply(renderUpstream(spec, weight, statesOf(await readRendered()))));
     },
     async getWeight() {

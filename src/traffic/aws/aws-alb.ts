@@ -5,7 +5,7 @@
 // set here) is written back as it was read. Weights are read back from the load balancer, never remembered.
 import type { Action, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
 import { unboundedDuration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
@@ -74,8 +74,7 @@ export const awsAlbTraffic = defineTrafficProvider({
 
 /** Two weights as ALB takes them: whole numbers 0–999, not both 0. */
 export function albWeights(weight: number): { stable: number; canary: number } {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-    throw new Error(`canary weight must be a whole number 0..100 (got ${weight})`);
+  checkWeight(weight);
   const split = { stable: 100 - weight, canary: weight };
   for (const w of [split.stable, split.canary])
     if (w < 0 || w > ALB_MAX_WEIGHT) throw new Error(`ALB target group weights are 0..${ALB_MAX_WEIGHT} (got ${w})`);

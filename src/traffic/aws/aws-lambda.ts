@@ -5,7 +5,7 @@
 // made by someone else in between is refused by Lambda (PreconditionFailed), never overwritten.
 import type { AliasConfiguration, LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider } from '../provider.js';
 import type { TrafficRouter } from '../../ports.js';
 import { awsCall, awsClientConfig, awsFields } from '../../util/aws.js';
 
@@ -41,8 +41,7 @@ export type LambdaSpec = z.output<typeof lambdaSchema>;
 
 /** An alias's routing as Lambda takes it: a weight is a fraction 0–1 of one additional version. */
 export function aliasRouting(weight: number, stable: string, canary: string): { FunctionVersion: string; weights: Record<string, number> } {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-    throw new Error(`canary weight must be a whole number 0..100 (got ${weight})`);
+  checkWeight(weight);
   if (weight === 100) return { FunctionVersion: canary, weights: {} };
   if (weight === 0) return { FunctionVersion: stable, weights: {} };
   const fraction = weight / 100;

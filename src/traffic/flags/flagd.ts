@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider, serialQueue } from '../provider.js';
 import type { TrafficRouter } from '../../ports.js';
 import { unboundedDuration } from '../../config/common.js';
 import { writeAtomically } from '../../util/atomic-file.js';
@@ -118,18 +118,12 @@ export function createFlagdRouter(spec: FlagdSpec): TrafficRouter {
     return { text, file, flag };
   };
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = queue.then(task, task);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serially = serialQueue();
 
   return {
     type: 'flagd',
-    setWeight(weight) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-        return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
+    async setWeight(weight) {
+      checkWeight(weight);
       return serially(async () => {
         // Someone else may edit other flags of the file meanwhile: write only over the text we read.
         for (let attempt = 1; ; attempt++) {

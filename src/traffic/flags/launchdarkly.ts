@@ -6,7 +6,7 @@
 // Individual targets and targeting rules still apply before the fallthrough: Rollgate drives who falls
 // through to the default rule.
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider, serialQueue } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
 import { unboundedDuration, credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
@@ -124,18 +124,12 @@ export function createLaunchDarklyRouter(spec: LaunchDarklySpec, env: ProviderEn
     return fallthrough.variation === rolled ? FULL : 0;
   };
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = queue.then(task, task);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serially = serialQueue();
 
   return {
     type: 'launchdarkly',
-    setWeight(weight) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-        return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
+    async setWeight(weight) {
+      checkWeight(weight);
       return serially(async () => {
         const state = await read();
         const { flag, config, rolled, stable } = state;

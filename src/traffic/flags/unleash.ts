@@ -6,7 +6,7 @@
 // read anything else back. Other active strategies of the environment would widen who gets the feature
 // beyond Rollgate's percentage: they are refused, not ignored.
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider, serialQueue } from '../provider.js';
 import type { ProviderEnv, RouteContext, TrafficRouter } from '../../ports.js';
 import { unboundedDuration, credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
@@ -151,18 +151,12 @@ export function createUnleashRouter(spec: UnleashSpec, env: ProviderEnv): Traffi
     !(strategy.constraints ?? []).length &&
     !(strategy.segments ?? []).length;
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const next = queue.then(task, task);
-    queue = next.catch(() => undefined);
-    return next;
-  };
+  const serially = serialQueue();
 
   return {
     type: 'unleash',
-    setWeight(weight: number, context: RouteContext) {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-        return Promise.reject(new Error(`canary weight must be 0..100 (got ${weight})`));
+    async setWeight(weight: number, context: RouteContext) {
+      checkWeight(weight);
       return serially(async () => {
         const { enabled, ours, others } = await read();
         if (weight === 0 && context.rollback && spec.onRollback === 'disable') {

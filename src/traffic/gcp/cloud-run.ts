@@ -8,7 +8,7 @@
 // Workload Identity Federation, gcloud's, or the metadata server) through google-auth-library, loaded
 // lazily: 0.3 MB against 2.5 MB for @google-cloud/run and its gRPC stack.
 import { z } from 'zod';
-import { defineTrafficProvider } from '../provider.js';
+import { checkWeight, defineTrafficProvider } from '../provider.js';
 import type { ProviderEnv, TrafficRouter } from '../../ports.js';
 import { credentialFreeUrl, duration } from '../../config/common.js';
 import { parseDuration } from '../../config/duration.js';
@@ -88,8 +88,7 @@ const LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST';
  * numbers 0–100 summing to 100, as Cloud Run requires.
  */
 export function trafficFor(weight: number, stable: string, canary: string, current: TrafficTarget[] = []): TrafficTarget[] {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100)
-    throw new Error(`canary weight must be a whole number 0..100 (got ${weight})`);
+  checkWeight(weight);
   const tagOf = (revision: string) => current.find((t) => t.revision === revision && t.tag)?.tag;
   const entry = (revision: string, percent: number): TrafficTarget[] => {
     const tag = tagOf(revision);

@@ -6,6 +6,7 @@
 // again. Each router says how its backends are named, weighted and added.
 import type { RouteContext } from '../../ports.js';
 import { lastOtherManager, retryConflicts, type KubeClient, type KubeObject } from './client.js';
+import { checkWeight } from '../provider.js';
 
 export interface WeightedRouteKind<B extends { weight?: number }> {
   apiVersion: string;
@@ -142,7 +143,7 @@ export function splitFor(
   names: { stable: string; canary: string; baseline?: string | undefined },
   baselineShare: number | undefined,
 ): Split {
-  if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`canary weight must be 0..100 (got ${weight})`);
+  checkWeight(weight);
   const split: Split = [
     [names.stable, 100 - weight - (baselineShare ?? 0)],
     [names.canary, weight],

@@ -152,7 +152,7 @@ describe('unleash', () => {
   it('refuses a percentage over 100 read back, and strategies it does not own', async () => {
     await createFeature('banner-v2');
     const router = createUnleashRouter(routerSpec('banner-v2'), { env: { TEST_UNLEASH_TOKEN: unleash.adminToken }, log, cwd: '.' });
-    await expect(router.setWeight(150, context)).rejects.toThrow('canary weight must be 0..100 (got 150)');
+    await expect(router.setWeight(150, context)).rejects.toThrow('canary weight must be a whole number 0..100 (got 150)');
     await router.setWeight(5, context);
     expect([await router.getWeight(), await router.verify(5)]).toEqual([5, true]);
     const path = '/api/admin/projects/default/features/banner-v2/environments/production/strategies';

@@ -63,7 +63,7 @@ describe('flagd router', () => {
       'flagd flag "new-checkout" (' + file + ') has no variant "off" (variants: on, disabled)',
     );
     await expect(createFlagdRouter(spec(file, { flag: 'missing' })).getWeight()).rejects.toThrow(`${file} has no flag "missing"`);
-    await expect(router.setWeight(101, context)).rejects.toThrow('canary weight must be 0..100 (got 101)');
+    await expect(router.setWeight(101, context)).rejects.toThrow('canary weight must be a whole number 0..100 (got 101)');
     await expect(createFlagdRouter(spec(join(dir, 'absent.json'))).getWeight()).rejects.toThrow(/cannot read the flagd flag file/);
   });
 
