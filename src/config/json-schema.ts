@@ -1,10 +1,10 @@
 // The JSON Schema of the spec, generated from the zod schema (editors validate rollout.yml with it).
 import { z } from 'zod';
-import { loadAllProviders, specSchema } from './schema.js';
+import { loadWholeSchema, specSchema } from './schema.js';
 import { webhookBody } from '../report/alerts/webhook.js';
 
 export async function specJsonSchema(): Promise<Record<string, unknown>> {
-  await loadAllProviders();
+  await loadWholeSchema();
   const schema = z.toJSONSchema(specSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { loadProvidersNamedIn, providersLoadedFor, specSchema, type Spec } from './schema.js';
+import { loadSchemaFor, schemaLoadedFor, specSchema, type Spec } from './schema.js';
 import { didYouMean, objectKeysAt } from './keys.js';
 
 export interface SpecError {
@@ -73,23 +73,23 @@ export async function loadSpecOrThrow(path: string, displayName?: string): Promi
   return result.spec;
 }
 
-/** Parses and validates a spec's text, first loading the providers it names (only those). */
+/** Parses and validates a spec's text, first loading the providers it names and the sections it has (only those). */
 export async function parseSpecLoadingProviders(text: string, file = 'rollout.yml'): Promise<LoadResult> {
   const read = readYaml(text, file);
   if ('errors' in read) return { ok: false, errors: read.errors };
-  await loadProvidersNamedIn(read.data);
+  await loadSchemaFor(read.data);
   return validate(read, file);
 }
 
 /**
- * Parses and validates a spec's text with the providers already loaded (loadAllProviders, or
- * loadProvidersNamedIn); throws if the spec names one that is not, rather than misreport its fields.
+ * Parses and validates a spec's text with its providers and sections already loaded (loadWholeSchema,
+ * or loadSchemaFor); throws if one is not, rather than misreport its fields.
  */
 export function parseSpec(text: string, file = 'rollout.yml'): LoadResult {
   const read = readYaml(text, file);
   if ('errors' in read) return { ok: false, errors: read.errors };
-  if (!providersLoadedFor(read.data))
-    throw new Error('parseSpec: the spec names a provider that is not loaded (use parseSpecLoadingProviders)');
+  if (!schemaLoadedFor(read.data))
+    throw new Error('parseSpec: the spec names a provider or has a section that is not loaded (use parseSpecLoadingProviders)');
   return validate(read, file);
 }
 

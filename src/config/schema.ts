@@ -5,9 +5,9 @@ import { duration, environmentNameSchema, httpUrl } from './common.js';
 import { gateProviders } from '../gates/registry.js';
 import { trafficProviders } from '../traffic/registry.js';
 import { FLAG_TEMPLATE_VARIABLES } from '../gates/template.js';
-import { migrationsSchema } from '../migrations/settings.js';
-import { alertSchema } from '../report/alerts/index.js';
-import { blueGreenSchema, rollingSchema } from './strategies.js';
+import type { migrationsSchema } from '../migrations/settings.js';
+import type { alertSchema } from '../report/alerts/index.js';
+import type { blueGreenSchema, rollingSchema } from './strategies.js';
 
 export const stageSchema = z.strictObject({
   name: z.string().min(1).max(100).optional(),
@@ -35,7 +35,43 @@ const environment = z.union([
 type TrafficUnion = ReturnType<typeof trafficProviders.union>;
 type GateUnion = ReturnType<typeof gateProviders.union>;
 
-const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion) =>
+/**
+ * Sections a spec may leave out load only when it has them: their schemas bring code that a spec
+ * without them does not need (the migration rules, the alert channels and node:crypto). A section
+ * not loaded stands in as `never`, which only a spec that has the section could meet, and such a
+ * spec loads it first (loadSchemaFor); the keys stay, so errors and hints read the same.
+ */
+const sectionLoaders = {
+  blueGreen: async () => (await import('./strategies.js')).blueGreenSchema,
+  rolling: async () => (await import('./strategies.js')).rollingSchema,
+  migrations: async () => (await import('../migrations/settings.js')).migrationsSchema,
+  alerts: async () => (await import('../report/alerts/index.js')).alertSchema,
+};
+interface Sections {
+  blueGreen: typeof blueGreenSchema;
+  rolling: typeof rollingSchema;
+  migrations: typeof migrationsSchema;
+  alerts: typeof alertSchema;
+}
+type SectionName = keyof Sections;
+const SECTION_NAMES = Object.keys(sectionLoaders) as SectionName[];
+const loadedSections: Partial<Sections> = {};
+
+/** The sections a spec's data has (`notify.alerts` for alerts), whatever their values. */
+function sectionsIn(data: unknown): SectionName[] {
+  const notify = field(data, 'notify');
+  return SECTION_NAMES.filter((name) => (name === 'alerts' ? hasKey(notify, 'alerts') : hasKey(data, name)));
+}
+
+async function loadSections(names: SectionName[]): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      (loadedSections as Record<SectionName, unknown>)[name] ??= await sectionLoaders[name]();
+    }),
+  );
+}
+
+const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion, { blueGreen, rolling, migrations, alerts }: Sections) =>
   z
     .strictObject({
       $schema: z.string().optional(),
@@ -44,8 +80,8 @@ const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion) =>
       environment: environment.default('production'),
       traffic: trafficSchema,
       stages: z.array(stageSchema).min(1).max(MAX_STAGES).optional().describe('The canary stages (strategy canary).'),
-      blueGreen: blueGreenSchema.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
-      rolling: rollingSchema.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
+      blueGreen: blueGreen.optional().describe('Strategy blue-green: deploy, pre-switch gates, switch, rollback window, retire.'),
+      rolling: rolling.optional().describe('Strategy rolling: a fleet updated in batches with draining.'),
       gates: z
         .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/, { error: 'gate names are letters, digits, ".", "_" and "-"' }), gateSchema)
         .default({}),
@@ -56,13 +92,13 @@ const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion) =>
         .describe(
           'When the router is found at a weight Rollgate did not set (someone else changed it): pause and alert (default), or set the stage weight again.',
         ),
-      migrations: migrationsSchema.optional().describe('The migration safety gate (rollgate lint-migrations).'),
+      migrations: migrations.optional().describe('The migration safety gate (rollgate lint-migrations).'),
       notify: z
         .strictObject({
           pullRequest: z.boolean().default(true),
           deployment: z.boolean().default(true),
           summary: z.boolean().default(true),
-          alerts: z.array(alertSchema).default([]).describe('Alerts where the team is: Slack, Microsoft Teams, a signed webhook.'),
+          alerts: z.array(alerts).default([]).describe('Alerts where the team is: Slack, Microsoft Teams, a signed webhook.'),
         })
         .default({ pullRequest: true, deployment: true, summary: true, alerts: [] }),
     })
@@ -133,23 +169,29 @@ const buildSpecSchema = (trafficSchema: TrafficUnion, gateSchema: GateUnion) =>
     });
 
 type SpecSchema = ReturnType<typeof buildSpecSchema>;
-let built: { traffic: TrafficUnion; gate: GateUnion; schema: SpecSchema } | undefined;
+let built: { traffic: TrafficUnion; gate: GateUnion; sections: string; schema: SpecSchema } | undefined;
 
 /**
- * The spec's schema over the providers loaded so far: a spec validates fully once the providers it
- * names are loaded (loadProvidersNamedIn); loadAllProviders() for the JSON Schema.
+ * The spec's schema over the providers and sections loaded so far: a spec validates fully once the
+ * providers and sections it has are loaded (loadSchemaFor); loadWholeSchema() for the JSON Schema.
  */
 export function specSchema(): SpecSchema {
   const traffic = trafficProviders.union();
   const gate = gateProviders.union();
-  if (built?.traffic !== traffic || built.gate !== gate) built = { traffic, gate, schema: buildSpecSchema(traffic, gate) };
+  const loaded = SECTION_NAMES.filter((name) => loadedSections[name]).join();
+  if (built?.traffic !== traffic || built.gate !== gate || built.sections !== loaded) {
+    const sections = Object.fromEntries(SECTION_NAMES.map((name) => [name, loadedSections[name] ?? z.never()])) as unknown as Sections;
+    built = { traffic, gate, sections: loaded, schema: buildSpecSchema(traffic, gate, sections) };
+  }
   return built.schema;
 }
 
+const field = (value: unknown, key: string): unknown => (hasKey(value, key) ? (value as Record<string, unknown>)[key] : undefined);
+const hasKey = (value: unknown, key: string): boolean =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, key);
+
 /** The provider names a spec's data gives: `traffic.provider` and each gate's `provider` (any value, unchecked). */
 export function providersNamedIn(data: unknown): { traffic: unknown[]; gates: unknown[] } {
-  const field = (value: unknown, key: string): unknown =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
   const gates = field(data, 'gates');
   return {
     traffic: [field(field(data, 'traffic'), 'provider')],
@@ -157,22 +199,25 @@ export function providersNamedIn(data: unknown): { traffic: unknown[]; gates: un
   };
 }
 
-/** Loads the providers a spec's data names, so that specSchema() checks their fields. */
-export async function loadProvidersNamedIn(data: unknown): Promise<void> {
+/** Loads the providers a spec's data names and the sections it has, so that specSchema() checks their fields. */
+export async function loadSchemaFor(data: unknown): Promise<void> {
   const named = providersNamedIn(data);
-  await Promise.all([trafficProviders.load(named.traffic), gateProviders.load(named.gates)]);
+  await Promise.all([trafficProviders.load(named.traffic), gateProviders.load(named.gates), loadSections(sectionsIn(data))]);
 }
 
-/** Whether every provider the data names (and that exists) is loaded; names that exist nowhere count as loaded. */
-export function providersLoadedFor(data: unknown): boolean {
+/** Whether every provider the data names (and that exists) and every section it has is loaded; names that exist nowhere count as loaded. */
+export function schemaLoadedFor(data: unknown): boolean {
   const named = providersNamedIn(data);
   const ready = (registry: typeof trafficProviders | typeof gateProviders, names: unknown[]) =>
     names.every((name) => typeof name !== 'string' || !registry.names.includes(name) || registry.isLoaded(name));
-  return ready(trafficProviders, named.traffic) && ready(gateProviders, named.gates);
+  return (
+    ready(trafficProviders, named.traffic) && ready(gateProviders, named.gates) && sectionsIn(data).every((name) => loadedSections[name])
+  );
 }
 
-export async function loadAllProviders(): Promise<void> {
-  await Promise.all([trafficProviders.loadAll(), gateProviders.loadAll()]);
+/** Loads every provider and section: the whole schema, as the JSON Schema describes it. */
+export async function loadWholeSchema(): Promise<void> {
+  await Promise.all([trafficProviders.loadAll(), gateProviders.loadAll(), loadSections(SECTION_NAMES)]);
 }
 
 export type Spec = z.output<SpecSchema>;

@@ -79,6 +79,40 @@ gates:
     expect(run.stderr).toBe(expected.errors.map((e) => `${formatSpecError(e)}\n`).join(''));
   });
 
+  it('validate loads only the sections a spec has, yet reports exactly what the whole schema does', async () => {
+    // Errors inside blueGreen, rolling, migrations and notify.alerts (each loaded only because the spec
+    // has it) and a misspelt section name; this process (test/setup.ts) has every section loaded.
+    const text = `version: 1
+strategy: blue-green
+traffic:
+  provider: command
+  command: 'true'
+blueGreen:
+  rollbackWindow: 5 minutes
+  preSwitchGates: [smoke]
+  aproval: true
+rolling:
+  targets: []
+migrations:
+  postgresVersion: 8
+  rules:
+    no-such-rule: error
+notify:
+  alerts:
+    - channel: webhook
+      urlEnv: not-a-variable
+      evnts: [promoted]
+migration: {}
+`;
+    const dir = await dirWith({ 'rollout.yml': text });
+    const run = await runCli(['validate', 'rollout.yml'], { cwd: dir });
+    const expected = parseSpec(text, 'rollout.yml');
+    if (expected.ok) throw new Error('the spec above must be invalid');
+    expect(expected.errors.length).toBeGreaterThanOrEqual(8);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(expected.errors.map((e) => `${formatSpecError(e)}\n`).join(''));
+  });
+
   it('plan: prints the timeline with the total time', async () => {
     const dir = await dirWith({ 'rollout.yml': SPEC });
     const run = await runCli(['plan', '--config', 'rollout.yml'], { cwd: dir });
