@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drive, type DriveOptions, type DriveResult } from '../driver/driver.js';
-import { buildProviders, type RouterSpec } from '../driver/providers.js';
+import { buildProviders } from '../driver/providers.js';
 import { systemClock } from '../driver/clock.js';
 import { FileStateStore } from '../driver/state-file.js';
 import { compilePlan } from '../config/compile.js';
@@ -30,7 +30,15 @@ import { checkApprovalPoints, OneStageStore, stopAfterStage } from './advance.js
 import { revertStep } from './revert.js';
 import { readInputs, setOutputs, type ActionCommand, type ActionInputs } from './inputs.js';
 import { actionsLogger as log, LogGroupReporter } from './log.js';
-import { createGitHubReporter, deploymentTarget, loadActionSpec, providerContext, publishReport, rolloutFiles } from './setup.js';
+import {
+  createGitHubReporter,
+  deploymentTarget,
+  loadActionSpec,
+  postStepSpec,
+  providerContext,
+  publishReport,
+  rolloutFiles,
+} from './setup.js';
 import { saveState } from './saved-state.js';
 import { lintMigrationsStep } from './migrations.js';
 import { environmentIsProduction, type Spec } from '../config/schema.js';
@@ -63,8 +71,7 @@ async function rollout(inputs: ActionInputs, github: GitHubClient, spec: Spec, p
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'rollgate-'));
   const files = rolloutFiles(dir);
   // The router as validated now: a later step may change the checkout, the post step must not care.
-  const routerSpec: RouterSpec = { strategy: spec.strategy, traffic: spec.traffic, ...(spec.rolling ? { rolling: spec.rolling } : {}) };
-  await writeFile(files.router, JSON.stringify(routerSpec), { mode: 0o600 });
+  await writeFile(files.postStep, JSON.stringify(postStepSpec(spec)), { mode: 0o600 });
   saveState('record', files.record);
   if (spec.notify.summary) saveState('summary', true);
 

@@ -1,8 +1,8 @@
 // The post step (runs even when the job was cancelled): if the main step ended without a verdict
 // (cancelled, killed, crashed) after traffic moved, the driver feeds the engine an `interrupted`
 // event for the saved record. The engine decides as for any rollback: traffic back to the stable
-// version (the driver's retries with backoff, verified), then the record, then the deployment status
-// and the comment. This file only wires the ports and says how it ended.
+// version (the driver's retries with backoff, verified), then the record, then the deployment status,
+// the comment and the alerts. This file only wires the ports and says how it ended.
 import { redact } from '../util/secrets.js';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
@@ -15,16 +15,19 @@ import { isFinished } from '../engine/engine.js';
 import { stageLabel } from '../engine/plan.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { trafficProviders } from '../traffic/registry.js';
-import { buildRouter, type RouterSpec } from '../driver/providers.js';
+import { buildRouter } from '../driver/providers.js';
+import { AlertReporter, type AlertSpec } from '../report/alerts/index.js';
+import type { AlertLinks } from '../report/alerts/alert.js';
+import type { ProviderEnv } from '../ports.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
-import { runContextFrom } from '../github/context.js';
+import { environmentPageUrl, runContextFrom } from '../github/context.js';
 import { DeploymentStore } from '../github/deployments.js';
 import { failureLine } from '../github/status-text.js';
 import { actionsLogger as log } from './log.js';
 import { readCredentials } from './inputs.js';
 import { readSavedState } from './saved-state.js';
-import { createGitHubReporter, deploymentTarget, providerContext, publishReport, rolloutFiles } from './setup.js';
+import { createGitHubReporter, deploymentTarget, providerContext, publishReport, rolloutFiles, type PostStepSpec } from './setup.js';
 
 export async function run(): Promise<void> {
   try {
@@ -39,11 +42,19 @@ export async function run(): Promise<void> {
 
     const { plan } = record;
     // The router as the main step validated it: a later step may have changed the checkout.
-    const routerSpec = JSON.parse(await readFile(files.router, 'utf8')) as RouterSpec;
-    await trafficProviders.load([routerSpec.traffic.provider]);
-    const router = buildRouter(routerSpec, providerContext(readCredentials()));
+    const kept = JSON.parse(await readFile(files.postStep, 'utf8')) as PostStepSpec;
+    await trafficProviders.load([kept.traffic.provider]);
+    const providers = providerContext(readCredentials());
+    const router = buildRouter(kept, providers);
 
     const runContext = runContextFrom(context);
+    const alerts = alertReporter(kept.alerts, providers, {
+      run: runContext.runUrl,
+      ...(saved.pullRequest
+        ? { pullRequest: `${runContext.serverUrl}/${runContext.repo.owner}/${runContext.repo.repo}/pull/${saved.pullRequest}` }
+        : {}),
+      ...(saved.deploymentId ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}),
+    });
     const github = createGitHubClient({ token: core.getInput('github-token'), log });
     const deployments = saved.deploymentId ? new DeploymentStore({ github, target: deploymentTarget(plan, runContext), log }) : undefined;
     if (deployments && saved.deploymentId) deployments.adopt(saved.deploymentId);
@@ -58,7 +69,7 @@ export async function run(): Promise<void> {
           router,
           gates: {},
           store,
-          reporters: [createGitHubReporter(plan, runContext, { deployments, comment })],
+          reporters: [createGitHubReporter(plan, runContext, { deployments, comment }), ...(alerts ? [alerts] : [])],
           clock: systemClock,
           log,
         },
@@ -71,6 +82,7 @@ export async function run(): Promise<void> {
       );
     } finally {
       await router.close?.();
+      await alerts?.flush();
     }
 
     await publishReport(
@@ -86,5 +98,16 @@ export async function run(): Promise<void> {
     process.exitCode = 1; // not core.ExitCode: @github/local-action's stand-in of @actions/core lacks it
   } catch (error) {
     core.setFailed(redact((error as Error).message));
+  }
+}
+
+/** The main step checked the alert settings before anything moved; here a problem costs the alert, never the way back. */
+function alertReporter(specs: AlertSpec[], providers: ProviderEnv, links: AlertLinks): AlertReporter | undefined {
+  if (!specs.length) return undefined;
+  try {
+    return new AlertReporter(specs, { env: providers.env, log, links: () => links });
+  } catch (error) {
+    log.warn(`alerts: ${(error as Error).message}; returning traffic without them`);
+    return undefined;
   }
 }

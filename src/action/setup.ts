@@ -13,6 +13,8 @@ import { environmentPageUrl, type RunContext } from '../github/context.js';
 import type { DeploymentStore, DeploymentTarget } from '../github/deployments.js';
 import { GitHubReporter, type GitHubReporterOptions } from '../github/reporter.js';
 import type { ProviderEnv } from '../ports.js';
+import type { RouterSpec } from '../driver/providers.js';
+import type { AlertSpec } from '../report/alerts/index.js';
 import { providerEnvironment } from './inputs.js';
 import { actionsLogger as log } from './log.js';
 
@@ -48,10 +50,17 @@ export async function loadActionSpec(config: string, environment: string | undef
 
 /**
  * A rollout's files, in a directory of the runner's temp: the record (the post step's way back),
- * the router as the main step validated it, and the Markdown report.
+ * what the post step needs of the spec as the main step validated it, and the Markdown report.
  */
-export function rolloutFiles(dir: string): { record: string; router: string; report: string } {
-  return { record: join(dir, 'record.json'), router: join(dir, 'router.json'), report: join(dir, 'report.md') };
+export function rolloutFiles(dir: string): { record: string; postStep: string; report: string } {
+  return { record: join(dir, 'record.json'), postStep: join(dir, 'post-step.json'), report: join(dir, 'report.md') };
+}
+
+/** The router to return traffic through, and the alerts to tell the team (secrets stay in the environment: only their names). */
+export type PostStepSpec = RouterSpec & { alerts: AlertSpec[] };
+
+export function postStepSpec(spec: Spec): PostStepSpec {
+  return { strategy: spec.strategy, traffic: spec.traffic, ...(spec.rolling ? { rolling: spec.rolling } : {}), alerts: spec.notify.alerts };
 }
 
 /** What the router, gates, hooks and alerts get: the credentials over the job's environment, the log, the workspace. */

@@ -1,7 +1,9 @@
 // Strategy rolling, main step killed in the middle of a batch: the built post step must return the
 // fleet the way the main step moved it (drain, deploy stable, back in rotation) on a real HAProxy,
-// including the server the dead run had drained and was deploying when it died.
+// including the server the dead run had drained and was deploying when it died, and tell the team
+// through the spec's alert webhook.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBackend, type Backend } from '../../harness/backend.js';
@@ -19,7 +21,7 @@ afterEach(async () => {
 });
 
 describe('strategy rolling: the post step after a SIGKILL mid-batch', () => {
-  it('redeploys stable on every target, the half-deployed one included, and puts them all back in rotation', async () => {
+  it('redeploys stable on every target, the half-deployed one included, puts them all back in rotation, and sends the rollback alert', async () => {
     const backends: Backend[] = await Promise.all(NAMES.map(() => startBackend('v1')));
     cleanup.push(() => backends.forEach((b) => b.kill()));
     const haproxy = await startHaproxy(NAMES.map((name, i) => ({ name, address: backends[i]!.address, weight: 1 })));
@@ -34,6 +36,19 @@ describe('strategy rolling: the post step after a SIGKILL mid-batch', () => {
     });
     const states = async () => (await router.servers()).map((s) => `${s.name} ${s.state}`);
     await waitUntil(async () => (await router.servers()).every((s) => s.health === 'up'), 10_000);
+
+    // The team's alert webhook: every body it receives, parsed.
+    const received: Array<{ event: string; reason?: string }> = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as { event: string; reason?: string });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => hook.close(resolve)));
 
     const checkout = new Checkout();
     // The deploy of web-3's canary hangs (exec: the pid file names the process to stop afterwards).
@@ -69,6 +84,10 @@ rolling:
 notify:
   deployment: false
   pullRequest: false
+  alerts:
+    - channel: webhook
+      urlEnv: ROLLOUT_HOOK
+      events: [rolled-back]
 `,
     );
     const deploys = () => readFileSync(join(checkout.dir, 'deploys.txt'), 'utf8').trim().split('\n');
@@ -80,6 +99,7 @@ notify:
       token: 'ghs_unused',
       event: pushEvent('acme/shop', 'c'.repeat(40)),
     });
+    j.env.ROLLOUT_HOOK = `http://127.0.0.1:${(hook.address() as { port: number }).port}/rollgate`;
     const inputs = { config: '.github/rollout.yml', 'github-token': 'ghs_unused' };
 
     const main = startStep(j, 'main', inputs);
@@ -98,5 +118,8 @@ notify:
     expect(await states()).toEqual(NAMES.map((name) => `${name} ready`));
     expect(post.stdout).toContain('::error title=Rollgate interrupted::production: interrupted: the main step ended without a verdict');
     expect((await new FileStateStore(ended.state.record!).load())?.state.status).toBe('rolled-back');
+    // The post step waits for its alerts before it ends.
+    expect(received.map((a) => a.event)).toEqual(['rolled-back']);
+    expect(received[0]!.reason).toMatch(/^interrupted: the main step ended without a verdict/);
   });
 });
