@@ -35,10 +35,17 @@ describe('sequentialRateTest verdicts', () => {
     expect(result.p).toBeLessThanOrEqual(0.05);
     expect(result.estimate).toBeCloseTo(2.1818, 3);
     // The first interval only calibrates the dispersion (taken as 3 until the data outweighs that
-    // prior), and no interval adds more than e: it crosses 1/0.05 at the sixth.
-    expect(result.details).toMatchObject({ canaryErrors: 80, baselineErrors: 110, crossedAt: 5, dispersion: 1 });
+    // prior), and no interval adds more than e: the e-process (60 % of alpha) crosses 1/(0.6·0.05) ≈ 33
+    // at the seventh (e^3.5 would be the sixth).
+    expect(result.details).toMatchObject({
+      canaryErrors: 80,
+      baselineErrors: 110,
+      crossedAt: 6,
+      dispersion: 1,
+      threshold: expect.closeTo(100 / 3, 9),
+    });
     expect(result.summary).toMatch(
-      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 6 of 10 \(increase, tolerance 0%\)$/,
+      /^canary error rate 1\.07% vs baseline 0\.489% \(×2\.18\), always-valid p=\S+ ≤ 0\.05 at interval 7 of 10 \(increase, tolerance 0%\)$/,
     );
   });
 
@@ -322,24 +329,24 @@ describe('sequentialRateTest: the fixed-horizon look at the end of a bake', () =
     const over = sequentialRateTest(series, { ...increase, tolerance: 0.1, bakeOver: true });
     expect(over.verdict).toBe('fail');
     expect(over.summary).toMatch(
-      /, p=0\.004\d ≤ 0\.005 in the fixed-horizon look at the end of stage 1's bake \(increase, tolerance 10%\)$/,
+      /, p=0\.004\d ≤ 0\.01 in the fixed-horizon look at the end of stage 1's bake \(increase, tolerance 10%\)$/,
     );
-    expect(over.details).toMatchObject({ crossedAt: null, failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.005, 12) }] });
+    expect(over.details).toMatchObject({ crossedAt: null, failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.01, 12) }] });
   });
 
   it('keeps the look of every completed stage, each on its own prefix and at half the level of the one before', () => {
     const healthy = Array.from({ length: 20 }, () => ({ ...interval(2, 750, 6, 2250), stage: 2 }));
     const result = sequentialRateTest([...series.map((i) => ({ ...i, stage: 1 })), ...healthy], { ...increase, tolerance: 0.1 });
     // Stage 2 is still baking: only stage 1 has had its look, and it failed then (interval 40).
-    expect(result.details).toMatchObject({ failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.005, 12) }] });
+    expect(result.details).toMatchObject({ failedAt: 39, finalLooks: [{ stage: 1, level: expect.closeTo(0.01, 12) }] });
     const both = sequentialRateTest([...series.map((i) => ({ ...i, stage: 1 })), ...healthy], {
       ...increase,
       tolerance: 0.1,
       bakeOver: true,
     });
     expect((both.details!.finalLooks as Array<{ level: number }>).map((look) => look.level)).toEqual([
+      expect.closeTo(0.01, 12),
       expect.closeTo(0.005, 12),
-      expect.closeTo(0.0025, 12),
     ]);
   });
 
