@@ -193,7 +193,7 @@ if (REGRESSIONS) {
   console.log('\n## Regressions: detection rate, and median checks until the rollback\n');
   console.log(
     "The naive test's detection includes its false alarms (see A/A). The fixed-horizon test can only fail at the end of a stage; " +
-      `its false alarms at this share, with the canary at the tolerated edge, are in the last column (its alpha is ${FIXED_ALPHA}: above it, its detections include false alarms). ` +
+      `its false alarms at this share, with the canary at the tolerated edge (${AA_RUNS} rollouts), are in the last column (its alpha is ${FIXED_ALPHA}: above it, its detections include false alarms). ` +
       'Every judge of a row judges the same rollouts: "paired" counts those only the sequential judge caught / only the fixed-horizon test caught.\n',
   );
   console.log(
@@ -207,7 +207,8 @@ if (REGRESSIONS) {
     const shares: Array<number | undefined> = own ? (SHARES ? [] : [undefined]) : (scenario.shares ?? [0.01, 0.05, 0.25]).filter(picked);
     for (const share of shares) {
       // The peer's own false alarms at this share: a test above its alpha is no yardstick of power.
-      const peerEdge = run(scenario, share ?? 0, scenario.boundaryRatio ?? 1 + TOLERANCE, 'peer-edge').map((o) => o.fixed);
+      // A claim about alpha, so as many rollouts as an A/A row (200 could not tell 0.034 from 0.02).
+      const peerEdge = run(scenario, share ?? 0, scenario.boundaryRatio ?? 1 + TOLERANCE, 'peer-edge', true).map((o) => o.fixed);
       const peerValid = wilson(fired(peerEdge).length, peerEdge.length)[0] <= FIXED_ALPHA;
       for (const ratio of RATIOS) {
         const outcomes = run(scenario, share ?? 0, ratio, 'regression');
