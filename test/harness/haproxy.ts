@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireBinary } from './backend.js';
 import { canConnect, waitUntil } from './wait.js';
+import { createHaproxyRouter } from '../../src/traffic/haproxy.js';
 
 export const HAPROXY_BINARY = '/usr/sbin/haproxy';
 
@@ -87,4 +88,27 @@ ${servers.map((s) => `  server ${s.name} ${s.address} weight ${s.weight}`).join(
     throw new Error(`haproxy did not start: ${(error as Error).message} ${stderr.trim()}`);
   }
   return { url: `http://127.0.0.1:${port}`, port, socket, tcpSocket: `127.0.0.1:${apiPort}`, backend, dir, stop };
+}
+
+/**
+ * A fleet: HAProxy in front of the given servers (weight 1 each) and Rollgate's router over its
+ * admin socket, returned once HAProxy's own check holds every server up.
+ */
+export async function startHaproxyFleet(servers: Array<{ name: string; address: string }>) {
+  const haproxy = await startHaproxy(servers.map((s) => ({ ...s, weight: 1 })));
+  const router = createHaproxyRouter({
+    provider: 'haproxy',
+    socket: haproxy.socket,
+    backend: 'web',
+    stable: servers[0]!.name,
+    canary: servers.at(-1)!.name,
+    timeout: '5s',
+  });
+  try {
+    await waitUntil(async () => (await router.servers()).every((s) => s.health === 'up'), 10_000);
+  } catch (error) {
+    await haproxy.stop();
+    throw error;
+  }
+  return { haproxy, router };
 }

@@ -7,9 +7,7 @@ import { createServer } from 'node:http';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBackend, type Backend } from '../../harness/backend.js';
-import { startHaproxy } from '../../harness/haproxy.js';
-import { waitUntil } from '../../harness/wait.js';
-import { createHaproxyRouter } from '../../../src/traffic/haproxy.js';
+import { startHaproxyFleet } from '../../harness/haproxy.js';
 import { FileStateStore } from '../../../src/driver/state-file.js';
 import { Checkout, job, pushEvent } from './fixture.js';
 import { startStep, until } from './runner.js';
@@ -24,18 +22,9 @@ describe('strategy rolling: the post step after a SIGKILL mid-batch', () => {
   it('redeploys stable on every target, the half-deployed one included, puts them all back in rotation, and sends the rollback alert', async () => {
     const backends: Backend[] = await Promise.all(NAMES.map(() => startBackend('v1')));
     cleanup.push(() => backends.forEach((b) => b.kill()));
-    const haproxy = await startHaproxy(NAMES.map((name, i) => ({ name, address: backends[i]!.address, weight: 1 })));
+    const { haproxy, router } = await startHaproxyFleet(NAMES.map((name, i) => ({ name, address: backends[i]!.address })));
     cleanup.push(() => haproxy.stop());
-    const router = createHaproxyRouter({
-      provider: 'haproxy',
-      socket: haproxy.socket,
-      backend: 'web',
-      stable: 'web-1',
-      canary: 'web-4',
-      timeout: '5s',
-    });
     const states = async () => (await router.servers()).map((s) => `${s.name} ${s.state}`);
-    await waitUntil(async () => (await router.servers()).every((s) => s.health === 'up'), 10_000);
 
     // The team's alert webhook: every body it receives, parsed.
     const received: Array<{ event: string; reason?: string }> = [];

@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackend, type Backend, type BackendEvent } from '../../harness/backend.js';
 import { startDeployControl, type DeployControl } from '../../harness/deploy.js';
-import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
+import { startHaproxyFleet, type Haproxy } from '../../harness/haproxy.js';
 import { waitUntil } from '../../harness/wait.js';
 import { failed, startLoad } from '../../harness/load.js';
-import { createHaproxyRouter, HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
+import { HaproxyRuntimeApi } from '../../../src/traffic/haproxy.js';
 import type { FleetRouter } from '../../../src/traffic/fleet.js';
 import { runRollout } from '../../harness/rollout.js';
 
@@ -36,17 +36,8 @@ async function startFleet(): Promise<Fleet> {
     for (const backend of processes.values()) (await backend.catch(() => undefined))?.kill();
   });
   const backends = await Promise.all(processes.values());
-  const haproxy = await startHaproxy(NAMES.map((name, i) => ({ name, address: backends[i]!.address, weight: 1 })));
+  const { haproxy, router } = await startHaproxyFleet(NAMES.map((name, i) => ({ name, address: backends[i]!.address })));
   cleanup.push(() => haproxy.stop());
-  const router = createHaproxyRouter({
-    provider: 'haproxy',
-    socket: haproxy.socket,
-    backend: 'web',
-    stable: 'web-1',
-    canary: 'web-4',
-    timeout: '5s',
-  });
-  await waitUntil(async () => (await router.servers()).every((s) => s.health === 'up'), 10_000);
 
   const stopped: Fleet['stopped'] = [];
   const control = await startDeployControl(async (call) => {
