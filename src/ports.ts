@@ -16,6 +16,11 @@ export interface RouteContext {
   rollback: boolean;
   /** The weight the router confirmed last (a fleet router updates the servers in between). */
   from?: number;
+  /**
+   * Throws unless this run still holds the environment. Checked before each traffic change; a
+   * router that changes servers one by one (rolling) checks again before each server.
+   */
+  holds?: () => Promise<void>;
 }
 
 /** Moves traffic between the stable and the canary version (Argo: setWeight / verifyWeight). */

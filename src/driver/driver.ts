@@ -301,26 +301,33 @@ async function setWeight(
     }
     run.prepared = true;
   }
+  // A run that no longer holds the environment never touches the router; one that cannot tell
+  // (GitHub down) does not move forward: it returns to safety.
+  const holds = async () => {
+    try {
+      await ports.store.confirm?.({ rollback });
+    } catch (error) {
+      if (error instanceof RolloutLockedError || !rollback) throw error;
+      ports.log.warn(`could not check the claim before rolling back (${(error as Error).message}); rolling back anyway`);
+    }
+  };
   const context: RouteContext = {
     stage: stageNumber(state.stage),
     stageName: stage.name,
     environment: plan.environment,
     rollback,
     from: state.weight,
+    holds,
   };
-  // A run that no longer holds the environment never touches the router; one that cannot tell
-  // (GitHub down) does not move forward: it returns to safety.
   try {
-    await ports.store.confirm?.({ rollback });
+    await holds();
   } catch (error) {
     if (error instanceof RolloutLockedError) throw error;
-    if (rollback) ports.log.warn(`could not check the claim before rolling back (${(error as Error).message}); rolling back anyway`);
-    else
-      return {
-        type: 'fault',
-        reason: `could not check that this run still holds ${plan.environment}: ${(error as Error).message}`,
-        at: ports.clock.now(),
-      };
+    return {
+      type: 'fault',
+      reason: `could not check that this run still holds ${plan.environment}: ${(error as Error).message}`,
+      at: ports.clock.now(),
+    };
   }
   if (!rollback) {
     // Read back before every change: a weight nobody here set is drift, not a starting point.
@@ -340,6 +347,8 @@ async function setWeight(
       if (await ports.router.verify(weight)) return { type: 'weight-set', weight, at: ports.clock.now() };
       lastError = `router ${ports.router.type} did not confirm ${weight}% (reads ${await ports.router.getWeight().catch(() => '?')}%)`;
     } catch (error) {
+      // Lost the environment between two servers: stop touching the router at once.
+      if (error instanceof RolloutLockedError) throw error;
       lastError = (error as Error).message;
     }
     ports.log.warn(`setting ${weight}% failed (attempt ${attempt}/${tries}): ${lastError}`);

@@ -66,7 +66,9 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
   };
 
   /** One server to a version: out of rotation without cutting anyone off, deployed, back in. */
-  const replace = async (name: string, version: 'canary' | 'stable') => {
+  const replace = async (name: string, version: 'canary' | 'stable', context: RouteContext) => {
+    // A run that lost the environment (an abort from another job) stops before its next server.
+    await context.holds?.();
     const server = await addressOf(name);
     const drain = await drainServer(fleet, name, { timeoutMs: ms(rolling.drainTimeout), clock: options.clock });
     if (!drain.drained) options.log.warn(`${name}: requests still in flight after ${rolling.drainTimeout}; deploying anyway`);
@@ -84,19 +86,19 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
     options.log.info(`${name}: ${version} in rotation (drained in ${drain.waitedMs} ms)`);
   };
 
-  const inBatches = async (names: string[], version: 'canary' | 'stable') => {
+  const inBatches = async (names: string[], version: 'canary' | 'stable', context: RouteContext) => {
     for (let i = 0; i < names.length; i += rolling.maxUnavailable) {
       const batch = names.slice(i, i + rolling.maxUnavailable);
       if (version === 'canary') touched = Math.max(touched ?? 0, targets.indexOf(batch[batch.length - 1]!) + 1);
-      await Promise.all(batch.map((name) => replace(name, version)));
+      await Promise.all(batch.map((name) => replace(name, version, context)));
     }
   };
 
   /** Spare servers carry extra capacity while the fleet is mixed, so a batch never lowers it. */
-  const setSurge = async (on: boolean) => {
+  const setSurge = async (on: boolean, context: RouteContext) => {
     const spares = rolling.surge.slice(0, rolling.maxSurge);
     for (const name of spares) {
-      if (on) await replace(name, 'canary');
+      if (on) await replace(name, 'canary', context);
       else {
         await drainServer(fleet, name, { timeoutMs: ms(rolling.drainTimeout), clock: options.clock });
         await fleet.setServerState(name, 'maint');
@@ -111,13 +113,13 @@ export function createRollingRouter(fleet: TrafficRouter & FleetRouter, rolling:
       const to = countFor(weight);
       const reach = Math.max(from, touched ?? (context.rollback ? n : 0));
       if (to > from) {
-        if (from === 0) await setSurge(true);
-        await inBatches(targets.slice(from, to), 'canary');
-        if (to === n) await setSurge(false);
+        if (from === 0) await setSurge(true, context);
+        await inBatches(targets.slice(from, to), 'canary', context);
+        if (to === n) await setSurge(false, context);
       } else if (to < reach) {
         // The way back also covers the servers of a batch that failed before the router confirmed it.
-        await inBatches(targets.slice(to, reach).reverse(), 'stable');
-        if (to === 0) await setSurge(false);
+        await inBatches(targets.slice(to, reach).reverse(), 'stable', context);
+        if (to === 0) await setSurge(false, context);
       }
       updated = to;
       touched = to;

@@ -2,6 +2,8 @@
 // run, finish before the end is recorded, template values handed to gates.
 import { describe, expect, it } from 'vitest';
 import { planFrom, world } from '../../harness/sim.js';
+import { RolloutLockedError } from '../../../src/driver/state-lock.js';
+import type { RouteContext } from '../../../src/ports.js';
 
 const SPEC = `
 version: 1
@@ -94,5 +96,25 @@ describe('router lifecycle', () => {
     lifecycle(w);
     await w.run();
     expect(seen[0]).toEqual({ namespace: 'shop', canaryPodTemplateHash: 'abc123' });
+  });
+
+  it('a router that checks the claim between servers and finds it lost stops the run at once: no retry, no rollback through it', async () => {
+    const w = world(planFrom(SPEC));
+    let confirms = 0;
+    // Another job ended this run's claim after the first check: the router's own check between servers finds it.
+    Object.assign(w.store, {
+      async confirm() {
+        if (++confirms > 1) throw new RolloutLockedError('production: it was ended by another job');
+      },
+    });
+    let calls = 0;
+    Object.assign(w.router, {
+      async setWeight(_weight: number, context: RouteContext) {
+        calls++;
+        await context.holds?.();
+      },
+    });
+    await expect(w.run()).rejects.toThrow(RolloutLockedError);
+    expect(calls).toBe(1);
   });
 });

@@ -136,4 +136,17 @@ describe('rolling fleet router', () => {
     await router.setWeight(25, { ...context, from: 25 });
     await expect(readFile(join(dir, 'deploys.txt'), 'utf8')).rejects.toThrow('ENOENT');
   });
+
+  it('checks before each server that the run still holds the environment, and stops at once when it does not', async () => {
+    const deploy = 'echo "$ROLLGATE_TARGET $ROLLGATE_VERSION" >> deploys.txt';
+    const { dir, router } = await setUp(deploy);
+    let checks = 0;
+    const holds = async () => {
+      // An abort from another job ends this run's claim after its first server.
+      if (++checks > 1) throw new Error('production: it was ended by another job');
+    };
+    await expect(router.setWeight(100, { ...context, from: 0, holds })).rejects.toThrow('it was ended by another job');
+    expect(await readFile(join(dir, 'deploys.txt'), 'utf8')).toBe('web1 canary\n');
+    expect(checks).toBe(2);
+  });
 });
