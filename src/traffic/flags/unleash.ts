@@ -133,13 +133,15 @@ export function createUnleashRouter(spec: UnleashSpec, env: ProviderEnv): Traffi
     return percentageOf(ours);
   };
 
-  const strategyBody = (weight: number) => ({
+  // Constraints and segments the team put on the strategy are kept: they only narrow who is eligible,
+  // and the percentage applies within them (never to more users than the stage allows).
+  const strategyBody = (weight: number, current?: Strategy) => ({
     name: 'flexibleRollout',
     title: STRATEGY_TITLE,
     disabled: false,
     parameters: { rollout: String(weight), stickiness: spec.stickiness, groupId },
-    constraints: [],
-    segments: [],
+    constraints: current?.constraints ?? [],
+    segments: current?.segments ?? [],
   });
   const owned = (strategy: Strategy | undefined, weight: number) =>
     strategy !== undefined &&
@@ -147,9 +149,7 @@ export function createUnleashRouter(spec: UnleashSpec, env: ProviderEnv): Traffi
     !strategy.disabled &&
     strategy.parameters?.rollout === String(weight) &&
     strategy.parameters?.stickiness === spec.stickiness &&
-    strategy.parameters?.groupId === groupId &&
-    !(strategy.constraints ?? []).length &&
-    !(strategy.segments ?? []).length;
+    strategy.parameters?.groupId === groupId;
 
   const serially = serialQueue();
 
@@ -170,7 +170,7 @@ export function createUnleashRouter(spec: UnleashSpec, env: ProviderEnv): Traffi
           // The id comes from the server: it becomes a path segment only if it is one (Unleash ids are UUIDs).
           if (!/^[A-Za-z0-9][\w-]{0,99}$/.test(ours.id))
             throw new Error(`${where}: Unleash answered a strategy id that is not an id (${JSON.stringify(ours.id.slice(0, 60))})`);
-          await call({ method: 'PUT', path: `${envPath}/strategies/${ours.id}`, body: strategyBody(weight) });
+          await call({ method: 'PUT', path: `${envPath}/strategies/${ours.id}`, body: strategyBody(weight, ours) });
         }
         // The strategy holds the stage's percentage before the environment is switched on.
         if (weight > 0 && !enabled) await call({ method: 'POST', path: `${envPath}/on` });

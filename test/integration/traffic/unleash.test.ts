@@ -173,4 +173,34 @@ describe('unleash', () => {
     await expect(router.setWeight(25, context)).rejects.toThrow(/rollgate does not own/);
     expect(await router.verify(5)).toBe(false);
   });
+
+  it("keeps the constraints the team put on rollgate's strategy: the percentage applies within them, and the SDK agrees", async () => {
+    await createFeature('beta-v2');
+    const router = createUnleashRouter(routerSpec('beta-v2'), { env: { TEST_UNLEASH_TOKEN: unleash.adminToken }, log, cwd: '.' });
+    await router.setWeight(5, context);
+    const path = '/api/admin/projects/default/features/beta-v2/environments/production/strategies';
+    const [ours] = await unleash.admin<Array<{ id: string; parameters: Record<string, string> }>>('GET', path);
+    // Only users whose id starts with "user-1" are eligible (11,111 of the 20,000).
+    const constraint = { contextName: 'userId', operator: 'STR_STARTS_WITH', values: ['user-1'], inverted: false, caseInsensitive: false };
+    await unleash.admin('PUT', `${path}/${ours!.id}`, {
+      name: 'flexibleRollout',
+      title: 'rollgate',
+      parameters: ours!.parameters,
+      constraints: [constraint],
+    });
+
+    await router.setWeight(25, { ...context, from: 5 });
+    expect([await router.getWeight(), await router.verify(25)]).toEqual([25, true]);
+    const [after] = await unleash.admin<Array<{ constraints: unknown[]; parameters: Record<string, string> }>>('GET', path);
+    expect(after!.parameters.rollout).toBe('25');
+    expect(after!.constraints).toEqual([
+      expect.objectContaining({ contextName: 'userId', operator: 'STR_STARTS_WITH', values: ['user-1'] }),
+    ]);
+
+    await measuredShare('beta-v2', 25);
+    const eligible = USERS.filter((userId) => userId.startsWith('user-1'));
+    const enabled = (users: string[]) => users.filter((userId) => sdk.isEnabled('beta-v2', { userId })).length;
+    expect(enabled(USERS.filter((userId) => !userId.startsWith('user-1')))).toBe(0);
+    expect(Math.abs((100 * enabled(eligible)) / eligible.length - 25)).toBeLessThanOrEqual(2);
+  });
 });
