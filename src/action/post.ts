@@ -21,7 +21,7 @@ import type { AlertLinks } from '../report/alerts/alert.js';
 import type { ProviderEnv } from '../ports.js';
 import { createGitHubClient } from '../github/client.js';
 import { StickyComment } from '../github/comment.js';
-import { environmentPageUrl, runContextFrom } from '../github/context.js';
+import { environmentPageUrl, pullRequestUrl, runContextFrom } from '../github/context.js';
 import { DeploymentStore } from '../github/deployments.js';
 import { failureLine } from '../github/status-text.js';
 import { actionsLogger as log } from './log.js';
@@ -50,9 +50,7 @@ export async function run(): Promise<void> {
     const runContext = runContextFrom(context);
     const alerts = alertReporter(kept.alerts, providers, {
       run: runContext.runUrl,
-      ...(saved.pullRequest
-        ? { pullRequest: `${runContext.serverUrl}/${runContext.repo.owner}/${runContext.repo.repo}/pull/${saved.pullRequest}` }
-        : {}),
+      ...(saved.pullRequest ? { pullRequest: pullRequestUrl(runContext, saved.pullRequest) } : {}),
       ...(saved.deploymentId ? { deployment: environmentPageUrl(runContext, plan.environment) } : {}),
     });
     const github = createGitHubClient({ token: core.getInput('github-token'), log });

@@ -66,6 +66,11 @@ function releasedCommit(pullRequest: EventPullRequest | undefined, sha: string):
 }
 
 /** The environment's deployment history page on GitHub. */
+/** A pull request's page, from its number alone (the post step does not ask GitHub for it). */
+export function pullRequestUrl(context: Pick<RunContext, 'serverUrl' | 'repo'>, number: number): string {
+  return `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/pull/${number}`;
+}
+
 export function environmentPageUrl(context: Pick<RunContext, 'serverUrl' | 'repo'>, environment: string): string {
   return `${context.serverUrl}/${context.repo.owner}/${context.repo.repo}/deployments/${encodeURIComponent(environment)}`;
 }

@@ -37,13 +37,14 @@ export interface WeightedRouteOptions {
 /** The weight each named backend must have, e.g. [[stable, 90], [canary, 10]]. */
 export type Split = Array<[name: string, weight: number]>;
 
-type Rule<B> = { name?: string } & Record<string, unknown> & { [field: string]: B[] | unknown };
+/** A rule of the route: its name, and its backends under `backendsField`. */
+type Rule = { name?: string; [field: string]: unknown };
 
 export function weightedRoute<B extends { weight?: number }>(kind: WeightedRouteKind<B>, options: WeightedRouteOptions) {
   const where = (k: KubeClient) => `${kind.kind} ${k.namespace}/${options.name}`;
-  const backends = (rule: Rule<B>) => (rule[kind.backendsField] as B[] | undefined) ?? [];
-  const rulesOf = (route: KubeObject) => (route.spec?.[kind.rulesField] as Rule<B>[] | undefined) ?? [];
-  const weightOf = (rule: Rule<B>, name: string, namespace: string) => {
+  const backends = (rule: Rule) => (rule[kind.backendsField] as B[] | undefined) ?? [];
+  const rulesOf = (route: KubeObject) => (route.spec?.[kind.rulesField] as Rule[] | undefined) ?? [];
+  const weightOf = (rule: Rule, name: string, namespace: string) => {
     const all = backends(rule);
     return all.filter((b) => kind.is(b, name, namespace)).reduce((sum, b) => sum + kind.weightOf(b, all), 0);
   };
@@ -57,7 +58,7 @@ export function weightedRoute<B extends { weight?: number }>(kind: WeightedRoute
   /** The rules Rollgate shifts, by index. */
   const targets = (k: KubeClient, route: KubeObject) => {
     const rules = rulesOf(route).map((rule, index) => ({ rule, index }));
-    const routesToStable = (rule: Rule<B>) => backends(rule).some((b) => kind.is(b, options.stable, k.namespace));
+    const routesToStable = (rule: Rule) => backends(rule).some((b) => kind.is(b, options.stable, k.namespace));
     const names = options.ruleNames;
     if (names) {
       const missing = names.filter((name) => !rules.some(({ rule }) => rule.name === name));
