@@ -18,43 +18,43 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-describe('strategy rolling: the post step after a SIGKILL mid-batch', () => {
-  it('redeploys stable on every target, the half-deployed one included, puts them all back in rotation, and sends the rollback alert', async () => {
-    const backends: Backend[] = await Promise.all(NAMES.map(() => startBackend('v1')));
-    cleanup.push(() => backends.forEach((b) => b.kill()));
-    const { haproxy, router } = await startHaproxyFleet(NAMES.map((name, i) => ({ name, address: backends[i]!.address })));
-    cleanup.push(() => haproxy.stop());
-    const states = async () => (await router.servers()).map((s) => `${s.name} ${s.state}`);
+/** A rolling rollout through the built action, killed (SIGKILL) while web-3's canary deploy hangs. */
+async function killMidBatch() {
+  const backends: Backend[] = await Promise.all(NAMES.map(() => startBackend('v1')));
+  cleanup.push(() => backends.forEach((b) => b.kill()));
+  const { haproxy, router } = await startHaproxyFleet(NAMES.map((name, i) => ({ name, address: backends[i]!.address })));
+  cleanup.push(() => haproxy.stop());
+  const states = async () => (await router.servers()).map((s) => `${s.name} ${s.state}`);
 
-    // The team's alert webhook: every body it receives, parsed.
-    const received: Array<{ event: string; reason?: string }> = [];
-    const hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push(JSON.parse(body) as { event: string; reason?: string });
-        res.writeHead(204).end();
-      });
+  // The team's alert webhook: every body it receives, parsed.
+  const received: Array<{ event: string; reason?: string }> = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as { event: string; reason?: string });
+      res.writeHead(204).end();
     });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    cleanup.push(() => new Promise((resolve) => hook.close(resolve)));
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise((resolve) => hook.close(resolve)));
 
-    const checkout = new Checkout();
-    // The deploy of web-3's canary hangs (exec: the pid file names the process to stop afterwards).
-    writeFileSync(
-      join(checkout.dir, 'deploy.sh'),
-      [
-        'printf "%s %s\\n" "$ROLLGATE_TARGET" "$ROLLGATE_VERSION" >> deploys.txt',
-        'if [ "$ROLLGATE_TARGET $ROLLGATE_VERSION" = "web-3 canary" ]; then echo $$ > hung.pid; exec sleep 120; fi',
-      ].join('\n'),
-    );
-    cleanup.push(() => {
-      const pid = join(checkout.dir, 'hung.pid');
-      if (existsSync(pid)) process.kill(Number(readFileSync(pid, 'utf8')), 'SIGKILL');
-    });
-    writeFileSync(
-      join(checkout.dir, '.github/rollout.yml'),
-      `version: 1
+  const checkout = new Checkout();
+  // The deploy of web-3's canary hangs (exec: the pid file names the process to stop afterwards).
+  writeFileSync(
+    join(checkout.dir, 'deploy.sh'),
+    [
+      'printf "%s %s\\n" "$ROLLGATE_TARGET" "$ROLLGATE_VERSION" >> deploys.txt',
+      'if [ "$ROLLGATE_TARGET $ROLLGATE_VERSION" = "web-3 canary" ]; then echo $$ > hung.pid; exec sleep 120; fi',
+    ].join('\n'),
+  );
+  cleanup.push(() => {
+    const pid = join(checkout.dir, 'hung.pid');
+    if (existsSync(pid)) process.kill(Number(readFileSync(pid, 'utf8')), 'SIGKILL');
+  });
+  writeFileSync(
+    join(checkout.dir, '.github/rollout.yml'),
+    `version: 1
 strategy: rolling
 environment: production
 traffic:
@@ -78,27 +78,32 @@ notify:
       urlEnv: ROLLOUT_HOOK
       events: [rolled-back]
 `,
-    );
-    const deploys = () => readFileSync(join(checkout.dir, 'deploys.txt'), 'utf8').trim().split('\n');
-    // Nothing here may call GitHub: the API address answers nothing.
-    const j = job(checkout, {
-      repo: 'acme/shop',
-      sha: 'c'.repeat(40),
-      apiUrl: 'http://127.0.0.1:9',
-      token: 'ghs_unused',
-      event: pushEvent('acme/shop', 'c'.repeat(40)),
-    });
-    j.env.ROLLOUT_HOOK = `http://127.0.0.1:${(hook.address() as { port: number }).port}/rollgate`;
-    const inputs = { config: '.github/rollout.yml', 'github-token': 'ghs_unused' };
+  );
+  const deploys = () => readFileSync(join(checkout.dir, 'deploys.txt'), 'utf8').trim().split('\n');
+  // Nothing here may call GitHub: the API address answers nothing.
+  const j = job(checkout, {
+    repo: 'acme/shop',
+    sha: 'c'.repeat(40),
+    apiUrl: 'http://127.0.0.1:9',
+    token: 'ghs_unused',
+    event: pushEvent('acme/shop', 'c'.repeat(40)),
+  });
+  j.env.ROLLOUT_HOOK = `http://127.0.0.1:${(hook.address() as { port: number }).port}/rollgate`;
+  const inputs = { config: '.github/rollout.yml', 'github-token': 'ghs_unused' };
 
-    const main = startStep(j, 'main', inputs);
-    await until(() => existsSync(join(checkout.dir, 'hung.pid')), "web-3's canary deploy to start");
-    expect(await states()).toContain('web-3 maint');
-    main.child.kill('SIGKILL');
-    const ended = await main.done;
-    expect(ended.signal).toBe('SIGKILL');
-    expect(deploys()).toEqual(['web-1 canary', 'web-2 canary', 'web-3 canary']);
+  const main = startStep(j, 'main', inputs);
+  await until(() => existsSync(join(checkout.dir, 'hung.pid')), "web-3's canary deploy to start");
+  expect(await states()).toContain('web-3 maint');
+  main.child.kill('SIGKILL');
+  const ended = await main.done;
+  expect(ended.signal).toBe('SIGKILL');
+  expect(deploys()).toEqual(['web-1 canary', 'web-2 canary', 'web-3 canary']);
+  return { j, inputs, ended, deploys, states, received };
+}
 
+describe('strategy rolling: the post step after a SIGKILL mid-batch', () => {
+  it('redeploys stable on every target, the half-deployed one included, puts them all back in rotation, and sends the rollback alert', async () => {
+    const { j, inputs, ended, deploys, states, received } = await killMidBatch();
     const post = await startStep(j, 'post', inputs, ended.state).done;
     expect(post.code, post.stdout + post.stderr).toBe(1);
     // Every target back to stable in reverse order: web-4 was never touched, but a run that died
@@ -110,5 +115,16 @@ notify:
     // The post step waits for its alerts before it ends.
     expect(received.map((a) => a.event)).toEqual(['rolled-back']);
     expect(received[0]!.reason).toMatch(/^interrupted: the main step ended without a verdict/);
+  });
+
+  it('an alert variable the post step cannot read costs the alert, never the way back', async () => {
+    const { j, inputs, ended, deploys, states, received } = await killMidBatch();
+    delete j.env.ROLLOUT_HOOK;
+    const post = await startStep(j, 'post', inputs, ended.state).done;
+    expect(post.code, post.stdout + post.stderr).toBe(1);
+    expect(post.stdout).toMatch(/::warning::alerts: .*ROLLOUT_HOOK is not set; returning traffic without them/);
+    expect(deploys().slice(3)).toEqual(['web-4 stable', 'web-3 stable', 'web-2 stable', 'web-1 stable']);
+    expect(await states()).toEqual(NAMES.map((name) => `${name} ready`));
+    expect(received).toEqual([]);
   });
 });
